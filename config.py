@@ -1,0 +1,115 @@
+"""Configuration read from the environment.
+
+FUNDCRM_ENV selects the class (development, production, test); every FUNDCRM_* variable
+below overrides the matching setting.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def instance_path() -> Path:
+    """The folder for the SQLite file, the generated secret key and uploads."""
+    return Path(os.environ.get("FUNDCRM_INSTANCE_PATH", ROOT / "instance")).resolve()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(folder: Path) -> str:
+    """Generate a key once and keep it in the instance folder, so sessions survive restarts."""
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Defaults; the environment is read when the class is instantiated, not at import."""
+
+    SESSION_COOKIE_NAME = "fundcrm_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SECURE_COOKIES_DEFAULT = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_HASH_METHOD = "scrypt"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_LOCK_MINUTES = 15
+    PER_PAGE = 50
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self):
+        self.INSTANCE_PATH = instance_path()
+        self.DATABASE_URL = os.environ.get(
+            "FUNDCRM_DATABASE_URL", f"sqlite:///{self.INSTANCE_PATH / 'fundcrm.db'}"
+        )
+        self.SECRET_KEY = os.environ.get("FUNDCRM_SECRET_KEY") or getattr(self, "SECRET_KEY", None)
+        secure = _env_bool("FUNDCRM_SECURE_COOKIES", self.SECURE_COOKIES_DEFAULT)
+        self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = secure
+        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("FUNDCRM_TIMEZONE", self.BABEL_DEFAULT_TIMEZONE)
+        for name in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_MINUTES", "LOGIN_LOCK_MINUTES"):
+            setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
+        self.check_secret_key()
+
+    def check_secret_key(self):
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = _dev_secret_key(self.INSTANCE_PATH)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class ProductionConfig(Config):
+    SECURE_COOKIES_DEFAULT = True
+
+    def check_secret_key(self):
+        if not self.SECRET_KEY:
+            raise RuntimeError(
+                "FUNDCRM_SECRET_KEY must be set in production "
+                '(generate one with: python -c "import secrets; print(secrets.token_hex(32))")'
+            )
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
+    # Cheap hashes keep the suite fast; production keeps scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PER_PAGE = 20
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}
+
+
+def load(name: str | None = None) -> Config:
+    """Instantiate the configuration named by FUNDCRM_ENV (default: development)."""
+    name = name or os.environ.get("FUNDCRM_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"FUNDCRM_ENV must be one of {', '.join(CONFIGS)}") from None

@@ -1,0 +1,83 @@
+"""FundCRM: deal-flow CRM for the Chongqing AI & Service Robot Fund."""
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+import config as fundcrm_config
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def create_app(config: fundcrm_config.Config | dict | None = None) -> Flask:
+    """Build the app; `config` is a Config instance, a dict of overrides, or None (from env)."""
+    settings = config if isinstance(config, fundcrm_config.Config) else fundcrm_config.load(
+        (config or {}).get("ENV_NAME")
+    )
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(settings.INSTANCE_PATH),
+    )
+    app.config.from_mapping(settings.as_dict())
+    if isinstance(config, dict):
+        app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from fundcrm import audit, db, i18n, permissions  # noqa: F401 - audit registers its hook
+    from fundcrm.auth import login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    permissions.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from fundcrm.admin.routes import bp as admin_bp
+    from fundcrm.auth.routes import bp as auth_bp
+    from fundcrm.main.routes import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_error_pages(app: Flask) -> None:
+    titles = {
+        400: lambda: _("Bad request"),
+        403: lambda: _("Access denied"),
+        404: lambda: _("Page not found"),
+        405: lambda: _("Method not allowed"),
+        500: lambda: _("Something went wrong"),
+    }
+    messages = {
+        400: lambda: _("The request could not be understood."),
+        403: lambda: _("Your role does not give access to this page."),
+        404: lambda: _("There is no page at this address."),
+        405: lambda: _("This address does not accept that kind of request."),
+        500: lambda: _("The error has been logged and nothing was saved. Try again, "
+                       "and tell an administrator if it happens again."),
+    }
+
+    def page(code: int, message: str | None = None):
+        return render_template(
+            "errors/error.html", code=code, title=titles[code](), message=message or messages[code]()
+        ), code
+
+    for code in titles:
+        app.register_error_handler(code, lambda e, code=code: page(code))
+    app.register_error_handler(
+        CSRFError,
+        lambda e: page(400, _("The form has expired or was not sent from this site. "
+                              "Reload the page and try again.")),
+    )

@@ -1,0 +1,63 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from fundcrm.domain.vocab import ROLES
+from fundcrm.i18n import current_locale
+
+
+class RoleField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _role_choices():
+    return ROLES.choices(current_locale())
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    roles = RoleField(_l("Roles"))
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Create user"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles.choices = _role_choices()
+
+
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    roles = RoleField(_l("Roles"))
+    active = BooleanField(_l("Active (may sign in)"))
+    password = PasswordField(
+        _l("New password (leave empty to keep)"), validators=[Optional(), Length(max=200)]
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles.choices = _role_choices()
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form: nothing changes
+
+    table = SelectField(_l("Table"), validators=[Optional()])
+    row = StringField(_l("Record ID"), validators=[Optional(), Length(max=64)])
+    user = SelectField(_l("User"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,110 @@
+"""The audit trail: one session hook records every create, update and delete of business data.
+
+A table opts out with `__audit__ = False` (the audit log itself, the login throttle). Secrets
+are recorded as changed, never with their values.
+"""
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import has_request_context
+from sqlalchemy import event, insert, inspect
+from sqlmodel import Session
+
+from fundcrm.models import AuditEntry, utcnow
+
+MASKED_COLUMNS = {"password_hash"}
+ACTOR_KEY = "audit_actor"
+
+
+def set_actor(db_session: Session, actor_id: int | None, label: str) -> None:
+    """Name who is changing data outside a request (CLI, seeding, imports)."""
+    db_session.info[ACTOR_KEY] = (actor_id, label)
+
+
+def _actor(db_session: Session) -> tuple[int | None, str]:
+    if ACTOR_KEY in db_session.info:
+        return db_session.info[ACTOR_KEY]
+    if has_request_context():
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return current_user.id, current_user.email
+    return None, "system"
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value)
+    return value
+
+
+def _audited(obj) -> bool:
+    return getattr(type(obj), "__audit__", True) and hasattr(type(obj), "__table__")
+
+
+def _row_id(obj) -> str:
+    # In after_flush new rows have their keys on the object but no identity yet.
+    return "/".join(str(part) for part in inspect(obj).mapper.primary_key_from_instance(obj))
+
+
+def _shown(column: str, value):
+    return "***" if column in MASKED_COLUMNS and value is not None else _plain(value)
+
+
+def _column_changes(obj, action: str) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        hist = state.attrs[key].history
+        if action == "create":
+            value = getattr(obj, key)
+            if value is not None:
+                changes[key] = [None, _shown(key, value)]
+        elif action == "delete":
+            old = hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
+            changes[key] = [_shown(key, old), None]
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old != new:
+                changes[key] = [_shown(key, old), _shown(key, new)]
+    return changes
+
+
+def _record(db_session: Session, flush_context) -> None:
+    actor_id, label = _actor(db_session)
+    rows = []
+    for action, objects in (
+        ("create", db_session.new),
+        ("update", db_session.dirty),
+        ("delete", db_session.deleted),
+    ):
+        for obj in objects:
+            if not _audited(obj):
+                continue
+            changes = _column_changes(obj, action)
+            if action == "update" and not changes:
+                continue
+            rows.append(
+                {
+                    "at": utcnow(),
+                    "actor_id": actor_id,
+                    "actor_label": label,
+                    "action": action,
+                    "table_name": obj.__tablename__,
+                    "row_id": _row_id(obj),
+                    "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
+                }
+            )
+    if rows:
+        db_session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+event.listen(Session, "after_flush", _record)

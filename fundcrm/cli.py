@@ -1,0 +1,92 @@
+"""The `fundcrm` command: Flask's run/shell/routes plus db, users and demo."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from fundcrm import create_app, db, demo, migrate
+from fundcrm.audit import set_actor
+from fundcrm.auth import services
+from fundcrm.domain.vocab import ROLES
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main():
+    """FundCRM: deal-flow CRM for the Chongqing AI & Service Robot Fund."""
+
+
+@main.group("db")
+def db_group():
+    """Database schema (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision):
+    """Upgrade the schema to REVISION (default: head)."""
+    migrate.upgrade(db.engine(), revision)
+    click.echo(f"Schema at {migrate.current_revision(db.engine())}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    """Print the schema revision of the database."""
+    revision = migrate.current_revision(db.engine())
+    head = migrate.head_revision(db.engine())
+    click.echo(f"{revision or '(empty)'}{' (head)' if revision == head else f' (head is {head})'}")
+
+
+@main.group("users")
+def users_group():
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(ROLES.codes), help="Repeat for several roles.")
+@click.option("--name", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(email, roles, name, password_stdin):
+    """Create a user; the password is prompted for unless --password-stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = db.session()
+    set_actor(session, None, "cli")
+    try:
+        user = services.create_user(session, email=email, name=name, roles=list(roles),
+                                    password=password, settings=current_app.config)
+    except services.AccountError as error:
+        session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    session.commit()
+    click.echo(f"Created {user.email} ({', '.join(sorted(user.role_codes))})")
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def demo_command(host, port, threads):
+    """Upgrade the schema, seed the demo data once, and serve the app (waitress)."""
+    from waitress import serve
+
+    app = current_app._get_current_object()
+    migrate.upgrade(db.engine())
+    added = demo.seed(db.session(), app.config)
+    db.session().close()
+    click.echo(f"Database: {db.engine().url.render_as_string(hide_password=True)}")
+    click.echo("Demo data " + ("seeded." if added else "already present: nothing added."))
+    click.echo(f"Demo accounts (password: {demo.DEMO_PASSWORD}):")
+    for email, _name, roles in demo.DEMO_ACCOUNTS:
+        click.echo(f"  {email:<24} {', '.join(roles)}")
+    click.echo(f"FundCRM is serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    serve(app, host=host, port=port, threads=threads, ident="FundCRM")

@@ -1,0 +1,51 @@
+"""Language choice and per-language formatting of dates and numbers."""
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from fundcrm.domain.vocab import VOCABULARIES
+
+babel = Babel()
+
+AUDIT_ACTIONS = {"create": _l("created"), "update": _l("updated"), "delete": _l("deleted")}
+
+
+def supported(code: str | None) -> bool:
+    return code in current_app.config["LANGUAGES"]
+
+
+def select_locale() -> str:
+    """The user's saved choice, else this browser's choice, else Accept-Language, else zh_CN."""
+    if current_user and current_user.is_authenticated and supported(current_user.locale):
+        return current_user.locale
+    if supported(session.get("locale")):
+        return session["locale"]
+    languages = current_app.config["LANGUAGES"]
+    best = request.accept_languages.best_match([code.replace("_", "-") for code in languages])
+    if best:
+        return best.replace("-", "_")
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def vocab_label(vocabulary: str, code: str | None) -> str:
+    if not code:
+        return ""
+    return VOCABULARIES[vocabulary].label(code, current_locale())
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.filters.update(
+        date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        number=lambda value: format_decimal(value) if value is not None else "",
+        vocab=lambda code, vocabulary: vocab_label(vocabulary, code),
+        audit_action=lambda action: AUDIT_ACTIONS.get(action, action),
+    )
+    app.jinja_env.globals.update(current_locale=current_locale)

@@ -1,0 +1,40 @@
+"""One way to cut a query into pages, used by every list."""
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+from sqlmodel import Session, func, select
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def requested_page() -> int:
+    number = request.args.get("page", 1, type=int)
+    return number if number and number > 0 else 1
+
+
+def paginate(db: Session, query, number: int | None = None, per_page: int | None = None) -> Page:
+    """One count and one page of rows, whatever the table's size."""
+    number = number or requested_page()
+    per_page = per_page or current_app.config["PER_PAGE"]
+    total = db.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    items = db.exec(query.limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(items=list(items), number=number, per_page=per_page, total=total)
