@@ -44,10 +44,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     BABEL_DEFAULT_LOCALE = "zh_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
+    CLI_LOCALE = "en"
     PASSWORD_MIN_LENGTH = 10
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hash method name, not a password
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
@@ -63,7 +63,8 @@ class Config:
         self.SECRET_KEY = os.environ.get("FUNDCRM_SECRET_KEY") or getattr(self, "SECRET_KEY", None)
         secure = _env_bool("FUNDCRM_SECURE_COOKIES", self.SECURE_COOKIES_DEFAULT)
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = secure
-        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("FUNDCRM_TIMEZONE", self.BABEL_DEFAULT_TIMEZONE)
+        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("FUNDCRM_TIMEZONE", "Asia/Shanghai")
+        self.CLI_LOCALE = os.environ.get("FUNDCRM_CLI_LOCALE", self.CLI_LOCALE)
         for name in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_MINUTES", "LOGIN_LOCK_MINUTES"):
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
         self.check_secret_key()
@@ -95,7 +96,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     # Cheap hashes keep the suite fast; production keeps scrypt.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
     PER_PAGE = 20
 
 

@@ -14,8 +14,10 @@ csrf = CSRFProtect()
 
 def create_app(config: fundcrm_config.Config | dict | None = None) -> Flask:
     """Build the app; `config` is a Config instance, a dict of overrides, or None (from env)."""
-    settings = config if isinstance(config, fundcrm_config.Config) else fundcrm_config.load(
-        (config or {}).get("ENV_NAME")
+    settings = (
+        config
+        if isinstance(config, fundcrm_config.Config)
+        else fundcrm_config.load((config or {}).get("ENV_NAME"))
     )
     app = Flask(
         __name__,
@@ -37,10 +39,10 @@ def register_extensions(app: Flask) -> None:
     from fundcrm.auth import login_manager
 
     db.init_app(app)
-    csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
-    permissions.init_app(app)
+    permissions.init_app(app)  # before CSRF: who may act is decided first
+    csrf.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -65,19 +67,29 @@ def register_error_pages(app: Flask) -> None:
         403: lambda: _("Your role does not give access to this page."),
         404: lambda: _("There is no page at this address."),
         405: lambda: _("This address does not accept that kind of request."),
-        500: lambda: _("The error has been logged and nothing was saved. Try again, "
-                       "and tell an administrator if it happens again."),
+        500: lambda: _(
+            "The error has been logged and nothing was saved. Try again, "
+            "and tell an administrator if it happens again."
+        ),
     }
 
     def page(code: int, message: str | None = None):
         return render_template(
-            "errors/error.html", code=code, title=titles[code](), message=message or messages[code]()
+            "errors/error.html",
+            code=code,
+            title=titles[code](),
+            message=message or messages[code](),
         ), code
 
     for code in titles:
         app.register_error_handler(code, lambda e, code=code: page(code))
     app.register_error_handler(
         CSRFError,
-        lambda e: page(400, _("The form has expired or was not sent from this site. "
-                              "Reload the page and try again.")),
+        lambda e: page(
+            400,
+            _(
+                "The form has expired or was not sent from this site. "
+                "Reload the page and try again."
+            ),
+        ),
     )

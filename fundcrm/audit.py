@@ -68,7 +68,9 @@ def _column_changes(obj, action: str) -> dict:
             if value is not None:
                 changes[key] = [None, _shown(key, value)]
         elif action == "delete":
-            old = hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
+            old = (
+                hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
+            )
             changes[key] = [_shown(key, old), None]
         elif hist.has_changes():
             old = hist.deleted[0] if hist.deleted else None

@@ -47,8 +47,14 @@ def users_group():
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(ROLES.codes), help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(ROLES.codes),
+    help="Repeat for several roles.",
+)
 @click.option("--name", required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
@@ -61,8 +67,14 @@ def users_create(email, roles, name, password_stdin):
     session = db.session()
     set_actor(session, None, "cli")
     try:
-        user = services.create_user(session, email=email, name=name, roles=list(roles),
-                                    password=password, settings=current_app.config)
+        user = services.create_user(
+            session,
+            email=email,
+            name=name,
+            roles=list(roles),
+            password=password,
+            settings=current_app.config,
+        )
     except services.AccountError as error:
         session.rollback()
         raise click.ClickException(str(error.message)) from None

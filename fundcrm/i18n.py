@@ -1,6 +1,6 @@
 """Language choice and per-language formatting of dates and numbers."""
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,12 @@ def supported(code: str | None) -> bool:
 
 
 def select_locale() -> str:
-    """The user's saved choice, else this browser's choice, else Accept-Language, else zh_CN."""
+    """The user's saved choice, else this browser's choice, else Accept-Language, else zh_CN.
+
+    Commands (no request) speak CLI_LOCALE, English by default, as server logs do.
+    """
+    if not has_request_context():
+        return current_app.config["CLI_LOCALE"]
     if current_user and current_user.is_authenticated and supported(current_user.locale):
         return current_user.locale
     if supported(session.get("locale")):
@@ -40,7 +45,9 @@ def vocab_label(vocabulary: str, code: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",

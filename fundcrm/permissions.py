@@ -74,5 +74,6 @@ def _enforce():
 
 def init_app(app: Flask) -> None:
     app.before_request(_enforce)
-    app.jinja_env.globals.update(can=lambda ability: user_can(current_user, ability),
-                                 can_access=can_access)
+    app.jinja_env.globals.update(
+        can=lambda ability: user_can(current_user, ability), can_access=can_access
+    )

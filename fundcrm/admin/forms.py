@@ -11,7 +11,7 @@ from wtforms import (
     SubmitField,
     widgets,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from fundcrm.domain.vocab import ROLES
 from fundcrm.i18n import current_locale
@@ -20,6 +20,12 @@ from fundcrm.i18n import current_locale
 class RoleField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        known = {code for code, _label in self.choices}
+        unknown = [value for value in self.data or [] if value not in known]
+        if unknown:
+            raise ValidationError(_l("Unknown role: %(role)s", role=", ".join(unknown)))
 
 
 def _role_choices():

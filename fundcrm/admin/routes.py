@@ -34,8 +34,12 @@ def new_user():
     if form.validate_on_submit():
         try:
             user = services.create_user(
-                db.session(), email=form.email.data, name=form.name.data,
-                roles=form.roles.data, password=form.password.data, settings=current_app.config,
+                db.session(),
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data,
+                password=form.password.data,
+                settings=current_app.config,
             )
         except services.AccountError as error:
             db.session().rollback()
@@ -57,8 +61,13 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(
-                db.session(), user, name=form.name.data, roles=form.roles.data,
-                active=form.active.data, password=form.password.data, settings=current_app.config,
+                db.session(),
+                user,
+                name=form.name.data,
+                roles=form.roles.data,
+                active=form.active.data,
+                password=form.password.data,
+                settings=current_app.config,
             )
         except services.AccountError as error:
             db.session().rollback()
@@ -100,7 +109,9 @@ def audit():
     form = AuditFilterForm(request.args)
     session = db.session()
     tables = session.exec(select(AuditEntry.table_name).distinct().order_by(AuditEntry.table_name))
-    actors = session.exec(select(AuditEntry.actor_label).distinct().order_by(AuditEntry.actor_label))
+    actors = session.exec(
+        select(AuditEntry.actor_label).distinct().order_by(AuditEntry.actor_label)
+    )
     form.table.choices = [("", _("All tables")), *((t, t) for t in tables)]
     form.user.choices = [("", _("All users")), *((a, a) for a in actors)]
     valid = form.validate()

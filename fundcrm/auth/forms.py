@@ -18,4 +18,3 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )
     submit = SubmitField(_l("Change password"))
-

@@ -22,8 +22,10 @@ bp = Blueprint("auth", __name__)
 
 REFUSALS = {
     "invalid": lambda: _("Wrong email or password."),
-    "locked": lambda: _("Too many failed sign-ins for this email. Try again in %(n)d minutes.",
-                        n=current_app.config["LOGIN_LOCK_MINUTES"]),
+    "locked": lambda: _(
+        "Too many failed sign-ins for this email. Try again in %(n)d minutes.",
+        n=current_app.config["LOGIN_LOCK_MINUTES"],
+    ),
     "disabled": lambda: _("This account is disabled. Ask an administrator."),
 }
 

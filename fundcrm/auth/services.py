@@ -105,8 +105,9 @@ def _throttle(db: Session, email: str) -> LoginThrottle:
     return row
 
 
-def authenticate(db: Session, email: str, password: str, settings: dict,
-                 now: datetime | None = None) -> User:
+def authenticate(
+    db: Session, email: str, password: str, settings: dict, now: datetime | None = None
+) -> User:
     """The user whose credentials these are, or SignInRefused; failures count per email."""
     now = now or utcnow()
     email = normalise_email(email)
@@ -135,8 +136,16 @@ def _count_failure(db: Session, email: str, settings: dict, now: datetime) -> No
         throttle.failures, throttle.window_started_at = 0, None
 
 
-def update_user(db: Session, user: User, *, name: str, roles: list[str], active: bool,
-                password: str | None, settings: dict) -> None:
+def update_user(
+    db: Session,
+    user: User,
+    *,
+    name: str,
+    roles: list[str],
+    active: bool,
+    password: str | None,
+    settings: dict,
+) -> None:
     """Edit an account (flush only); the last active administrator always stays one."""
     if not name.strip():
         raise AccountError(_l("Enter a name."), "name")
@@ -144,8 +153,10 @@ def update_user(db: Session, user: User, *, name: str, roles: list[str], active:
     was_admin = user.active and "admin" in user.role_codes
     stays_admin = active and "admin" in roles
     if was_admin and not stays_admin and count_active_admins(db) <= 1:
-        raise AccountError(_l("This is the last active administrator: "
-                              "make another user an administrator first."), "roles")
+        raise AccountError(
+            _l("This is the last active administrator: make another user an administrator first."),
+            "roles",
+        )
     if password:
         set_password(user, password, settings)
     user.name = name.strip()

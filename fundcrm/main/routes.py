@@ -23,12 +23,16 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @requires("use_app")
 def home():
-    recent = db.session().exec(
-        select(AuditEntry)
-        .where(AuditEntry.actor_id == current_user.id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(10)
-    ).all()
+    recent = (
+        db.session()
+        .exec(
+            select(AuditEntry)
+            .where(AuditEntry.actor_id == current_user.id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(10)
+        )
+        .all()
+    )
     return render_template("main/home.html", recent=recent)
 
 

@@ -1,0 +1,140 @@
+"""Fixtures: an app on SQLite (default) or PostgreSQL (FUNDCRM_TEST_DATABASE_URL), migrated to
+head once per run and emptied after every test; clients signed in as any role."""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+from werkzeug.security import generate_password_hash
+
+import config as fundcrm_config
+from fundcrm import create_app, db, migrate
+from fundcrm.models import User, UserRole
+
+PASSWORD = "correct-horse-battery"
+TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("FUNDCRM_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def reset_schema(engine: sa.Engine) -> None:
+    """Drop every table (and Alembic's version) so the migrations start from nothing."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            meta = sa.MetaData()
+            meta.reflect(connection)
+            meta.drop_all(connection)
+
+
+def settings_for_tests(tmp_path_factory, **overrides) -> fundcrm_config.Config:
+    os.environ.setdefault("FUNDCRM_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+    settings = fundcrm_config.TestConfig()
+    settings.DATABASE_URL = _database_url(tmp_path_factory)
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(settings_for_tests(tmp_path_factory))
+    engine = app.extensions["fundcrm.engine"]
+    try:
+        reset_schema(engine)
+    except sa.exc.OperationalError as error:
+        pytest.exit(f"Test database unreachable ({app.config['DATABASE_URL']}): {error}", 2)
+    migrate.upgrade(engine)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    """Every test starts from empty tables (the schema stays)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    engine = request.getfixturevalue("app").extensions["fundcrm.engine"]
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def dbs(app):
+    """A session of its own, for arranging data and checking what requests wrote.
+
+    It holds no app context: requests made meanwhile get theirs, as in production.
+    """
+    with Session(app.extensions["fundcrm.engine"], expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user directly (no audit actor needed) and return its id and email."""
+
+    def make(*roles: str, email: str | None = None, password: str = PASSWORD, active=True):
+        email = email or f"{'-'.join(roles) or 'nobody'}-{os.urandom(3).hex()}@example.com"
+        with app.app_context():
+            session = db.session()
+            user = User(
+                email=email,
+                name=email.split("@")[0],
+                active=active,
+                password_hash=generate_password_hash(password, app.config["PASSWORD_HASH_METHOD"]),
+                roles=[UserRole(role=r) for r in roles],
+            )
+            session.add(user)
+            session.commit()
+            return user.id, email
+
+    return make
+
+
+def sign_in(client, user_id: int) -> None:
+    """Sign a test client in without the form (the form itself is tested in test_auth)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    def login(*roles: str):
+        user_id, email = make_user(*roles)
+        sign_in(client, user_id)
+        return user_id, email
+
+    return login
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The token a user's browser would send: read from the page's form."""
+    page = client.get(url).get_data(as_text=True)
+    match = TOKEN_RE.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, token_from: str | None = None, **kwargs):
+    data = {**data, "csrf_token": csrf_token(client, token_from or url)}
+    return client.post(url, data=data, **kwargs)

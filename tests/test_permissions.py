@@ -1,0 +1,84 @@
+"""Every endpoint declares who may use it, and each role gets exactly its pages."""
+
+import pytest
+
+from fundcrm.permissions import declaration
+from tests.conftest import sign_in
+
+ROLES = ["admin", "manager", "ic_member", "risk", "viewer"]
+EVERYONE = set(ROLES)
+UNDECLARED_OK = {"static"}
+PUBLIC = {"auth.login", "main.healthz", "main.set_language"}
+
+# endpoint → (method, url, roles allowed). Written out by hand: the test fails when a route's
+# access changes without this table changing with it.
+MATRIX = {
+    "main.home": ("GET", "/", EVERYONE),
+    "auth.logout": ("POST", "/logout", EVERYONE),
+    "auth.change_password": ("GET", "/account/password", EVERYONE),
+    "admin.users": ("GET", "/admin/users", {"admin"}),
+    "admin.new_user": ("GET", "/admin/users/new", {"admin"}),
+    "admin.edit_user": ("GET", "/admin/users/{user_id}", {"admin"}),
+    "admin.audit": ("GET", "/admin/audit", {"admin", "risk"}),
+}
+
+
+def test_every_endpoint_declares_who_may_use_it(app):
+    undeclared = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint not in UNDECLARED_OK and declaration(view) is None
+    ]
+    assert undeclared == []
+
+
+def test_the_matrix_covers_every_endpoint(app):
+    assert set(app.view_functions) - UNDECLARED_OK == set(MATRIX) | PUBLIC
+
+
+def test_public_endpoints_are_exactly_these(app):
+    public = {e for e, v in app.view_functions.items() if declaration(v) == "public"}
+    assert public == PUBLIC
+
+
+def _call(client, method, url):
+    # Permission is decided before the CSRF check, so a refused role gets 403 either way.
+    return client.open(url, method=method, data={})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_its_pages(app, make_user, role):
+    target_id, _ = make_user("manager")
+    user_id, _ = make_user(role)
+    for endpoint, (method, url, allowed) in MATRIX.items():
+        client = app.test_client()
+        sign_in(client, user_id)
+        response = _call(client, method, url.format(user_id=target_id))
+        if role in allowed:
+            assert response.status_code not in (403, 404), (role, endpoint, response.status_code)
+            assert "/login" not in (response.location or ""), (role, endpoint)
+        else:
+            assert response.status_code == 403, (role, endpoint, response.status_code)
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_signed_out_users_are_sent_to_login(client, make_user, endpoint):
+    target_id, _ = make_user("manager")
+    method, url, _allowed = MATRIX[endpoint]
+    response = _call(client, method, url.format(user_id=target_id))
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+
+
+def test_a_user_with_two_roles_gets_both_roles_pages(client, make_user):
+    user_id, _ = make_user("manager", "risk")
+    sign_in(client, user_id)
+    assert client.get("/admin/audit").status_code == 200
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_navigation_shows_only_the_roles_pages(client, make_user):
+    user_id, _ = make_user("risk")
+    sign_in(client, user_id)
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/audit"' in page and 'href="/admin/users"' not in page
