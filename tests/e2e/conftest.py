@@ -14,15 +14,25 @@ import config as fundcrm_config
 from fundcrm import create_app, db, demo, migrate
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 SHOTS = Path(os.environ.get("FUNDCRM_SCREENSHOTS", Path(__file__).parents[2] / "test-results"))
 
 
 def _chromium() -> str | None:
-    for candidate in (os.environ.get("FUNDCRM_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("FUNDCRM_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -73,8 +83,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, locale="zh-CN",
-                                  viewport={"width": 1280, "height": 800})
+    context = browser.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 800}
+    )
     page = context.new_page()
     yield page
     context.close()
