@@ -52,6 +52,16 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
     PER_PAGE = 50
+    # Defaults for new sub-funds and commitments (DOMAIN.md sections 1 and 4); each record
+    # keeps its own value, edited by an administrator.
+    DEFAULT_PROJECT_CAP_PCT = "20"
+    DEFAULT_IC_QUORUM = "2/3"
+    DEFAULT_IC_THRESHOLD = "2/3"
+    DEFAULT_REINVEST_RATIO = "1.2"
+    DEFAULT_REINVEST_BASE = "committed"
+    DEFAULT_REINVEST_AREA = "chongqing"
+    DEAL_REF_PREFIX = "XM"
+    BOARD_CARDS_PER_STAGE = 50
     TESTING = False
     DEBUG = False
 

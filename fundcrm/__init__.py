@@ -48,9 +48,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from fundcrm.admin.routes import bp as admin_bp
     from fundcrm.auth.routes import bp as auth_bp
+    from fundcrm.companies.routes import bp as companies_bp
+    from fundcrm.deals.routes import bp as deals_bp
+    from fundcrm.funds.routes import bp as funds_bp
     from fundcrm.main.routes import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, funds_bp, companies_bp, deals_bp):
         app.register_blueprint(blueprint)
 
 

@@ -23,7 +23,7 @@ def set_actor(db_session: Session, actor_id: int | None, label: str) -> None:
     db_session.info[ACTOR_KEY] = (actor_id, label)
 
 
-def _actor(db_session: Session) -> tuple[int | None, str]:
+def actor(db_session: Session) -> tuple[int | None, str]:
     if ACTOR_KEY in db_session.info:
         return db_session.info[ACTOR_KEY]
     if has_request_context():
@@ -81,7 +81,7 @@ def _column_changes(obj, action: str) -> dict:
 
 
 def _record(db_session: Session, flush_context) -> None:
-    actor_id, label = _actor(db_session)
+    actor_id, label = actor(db_session)
     rows = []
     for action, objects in (
         ("create", db_session.new),

@@ -1,10 +1,13 @@
 """Language choice and per-language formatting of dates and numbers."""
 
+import json
+
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from fundcrm.domain.money import rounded_wan, rounded_yi, wan_text
 from fundcrm.domain.vocab import VOCABULARIES
 
 babel = Babel()
@@ -44,6 +47,13 @@ def vocab_label(vocabulary: str, code: str | None) -> str:
     return VOCABULARIES[vocabulary].label(code, current_locale())
 
 
+def format_wan(yuan) -> str:
+    """Yuan shown as 万元 with two decimals, grouped per language ('' for no value)."""
+    if yuan is None:
+        return ""
+    return format_decimal(rounded_wan(yuan), format="#,##0.00")
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
@@ -53,6 +63,18 @@ def init_app(app: Flask) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_decimal(value) if value is not None else "",
         vocab=lambda code, vocabulary: vocab_label(vocabulary, code),
+        vocab_list=lambda codes, vocabulary: "、".join(
+            vocab_label(vocabulary, c) for c in codes or []
+        ),
+        wan=format_wan,
+        yi=lambda yuan: (
+            format_decimal(rounded_yi(yuan), format="#,##0.00") if yuan is not None else ""
+        ),
+        wan_exact=wan_text,
+        fromjson=json.loads,
         audit_action=lambda action: AUDIT_ACTIONS.get(action, action),
     )
-    app.jinja_env.globals.update(current_locale=current_locale)
+    app.jinja_env.globals.update(
+        current_locale=current_locale,
+        vocab_choices=lambda name: VOCABULARIES[name].choices(current_locale()),
+    )

@@ -16,6 +16,15 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "use_app": ANY_SIGNED_IN,
     "manage_users": frozenset({"admin"}),
     "read_audit": frozenset({"admin", "risk"}),
+    "read_funds": ANY_SIGNED_IN,
+    "manage_funds": frozenset({"admin"}),
+    "manage_gates": frozenset({"admin"}),
+    # The pipeline is confidential to the fund's staff: LP representatives do not see it.
+    "read_pipeline": frozenset({"admin", "manager", "ic_member", "risk"}),
+    "edit_pipeline": frozenset({"admin", "manager"}),
+    "move_deals": frozenset({"admin", "manager", "risk"}),
+    "override_mandate": frozenset({"admin", "risk"}),
+    "merge_companies": frozenset({"admin"}),
 }
 
 PUBLIC = "public"

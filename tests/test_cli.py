@@ -69,9 +69,20 @@ def test_demo_seed_runs_once(app, dbs):
     from fundcrm import db, demo
 
     with app.app_context():
-        assert demo.seed(db.session(), app.config) == len(DEMO_ACCOUNTS)
+        assert demo.seed(db.session(), app.config) > len(DEMO_ACCOUNTS)
+    counts = _counts(dbs)
     with app.app_context():
         assert demo.seed(db.session(), app.config) == 0
+    assert _counts(dbs) == counts
     users = {u.email: u.role_codes for u in dbs.exec(select(User)).all()}
     assert users["manager2@example.com"] == {"manager"} and users["lp@example.com"] == {"viewer"}
     assert len(users) == 8
+
+
+def _counts(dbs) -> dict:
+    from fundcrm.models import Commitment, Company, Deal, StageMove, SubFund
+
+    return {
+        m.__name__: dbs.exec(select(func.count()).select_from(m)).one()
+        for m in (User, SubFund, Commitment, Company, Deal, StageMove, AuditEntry)
+    }

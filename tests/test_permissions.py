@@ -2,11 +2,16 @@
 
 import pytest
 
+from fundcrm.models import User
 from fundcrm.permissions import declaration
+from tests import factories
 from tests.conftest import sign_in
 
 ROLES = ["admin", "manager", "ic_member", "risk", "viewer"]
 EVERYONE = set(ROLES)
+STAFF = {"admin", "manager", "ic_member", "risk"}
+EDITORS = {"admin", "manager"}
+ADMIN = {"admin"}
 UNDECLARED_OK = {"static"}
 PUBLIC = {"auth.login", "main.healthz", "main.set_language"}
 
@@ -20,6 +25,31 @@ MATRIX = {
     "admin.new_user": ("GET", "/admin/users/new", {"admin"}),
     "admin.edit_user": ("GET", "/admin/users/{user_id}", {"admin"}),
     "admin.audit": ("GET", "/admin/audit", {"admin", "risk"}),
+    "funds.overview": ("GET", "/funds", EVERYONE),
+    "funds.edit_settings": ("GET", "/funds/settings", ADMIN),
+    "funds.edit_sub_fund": ("GET", "/funds/sub-funds/{sub_fund_id}", ADMIN),
+    "funds.edit_lp": ("GET", "/funds/lps/{lp_id}", ADMIN),
+    "funds.edit_commitment": ("GET", "/funds/commitments/{commitment_id}", ADMIN),
+    "companies.index": ("GET", "/companies", STAFF),
+    "companies.show": ("GET", "/companies/{company_id}", STAFF),
+    "companies.new": ("GET", "/companies/new", EDITORS),
+    "companies.edit": ("GET", "/companies/{company_id}/edit", EDITORS),
+    "companies.add_contact": ("POST", "/companies/{company_id}/contacts", EDITORS),
+    "companies.edit_contact": ("GET", "/companies/{company_id}/contacts/{contact_id}", EDITORS),
+    "companies.delete_contact": (
+        "POST",
+        "/companies/{company_id}/contacts/{contact_id}/delete",
+        EDITORS,
+    ),
+    "companies.merge": ("GET", "/companies/{company_id}/merge", ADMIN),
+    "deals.index": ("GET", "/deals", STAFF),
+    "deals.mine": ("GET", "/deals/mine", STAFF),
+    "deals.board": ("GET", "/deals/board", STAFF),
+    "deals.show": ("GET", "/deals/{deal_id}", STAFF),
+    "deals.new": ("GET", "/deals/new", EDITORS),
+    "deals.edit": ("GET", "/deals/{deal_id}/edit", EDITORS),
+    "deals.move": ("POST", "/deals/{deal_id}/move", {"admin", "manager", "risk"}),
+    "deals.gates": ("GET", "/deals/gates", ADMIN),
 }
 
 
@@ -47,14 +77,28 @@ def _call(client, method, url):
     return client.open(url, method=method, data={})
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_exactly_its_pages(app, make_user, role):
+@pytest.fixture
+def ids(make_user, dbs):
+    """Ids for every URL parameter in the matrix."""
     target_id, _ = make_user("manager")
+    records = factories.pipeline(dbs, dbs.get(User, target_id))
+    return {
+        "user_id": target_id,
+        **{
+            f"{name}_id": records[name].id
+            for name in ("company", "contact", "deal", "lp", "commitment")
+        },
+        "sub_fund_id": records["angel"].id,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_its_pages(app, make_user, ids, role):
     user_id, _ = make_user(role)
     for endpoint, (method, url, allowed) in MATRIX.items():
         client = app.test_client()
         sign_in(client, user_id)
-        response = _call(client, method, url.format(user_id=target_id))
+        response = _call(client, method, url.format(**ids))
         if role in allowed:
             assert response.status_code not in (403, 404), (role, endpoint, response.status_code)
             assert "/login" not in (response.location or ""), (role, endpoint)
@@ -63,10 +107,9 @@ def test_each_role_gets_exactly_its_pages(app, make_user, role):
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_signed_out_users_are_sent_to_login(client, make_user, endpoint):
-    target_id, _ = make_user("manager")
+def test_signed_out_users_are_sent_to_login(client, ids, endpoint):
     method, url, _allowed = MATRIX[endpoint]
-    response = _call(client, method, url.format(user_id=target_id))
+    response = _call(client, method, url.format(**ids))
     assert response.status_code == 302
     assert response.location.startswith("/login?next=")
 

@@ -1,7 +1,7 @@
 import json
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
@@ -11,13 +11,9 @@ from fundcrm.auth import services
 from fundcrm.models import AuditEntry, User
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires
+from fundcrm.views import apply_error, get_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _apply_error(form, error: services.AccountError) -> None:
-    field = getattr(form, error.field or "", None) or form.submit
-    field.errors = [*field.errors, str(error.message)]
 
 
 @bp.get("/users")
@@ -43,7 +39,7 @@ def new_user():
             )
         except services.AccountError as error:
             db.session().rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session().commit()
             flash(_("User %(email)s created.", email=user.email), "success")
@@ -54,7 +50,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("manage_users")
 def edit_user(user_id: int):
-    user = db.session().get(User, user_id) or abort(404)
+    user = get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     if request.method == "GET":
         form.roles.data = sorted(user.role_codes)
@@ -71,7 +67,7 @@ def edit_user(user_id: int):
             )
         except services.AccountError as error:
             db.session().rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session().commit()
             flash(_("User %(email)s saved.", email=user.email), "success")

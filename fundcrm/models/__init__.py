@@ -2,6 +2,27 @@
 
 from fundcrm.models.audit import AuditEntry
 from fundcrm.models.base import utcnow
+from fundcrm.models.companies import Company, CompanyField, Contact
+from fundcrm.models.deals import Deal, DealMember, DealSubFund, StageGate, StageMove
+from fundcrm.models.funds import Commitment, FundSettings, LimitedPartner, SubFund
 from fundcrm.models.users import LoginThrottle, User, UserRole
 
-__all__ = ["AuditEntry", "LoginThrottle", "User", "UserRole", "utcnow"]
+__all__ = [
+    "AuditEntry",
+    "Commitment",
+    "Company",
+    "CompanyField",
+    "Contact",
+    "Deal",
+    "DealMember",
+    "DealSubFund",
+    "FundSettings",
+    "LimitedPartner",
+    "LoginThrottle",
+    "StageGate",
+    "StageMove",
+    "SubFund",
+    "User",
+    "UserRole",
+    "utcnow",
+]

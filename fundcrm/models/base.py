@@ -41,3 +41,8 @@ class UTCDateTime(sa.TypeDecorator):
 
 def timestamp_column(**kwargs) -> sa.Column:
     return sa.Column(UTCDateTime(), **kwargs)
+
+
+def money_column(**kwargs) -> sa.Column:
+    """Yuan with 2 decimals: NUMERIC(20,2), Decimal in Python."""
+    return sa.Column(sa.Numeric(20, 2, asdecimal=True), **kwargs)

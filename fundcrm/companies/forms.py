@@ -1,0 +1,84 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from fundcrm.companies.services import COMPANY_FIELDS
+from fundcrm.domain.vocab import (
+    APPLICATION_FIELDS,
+    DISTRICTS,
+    ENTERPRISE_STAGES,
+    FOCUS_AREAS,
+    SPECIALIZED_LEVELS,
+    ZONES,
+)
+from fundcrm.forms import VocabField, VocabMultiField
+
+
+class CompanyForm(FlaskForm):
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    uscc = StringField(
+        _l("Unified Social Credit Code"), validators=[DataRequired(), Length(max=40)]
+    )
+    name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
+    focus_area = VocabField(_l("Focus area"), vocabulary=FOCUS_AREAS, validators=[InputRequired()])
+    enterprise_stage = VocabField(
+        _l("Enterprise stage"), vocabulary=ENTERPRISE_STAGES, validators=[InputRequired()]
+    )
+    application_fields = VocabMultiField(_l("Application fields"), vocabulary=APPLICATION_FIELDS)
+    zone = VocabField(_l("Cluster zone"), vocabulary=ZONES)
+    district = VocabField(_l("District (Chongqing)"), vocabulary=DISTRICTS)
+    city = StringField(_l("City (outside Chongqing)"), validators=[Optional(), Length(max=50)])
+    founded_on = DateField(_l("Founded on"), validators=[Optional()])
+    headcount = IntegerField(_l("Headcount"), validators=[Optional(), NumberRange(min=0)])
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=200)])
+    specialized_level = VocabField(_l("Specialised SME level"), vocabulary=SPECIALIZED_LEVELS)
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    uscc_override_reason = StringField(
+        _l("Override reason (pilot-era code failing the checksum; risk or admin only)"),
+        validators=[Optional(), Length(max=500)],
+    )
+    confirm_similar = HiddenField()
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def values(self) -> dict:
+        values = {name: getattr(self, name).data for name in COMPANY_FIELDS}
+        values["uscc"] = self.uscc.data
+        values["application_fields"] = self.application_fields.data
+        for name in ("name_en", "city", "website", "description"):
+            values[name] = (values[name] or "").strip() or None
+        return values
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    wechat = StringField(_l("WeChat"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Save contact"))
+
+    def values(self) -> dict:
+        return {
+            n: (getattr(self, n).data or "").strip() or None
+            for n in ("name", "title", "phone", "email", "wechat")
+        }
+
+
+class MergeForm(FlaskForm):
+    other_uscc = StringField(
+        _l("USCC of the duplicate to merge into this company"),
+        validators=[DataRequired(), Length(max=40)],
+    )
+    confirm = BooleanField(_l("I have checked: move its deals and contacts here and delete it"))
+    submit = SubmitField(_l("Merge"))

@@ -1,0 +1,156 @@
+"""Company rules: USCC identity, loose-name duplicates, stale edits, merging (flush only)."""
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+
+from fundcrm.domain import uscc
+from fundcrm.models import Company, CompanyField, Contact, Deal, User
+from fundcrm.versioning import check_version
+
+
+class CompanyError(ValueError):
+    def __init__(self, message, field: str | None = None, existing: Company | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.existing = existing
+
+
+class SimilarNames(Exception):
+    """Companies whose names match loosely: shown to the user before saving."""
+
+    def __init__(self, candidates: list[Company]):
+        super().__init__("similar names")
+        self.candidates = candidates
+
+
+COMPANY_FIELDS = (
+    "name",
+    "name_en",
+    "district",
+    "city",
+    "zone",
+    "founded_on",
+    "headcount",
+    "website",
+    "focus_area",
+    "enterprise_stage",
+    "specialized_level",
+    "description",
+)
+
+
+def check_uscc(
+    db: Session,
+    code: str,
+    company_id: int | None = None,
+    override_reason: str | None = None,
+    user: User | None = None,
+) -> str:
+    """The normalised code, or CompanyError naming what is wrong (the check character too)."""
+    result = uscc.check(code)
+    if not result.shape_ok:
+        raise CompanyError(
+            _l("A USCC has 18 characters: digits and the letters A–Y without I, O, S, V, Z."),
+            "uscc",
+        )
+    if not result.valid and not (override_reason and user and user.has_role("risk", "admin")):
+        raise CompanyError(
+            _l(
+                "The check character (position 18) should be %(expected)s, not %(given)s. "
+                "An early pilot-era code needs an override by risk or an administrator.",
+                expected=result.expected,
+                given=result.code[17],
+            ),
+            "uscc",
+        )
+    existing = db.exec(
+        select(Company).where(Company.uscc == result.code, Company.id != company_id)
+    ).first()
+    if existing:
+        raise CompanyError(
+            _l("A company with this USCC already exists: %(name)s.", name=existing.name),
+            "uscc",
+            existing=existing,
+        )
+    return result.code
+
+
+def similar_companies(db: Session, name: str, company_id: int | None = None) -> list[Company]:
+    query = select(Company).where(Company.name_key == uscc.name_key(name))
+    if company_id:
+        query = query.where(Company.id != company_id)
+    return list(db.exec(query.order_by(Company.id).limit(10)).all())
+
+
+def save_company(
+    db: Session,
+    company: Company,
+    values: dict,
+    *,
+    user: User | None,
+    override_reason: str | None = None,
+    confirmed_similar: bool = False,
+    expected_version: int | None = None,
+) -> Company:
+    """Create or update a company; every check runs before anything is changed."""
+    check_version(db, company, "companies", expected_version)
+    code = check_uscc(db, values["uscc"], company.id, override_reason, user)
+    name = values["name"].strip()
+    if not confirmed_similar and (company.id is None or uscc.name_key(name) != company.name_key):
+        candidates = similar_companies(db, name, company.id)
+        if candidates:
+            raise SimilarNames(candidates)
+    for key in COMPANY_FIELDS:
+        if key in values:
+            setattr(company, key, values[key])
+    company.name, company.uscc, company.name_key = name, code, uscc.name_key(name)
+    if not uscc.check(code).valid:
+        company.uscc_override_reason = override_reason
+        company.uscc_override_by = user.email
+    if "application_fields" in values:
+        set_application_fields(company, values["application_fields"])
+    if company.id is not None:
+        company.version += 1
+    db.add(company)
+    db.flush()
+    return company
+
+
+def set_application_fields(company: Company, codes: list[str]) -> None:
+    wanted = list(dict.fromkeys(codes or []))
+    for link in list(company.fields):
+        if link.field not in wanted:
+            company.fields.remove(link)
+    have = {link.field for link in company.fields}
+    company.fields.extend(CompanyField(field=code) for code in wanted if code not in have)
+
+
+def merge_companies(db: Session, keep: Company, other: Company) -> Company:
+    """Move the other company's deals, contacts and fields to `keep`, then delete it."""
+    if keep.id == other.id:
+        raise CompanyError(_l("Choose two different companies."), "other")
+    for deal in db.exec(select(Deal).where(Deal.company_id == other.id)).all():
+        deal.company_id = keep.id
+    for contact in db.exec(select(Contact).where(Contact.company_id == other.id)).all():
+        contact.company_id = keep.id
+    set_application_fields(
+        keep, sorted(set(keep.application_fields) | set(other.application_fields))
+    )
+    for key in COMPANY_FIELDS:
+        if getattr(keep, key) in (None, "") and getattr(other, key) not in (None, ""):
+            setattr(keep, key, getattr(other, key))
+    keep.version += 1
+    db.flush()
+    db.expire(other, ["contacts"])
+    db.delete(other)
+    db.flush()
+    return keep
+
+
+def save_contact(db: Session, contact: Contact, values: dict) -> Contact:
+    for key, value in values.items():
+        setattr(contact, key, value)
+    db.add(contact)
+    db.flush()
+    return contact

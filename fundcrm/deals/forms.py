@@ -1,0 +1,69 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from fundcrm.domain.stages import GATE_CONDITIONS, GATE_FIELDS
+from fundcrm.domain.vocab import ENTERPRISE_STAGES, FOCUS_AREAS, ROUNDS, SOURCES, ZONES
+from fundcrm.forms import VocabField, WanField
+
+
+class DealForm(FlaskForm):
+    company_uscc = StringField(_l("Company USCC"), validators=[Optional(), Length(max=40)])
+    # A company that is not in the CRM yet is created in the same step from these fields.
+    company_name = StringField(_l("New company: name"), validators=[Optional(), Length(max=200)])
+    focus_area = VocabField(_l("New company: focus area"), vocabulary=FOCUS_AREAS)
+    enterprise_stage = VocabField(_l("New company: enterprise stage"), vocabulary=ENTERPRISE_STAGES)
+    zone = VocabField(_l("New company: cluster zone"), vocabulary=ZONES)
+    round = VocabField(_l("Round"), vocabulary=ROUNDS)
+    source = VocabField(_l("Source"), vocabulary=SOURCES)
+    owner_email = SelectField(_l("Owner"), validators=[DataRequired()])
+    team = SelectMultipleField(_l("Deal team"), coerce=int)
+    sub_fund = SelectMultipleField(_l("Participating sub-funds"))
+    ask_wan = WanField(_l("Amount sought (万元)"))
+    pre_money_wan = WanField(_l("Pre-money valuation (万元)"))
+    next_step = StringField(_l("Next step"), validators=[Optional(), Length(max=300)])
+    next_step_due = DateField(_l("Next step due"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
+    version = HiddenField()
+    submit = SubmitField(_l("Save deal"))
+
+
+def deal_form(sub_funds, *args, **kwargs) -> DealForm:
+    """The deal form with one proposed-amount field per sub-fund: proposed_wan_<CODE>."""
+    fields = {
+        f"proposed_wan_{f.code}": WanField(_l("Proposed by %(code)s (万元)", code=f.code))
+        for f in sub_funds
+    }
+    form_class = type("DealFormWithSubFunds", (DealForm,), fields)
+    form = form_class(*args, **kwargs)
+    form.sub_fund.choices = [(f.code, f"{f.code} {f.name}") for f in sub_funds]
+    form.sub_fund_list = list(sub_funds)
+    return form
+
+
+class MoveForm(FlaskForm):
+    to_stage = SelectField(_l("Move to"), validators=[DataRequired()])
+    pass_reason = StringField(
+        _l("Reason (required when passing)"), validators=[Optional(), Length(max=500)]
+    )
+    override_reason = StringField(
+        _l("Override reason (risk or admin, for a mandate breach)"),
+        validators=[Optional(), Length(max=500)],
+    )
+    submit = SubmitField(_l("Move"))
+
+
+class GateForm(FlaskForm):
+    to_stage = HiddenField()
+    required_fields = SelectMultipleField(choices=[(f, f) for f in GATE_FIELDS])
+    conditions = SelectMultipleField(choices=[(c, c) for c in GATE_CONDITIONS])
+    submit = SubmitField(_l("Save gate"))

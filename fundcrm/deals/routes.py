@@ -1,0 +1,360 @@
+import json
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+
+from fundcrm import db
+from fundcrm.companies import services as company_services
+from fundcrm.deals import queries, services
+from fundcrm.deals.forms import GateForm, MoveForm, deal_form
+from fundcrm.domain import stages, uscc
+from fundcrm.domain.vocab import STAGES
+from fundcrm.funds.services import sub_funds
+from fundcrm.i18n import current_locale
+from fundcrm.models import AuditEntry, Company, Deal, DealSubFund, User, UserRole
+from fundcrm.pagination import paginate
+from fundcrm.permissions import requires, user_can
+from fundcrm.versioning import StaleEdit
+from fundcrm.views import apply_error, get_or_404
+
+bp = Blueprint("deals", __name__, url_prefix="/deals")
+
+
+def _filters():
+    return queries.parse_filters(request.args, db.session(), queries.DEAL_SORTS, "updated")
+
+
+@bp.get("")
+@requires("read_pipeline")
+def index():
+    session = db.session()
+    filters = _filters()
+    query = queries.ordered_deals(filters)
+    if filters.errors:
+        query = query.where(Deal.id.is_(None))
+    page = paginate(session, query)
+    context = _list_context(session)
+    return render_template("deals/index.html", page=page, filters=filters, **context), (
+        400 if filters.errors else 200
+    )
+
+
+def _list_context(session) -> dict:
+    owners = session.exec(
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role.in_(["manager", "admin"]))
+        .distinct()
+        .order_by(User.name)
+    ).all()
+    return {"sub_funds": sub_funds(session), "owners": owners}
+
+
+@bp.get("/mine")
+@requires("read_pipeline")
+def mine():
+    return redirect(url_for("deals.index", owner_email=current_user.email))
+
+
+@bp.get("/board")
+@requires("read_pipeline")
+def board():
+    session = db.session()
+    filters = _filters()
+    if filters.errors:
+        totals, cards = {}, []
+    else:
+        totals, cards = queries.board_columns(
+            session, filters, current_app.config["BOARD_CARDS_PER_STAGE"]
+        )
+    columns = {stage: [] for stage in stages.ALL_STAGES}
+    for deal in cards:
+        columns[deal.stage].append(deal)
+    return render_template(
+        "deals/board.html",
+        filters=filters,
+        columns=columns,
+        totals=totals,
+        can_move=user_can(current_user, "move_deals"),
+        **_list_context(session),
+    ), (400 if filters.errors else 200)
+
+
+def _owner_choices(session):
+    users = session.exec(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+    return [(u.email, f"{u.name} ({u.email})") for u in users], {u.email: u for u in users}
+
+
+def _prepare_form(session, deal: Deal | None):
+    funds = sub_funds(session)
+    form = deal_form(funds, obj=deal)
+    owner_choices, by_email = _owner_choices(session)
+    form.owner_email.choices = owner_choices
+    form.team.choices = [
+        (u.id, label) for (_e, label), u in zip(owner_choices, by_email.values(), strict=True)
+    ]
+    if not form.is_submitted():
+        if deal is not None:
+            form.company_uscc.data = deal.company.uscc
+            form.owner_email.data = deal.owner.email
+            form.team.data = [m.user_id for m in deal.team]
+            form.sub_fund.data = [p.sub_fund.code for p in deal.participations]
+            for p in deal.participations:
+                getattr(form, f"proposed_wan_{p.sub_fund.code}").data = p.proposed_yuan
+            form.ask_wan.data, form.pre_money_wan.data = deal.ask_yuan, deal.pre_money_yuan
+            form.version.data = str(deal.version)
+        else:
+            form.owner_email.data = current_user.email
+            if company_id := request.args.get("company", type=int):
+                company = session.get(Company, company_id)
+                form.company_uscc.data = company.uscc if company else ""
+    return form, by_email, funds
+
+
+def _resolve_company(session, form) -> Company:
+    """The deal's company: an existing one by USCC, or a new one from the form's fields."""
+    code = uscc.normalise(form.company_uscc.data or "")
+    if code:
+        company = session.exec(select(Company).where(Company.uscc == code)).first()
+        if company is not None:
+            return company
+    if not (form.company_name.data or "").strip():
+        field = form.company_uscc if code else form.company_name
+        raise services.DealError(
+            _(
+                "No company has this USCC: fill in the new company's name, focus area and "
+                "enterprise stage to create it."
+            )
+            if code
+            else _("Enter the USCC of an existing company, or a new company's name and USCC."),
+            field.name,
+        )
+    if not form.focus_area.data or not form.enterprise_stage.data:
+        raise services.DealError(
+            _("A new company needs its focus area and enterprise stage."), "focus_area"
+        )
+    company = Company(name="", name_key="", uscc="", focus_area="", enterprise_stage="")
+    values = {
+        "name": form.company_name.data,
+        "uscc": code,
+        "focus_area": form.focus_area.data,
+        "enterprise_stage": form.enterprise_stage.data,
+        "zone": form.zone.data,
+    }
+    try:
+        return company_services.save_company(
+            session, company, values, user=current_user, confirmed_similar=True
+        )
+    except company_services.CompanyError as error:
+        raise services.DealError(error.message, "company_uscc") from None
+
+
+def _deal_values(form, by_email, funds, company: Company) -> dict:
+    by_code = {f.code: f for f in funds}
+    participations = [
+        (by_code[code].id, getattr(form, f"proposed_wan_{code}").data)
+        for code in form.sub_fund.data
+        if code in by_code
+    ]
+    owner = by_email.get(form.owner_email.data)
+    return {
+        "company_id": company.id,
+        "round": form.round.data,
+        "source": form.source.data,
+        "owner_id": owner.id if owner else None,
+        "team_ids": form.team.data,
+        "participations": participations,
+        "ask_yuan": form.ask_wan.data,
+        "pre_money_yuan": form.pre_money_wan.data,
+        "next_step": (form.next_step.data or "").strip() or None,
+        "next_step_due": form.next_step_due.data,
+        "notes": form.notes.data or None,
+    }
+
+
+def _save_deal(deal: Deal | None):
+    session = db.session()
+    form, by_email, funds = _prepare_form(session, deal)
+    stale = None
+    if form.validate_on_submit():
+        try:
+            company = _resolve_company(session, form)
+            values = _deal_values(form, by_email, funds, company)
+            if deal is None:
+                deal = services.create_deal(
+                    session, values, current_user, prefix=current_app.config["DEAL_REF_PREFIX"]
+                )
+            else:
+                version = int(form.version.data) if form.version.data else None
+                services.update_deal(session, deal, values, version)
+        except services.DealError as error:
+            session.rollback()
+            apply_error(form, error)
+        except StaleEdit as conflict:
+            session.rollback()
+            stale = conflict.changes
+        else:
+            session.commit()
+            flash(_("Deal %(ref)s saved.", ref=deal.deal_ref), "success")
+            return redirect(url_for("deals.show", deal_id=deal.id))
+    return render_template("deals/form.html", form=form, deal=deal, stale=stale)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("edit_pipeline")
+def new():
+    return _save_deal(None)
+
+
+@bp.route("/<int:deal_id>/edit", methods=["GET", "POST"])
+@requires("edit_pipeline")
+def edit(deal_id: int):
+    return _save_deal(get_or_404(Deal, deal_id))
+
+
+def _timeline(session, deal: Deal) -> list[dict]:
+    """Moves and edits, newest first."""
+    events = [{"at": m.at, "move": m} for m in deal.moves]
+    edits = session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == "update",
+            (AuditEntry.table_name == "deals") & (AuditEntry.row_id == str(deal.id)),
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(50)
+    ).all()
+    events += [{"at": e.at, "edit": e, "changes": _shown_changes(e)} for e in edits]
+    return sorted(events, key=lambda e: e["at"], reverse=True)
+
+
+def _shown_changes(entry: AuditEntry) -> dict:
+    hidden = {"version", "updated_at", "stage", "stage_entered_at", "return_stage"}
+    return {k: v for k, v in json.loads(entry.changes).items() if k not in hidden}
+
+
+@bp.get("/<int:deal_id>")
+@requires("read_pipeline")
+def show(deal_id: int):
+    session = db.session()
+    deal = session.exec(
+        select(Deal)
+        .where(Deal.id == deal_id)
+        .options(
+            selectinload(Deal.participations).selectinload(DealSubFund.sub_fund),
+            selectinload(Deal.moves),
+            selectinload(Deal.company),
+        )
+    ).first()
+    if deal is None:
+        abort(404)
+    move_form = _move_form(deal)
+    return render_template(
+        "deals/show.html",
+        deal=deal,
+        move_form=move_form,
+        timeline=[e for e in _timeline(session, deal) if "move" in e or e["changes"]],
+        path=stages.PATH,
+        today=date.today(),
+    )
+
+
+def _move_form(deal: Deal) -> MoveForm:
+    form = MoveForm()
+    form.to_stage.choices = [
+        (s, STAGES.label(s, current_locale()))
+        for s in stages.targets(deal.stage, deal.return_stage)
+    ]
+    return form
+
+
+@bp.post("/<int:deal_id>/move")
+@requires("move_deals")
+def move(deal_id: int):
+    """Move a deal: from the deal page's form, or as JSON from the board."""
+    session = db.session()
+    deal = get_or_404(Deal, deal_id)
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if data is None:
+        return jsonify(ok=False, errors=[_("Send the move as JSON.")]), 400
+    to_stage = (data.get("to_stage") or "").strip()
+    if to_stage not in stages.ALL_STAGES:
+        return _move_refused(deal, [_("Unknown stage: %(code)s", code=to_stage or "—")], False)
+    try:
+        services.move_stage(
+            session,
+            deal,
+            to_stage,
+            current_user,
+            pass_reason=data.get("pass_reason"),
+            override_reason=data.get("override_reason"),
+        )
+    except services.MoveRefused as refused:
+        session.rollback()
+        return _move_refused(deal, [str(m) for m in refused.messages], refused.overridable)
+    session.commit()
+    message = _(
+        "%(ref)s moved to %(stage)s.",
+        ref=deal.deal_ref,
+        stage=STAGES.label(to_stage, current_locale()),
+    )
+    if request.is_json:
+        return jsonify(ok=True, stage=to_stage, message=message)
+    flash(message, "success")
+    return redirect(url_for("deals.show", deal_id=deal.id))
+
+
+def _move_refused(deal: Deal, messages: list[str], overridable: bool):
+    if request.is_json:
+        return jsonify(ok=False, errors=messages, overridable=overridable), 422
+    for message in messages:
+        flash(message, "danger")
+    if overridable:
+        flash(_("Risk or an administrator may override this with a reason."), "warning")
+    return redirect(url_for("deals.show", deal_id=deal.id))
+
+
+@bp.route("/gates", methods=["GET", "POST"])
+@requires("manage_gates")
+def gates():
+    session = db.session()
+    form = GateForm()
+    if form.validate_on_submit():
+        try:
+            services.save_gate(
+                session, form.to_stage.data, form.required_fields.data, form.conditions.data
+            )
+        except services.DealError as error:
+            session.rollback()
+            flash(str(error.message), "danger")
+        else:
+            session.commit()
+            flash(_("Gate saved: the next move obeys it."), "success")
+            return redirect(url_for("deals.gates"))
+    elif form.is_submitted():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "danger")
+    return render_template(
+        "deals/gates.html",
+        rules=services.gates(session),
+        path=stages.PATH,
+        fields=stages.GATE_FIELDS,
+        conditions=stages.GATE_CONDITIONS,
+        field_labels=services.FIELD_LABELS,
+        condition_labels=services.CONDITION_LABELS,
+    )

@@ -1,0 +1,69 @@
+"""Money: Decimal yuan end to end; 万元 (wan) and 亿元 (yi) only at the edges."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+WAN = Decimal(10_000)
+YI = Decimal(100_000_000)
+FEN = Decimal("0.01")
+MAX_WAN_DECIMALS = 6  # 6 decimals of 万元 is the fen
+
+
+class MoneyError(ValueError):
+    """`code` says what is wrong: not_a_number, negative or too_precise."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def parse_wan(text) -> Decimal | None:
+    """A positive 万元 amount (as typed or as a cell) → yuan; None for blank."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if isinstance(text, float):
+        text = repr(text)
+    raw = str(text).strip().replace(",", "").replace("，", "")
+    try:
+        wan = Decimal(raw)
+    except InvalidOperation:
+        raise MoneyError("not_a_number") from None
+    if not wan.is_finite():
+        raise MoneyError("not_a_number")
+    if wan < 0:
+        raise MoneyError("negative")
+    if -wan.as_tuple().exponent > MAX_WAN_DECIMALS:
+        raise MoneyError("too_precise")
+    return wan_to_yuan(wan)
+
+
+def wan_to_yuan(wan: Decimal) -> Decimal:
+    return (wan * WAN).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def yuan_to_wan(yuan: Decimal | None) -> Decimal | None:
+    """Exact 万元 (up to 6 decimals) for forms and files."""
+    if yuan is None:
+        return None
+    return (Decimal(yuan) / WAN).quantize(Decimal("0.000001")).normalize()
+
+
+def wan_text(yuan: Decimal | None) -> str:
+    """Exact 万元 as a plain string without exponent or trailing zeros ('' for None)."""
+    wan = yuan_to_wan(yuan)
+    if wan is None:
+        return ""
+    text = format(wan, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def rounded_wan(yuan: Decimal | None, places: int = 2) -> Decimal | None:
+    """万元 rounded for display only."""
+    if yuan is None:
+        return None
+    return (Decimal(yuan) / WAN).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def rounded_yi(yuan: Decimal | None, places: int = 2) -> Decimal | None:
+    if yuan is None:
+        return None
+    return (Decimal(yuan) / YI).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -1,0 +1,107 @@
+"""Form fields shared by every feature: vocabulary codes, 万元 amounts, percentages."""
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import ValidationError
+
+from fundcrm.domain.money import MoneyError, parse_wan, wan_text
+from fundcrm.domain.vocab import Vocabulary
+from fundcrm.i18n import current_locale
+
+MONEY_MESSAGES = {
+    "not_a_number": _l("Enter an amount in 万元, e.g. 1500 or 1500.5."),
+    "negative": _l("Amounts are positive: the type gives the direction."),
+    "too_precise": _l("At most 6 decimals in 万元 (one fen)."),
+}
+
+
+class VocabField(SelectField):
+    """One code of a vocabulary, shown with its label in the user's language."""
+
+    def __init__(self, label=None, vocabulary: Vocabulary | None = None, blank=True, **kwargs):
+        super().__init__(label, **kwargs)
+        self.vocabulary = vocabulary
+        self.blank = blank
+
+    def localized_choices(self):
+        choices = self.vocabulary.choices(current_locale())
+        return [("", "—"), *choices] if self.blank else choices
+
+    def iter_choices(self):
+        self.choices = self.localized_choices()
+        return super().iter_choices()
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0].strip() if valuelist else None
+        self.data = self.data or None
+
+    def process_data(self, value):
+        self.data = value or None
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in self.vocabulary:
+            raise ValidationError(_l("Unknown code: %(code)s", code=self.data))
+
+
+class VocabMultiField(SelectMultipleField):
+    """Any number of codes of a vocabulary, as check boxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def __init__(self, label=None, vocabulary: Vocabulary | None = None, **kwargs):
+        super().__init__(label, **kwargs)
+        self.vocabulary = vocabulary
+
+    def iter_choices(self):
+        self.choices = self.vocabulary.choices(current_locale())
+        return super().iter_choices()
+
+    def process_data(self, value):
+        self.data = list(value or [])
+
+    def pre_validate(self, form):
+        unknown = [code for code in self.data or [] if code not in self.vocabulary]
+        if unknown:
+            raise ValidationError(_l("Unknown code: %(code)s", code=", ".join(unknown)))
+
+
+class WanField(StringField):
+    """An amount typed in 万元; `.data` is exact yuan (Decimal) or None."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return wan_text(self.data) if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        try:
+            self.data = parse_wan(valuelist[0])
+        except MoneyError as error:
+            raise ValueError(str(MONEY_MESSAGES[error.code])) from None
+
+
+class PercentField(StringField):
+    """A percentage between 0 and 100 as Decimal."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format(self.data.normalize(), "f") if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        try:
+            value = Decimal(valuelist[0].strip().rstrip("%"))
+        except InvalidOperation:
+            raise ValueError(str(_l("Enter a percentage, e.g. 20."))) from None
+        if not value.is_finite() or not 0 <= value <= 100:
+            raise ValueError(str(_l("Enter a percentage between 0 and 100.")))
+        self.data = value

@@ -1,0 +1,135 @@
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from fundcrm.domain.vocab import (
+    ENTERPRISE_STAGES,
+    FOCUS_AREAS,
+    LP_TYPES,
+    REINVEST_AREAS,
+    REINVEST_BASES,
+)
+from fundcrm.forms import PercentField, VocabField, VocabMultiField, WanField
+
+
+class FundSettingsForm(FlaskForm):
+    name = StringField(_l("Fund name"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
+    target_wan = WanField(_l("Target size (万元)"), validators=[InputRequired()])
+    phases = TextAreaField(_l("Phases (one per line)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Save"))
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.data.strip(),
+            "name_en": self.name_en.data or None,
+            "target_yuan": self.target_wan.data,
+            "phases": self.phases.data or None,
+        }
+
+
+class SubFundForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)])
+    name = StringField(_l("Sub-fund name"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
+    target_wan = WanField(_l("Target size (万元)"), validators=[InputRequired()])
+    first_close = DateField(_l("First close"), validators=[Optional()])
+    investment_end = DateField(_l("Investment period ends"), validators=[Optional()])
+    term_end = DateField(_l("Term ends"), validators=[Optional()])
+    allowed_stages = VocabMultiField(
+        _l("Allowed enterprise stages (none = any)"), vocabulary=ENTERPRISE_STAGES
+    )
+    focus_areas = VocabMultiField(_l("Focus areas (none = any)"), vocabulary=FOCUS_AREAS)
+    project_cap_pct = PercentField(
+        _l("Single-project cap (percent of committed size)"), validators=[InputRequired()]
+    )
+    ic_quorum = StringField(_l("IC quorum"), validators=[DataRequired(), Length(max=20)])
+    ic_threshold = StringField(
+        _l("IC approval threshold"), validators=[DataRequired(), Length(max=20)]
+    )
+    veto_holder_ids = SelectMultipleField(_l("Veto holders"), coerce=int)
+    submit = SubmitField(_l("Save"))
+
+    def values(self) -> dict:
+        return {
+            name: getattr(self, name).data
+            for name in (
+                "code",
+                "name",
+                "first_close",
+                "investment_end",
+                "term_end",
+                "allowed_stages",
+                "focus_areas",
+                "project_cap_pct",
+                "ic_quorum",
+                "ic_threshold",
+                "veto_holder_ids",
+            )
+        } | {"name_en": self.name_en.data or None, "target_yuan": self.target_wan.data}
+
+    def defaults(self) -> None:
+        config = current_app.config
+        self.project_cap_pct.data = self.project_cap_pct.data or Decimal(
+            config["DEFAULT_PROJECT_CAP_PCT"]
+        )
+        self.ic_quorum.data = self.ic_quorum.data or config["DEFAULT_IC_QUORUM"]
+        self.ic_threshold.data = self.ic_threshold.data or config["DEFAULT_IC_THRESHOLD"]
+
+
+class LPForm(FlaskForm):
+    name = StringField(_l("LP name"), validators=[DataRequired(), Length(max=200)])
+    lp_type = VocabField(_l("LP type"), vocabulary=LP_TYPES, blank=False)
+    is_government = BooleanField(_l("Government LP"))
+    submit = SubmitField(_l("Save"))
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.data,
+            "lp_type": self.lp_type.data,
+            "is_government": self.is_government.data,
+        }
+
+
+class CommitmentForm(FlaskForm):
+    lp_id = SelectField(_l("LP"), coerce=int)
+    sub_fund_id = SelectField(_l("Sub-fund"), coerce=int)
+    committed_wan = WanField(_l("Committed (万元)"), validators=[InputRequired()])
+    reinvest_ratio = DecimalField(
+        _l("Re-investment ratio (×)"),
+        validators=[Optional(), NumberRange(min=0, max=10)],
+        places=None,
+    )
+    reinvest_area = VocabMultiField(_l("Re-investment area"), vocabulary=REINVEST_AREAS)
+    reinvest_base = VocabField(_l("Re-investment base"), vocabulary=REINVEST_BASES)
+    submit = SubmitField(_l("Save"))
+
+    def values(self) -> dict:
+        return {
+            "lp_id": self.lp_id.data,
+            "sub_fund_id": self.sub_fund_id.data,
+            "committed_yuan": self.committed_wan.data,
+            "reinvest_ratio": self.reinvest_ratio.data,
+            "reinvest_area": self.reinvest_area.data,
+            "reinvest_base": self.reinvest_base.data,
+        }
+
+    def defaults(self) -> None:
+        config = current_app.config
+        if self.reinvest_ratio.data is None:
+            self.reinvest_ratio.data = Decimal(config["DEFAULT_REINVEST_RATIO"])
+        self.reinvest_area.data = self.reinvest_area.data or [config["DEFAULT_REINVEST_AREA"]]
+        self.reinvest_base.data = self.reinvest_base.data or config["DEFAULT_REINVEST_BASE"]

@@ -1,0 +1,74 @@
+"""Companies (identified by USCC) and their contacts."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship, SQLModel
+
+from fundcrm.models.base import timestamp_column, utcnow
+
+
+class Company(SQLModel, table=True):
+    __tablename__ = "companies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200, index=True)  # loose duplicate match (domain.uscc)
+    uscc: str = Field(max_length=18, unique=True)
+    name_en: str | None = Field(default=None, max_length=200)
+    district: str | None = Field(default=None, max_length=30, index=True)
+    city: str | None = Field(default=None, max_length=50)
+    zone: str | None = Field(default=None, max_length=20, index=True)
+    founded_on: date | None = None
+    headcount: int | None = None
+    website: str | None = Field(default=None, max_length=200)
+    focus_area: str = Field(max_length=20, index=True)
+    enterprise_stage: str = Field(max_length=20, index=True)
+    specialized_level: str | None = Field(default=None, max_length=20)
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    uscc_override_reason: str | None = Field(default=None, max_length=500)
+    uscc_override_by: str | None = Field(default=None, max_length=254)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
+    version: int = Field(default=1)
+
+    fields: list["CompanyField"] = Relationship(
+        back_populates="company",
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"},
+    )
+    contacts: list["Contact"] = Relationship(
+        back_populates="company",
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "Contact.id"},
+    )
+
+    @property
+    def application_fields(self) -> list[str]:
+        return sorted(f.field for f in self.fields)
+
+
+class CompanyField(SQLModel, table=True):
+    """An application field (应用领域) of a company; any number per company."""
+
+    __tablename__ = "company_fields"
+
+    company_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    field: str = Field(max_length=20, primary_key=True, index=True)
+
+    company: Company | None = Relationship(back_populates="fields")
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="companies.id", index=True)
+    name: str = Field(max_length=100)
+    title: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=254)
+    wechat: str | None = Field(default=None, max_length=100)
+
+    company: Company | None = Relationship(back_populates="contacts")

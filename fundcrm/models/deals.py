@@ -1,0 +1,130 @@
+"""Deals: one financing round of one company, moving through the pipeline's stages."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship, SQLModel
+
+from fundcrm.models.base import money_column, timestamp_column, utcnow
+from fundcrm.models.companies import Company
+from fundcrm.models.funds import SubFund
+from fundcrm.models.users import User
+
+
+class Deal(SQLModel, table=True):
+    __tablename__ = "deals"
+    __table_args__ = (sa.Index("ix_deals_stage_updated_at", "stage", "updated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_ref: str = Field(max_length=30, unique=True)
+    company_id: int = Field(foreign_key="companies.id", index=True)
+    round: str | None = Field(default=None, max_length=20, index=True)
+    stage: str = Field(default="sourcing", max_length=20)
+    stage_entered_at: datetime = Field(
+        default_factory=utcnow, sa_column=timestamp_column(nullable=False)
+    )
+    return_stage: str | None = Field(default=None, max_length=20)  # where on_hold/passed go back
+    source: str | None = Field(default=None, max_length=20, index=True)
+    owner_id: int = Field(foreign_key="users.id", index=True)
+    ask_yuan: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
+    pre_money_yuan: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
+    next_step: str | None = Field(default=None, max_length=300)
+    next_step_due: date | None = None
+    pass_reason: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    created_on: date = Field(index=True)
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=timestamp_column(nullable=False, index=True, onupdate=utcnow),
+    )
+    version: int = Field(default=1)
+
+    company: Company | None = Relationship()
+    owner: User | None = Relationship()
+    participations: list["DealSubFund"] = Relationship(
+        back_populates="deal",
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "DealSubFund.id"},
+    )
+    team: list["DealMember"] = Relationship(
+        back_populates="deal", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+    moves: list["StageMove"] = Relationship(
+        back_populates="deal",
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "StageMove.id"},
+    )
+
+    @property
+    def proposed_yuan(self) -> Decimal:
+        return sum((p.proposed_yuan or Decimal(0) for p in self.participations), Decimal(0))
+
+
+class DealSubFund(SQLModel, table=True):
+    """A sub-fund taking part in a deal, with its proposed amount."""
+
+    __tablename__ = "deal_sub_funds"
+    __table_args__ = (sa.UniqueConstraint("deal_id", "sub_fund_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    )
+    sub_fund_id: int = Field(foreign_key="sub_funds.id", index=True)
+    proposed_yuan: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
+
+    deal: Deal | None = Relationship(back_populates="participations")
+    sub_fund: SubFund | None = Relationship()
+
+
+class DealMember(SQLModel, table=True):
+    __tablename__ = "deal_team"
+
+    deal_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
+
+    deal: Deal | None = Relationship(back_populates="team")
+    user: User | None = Relationship()
+
+
+class StageMove(SQLModel, table=True):
+    """Every move of a deal: from, to, when, who, time spent in the stage left."""
+
+    __tablename__ = "stage_moves"
+    __table_args__ = (sa.Index("ix_stage_moves_deal_id_at", "deal_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("deals.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    from_stage: str | None = Field(default=None, max_length=20)
+    to_stage: str = Field(max_length=20, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
+    by_id: int | None = Field(default=None, foreign_key="users.id")
+    by_label: str = Field(max_length=254)
+    seconds_in_stage: int | None = None
+    kind: str = Field(default="move", max_length=10)  # create / move / import
+    reason: str | None = Field(default=None, max_length=500)  # why a deal was passed
+    override_reason: str | None = Field(default=None, max_length=500)
+    breaches: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+
+    deal: Deal | None = Relationship(back_populates="moves")
+
+
+class StageGate(SQLModel, table=True):
+    """The rule for entering a stage: required fields and conditions, edited by admins."""
+
+    __tablename__ = "stage_gates"
+
+    to_stage: str = Field(max_length=20, primary_key=True)
+    required_fields: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    conditions: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )

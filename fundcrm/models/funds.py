@@ -1,0 +1,84 @@
+"""The fund, its sub-funds with their LPA settings, LPs and commitments (DOMAIN.md section 1)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship, SQLModel
+
+from fundcrm.models.base import money_column, timestamp_column, utcnow
+
+
+class FundSettings(SQLModel, table=True):
+    """One installation serves one fund: its name, target size and phases (one row)."""
+
+    __tablename__ = "fund_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    target_yuan: Decimal = Field(sa_column=money_column(nullable=False))
+    phases: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class SubFund(SQLModel, table=True):
+    __tablename__ = "sub_funds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    name: str = Field(max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    target_yuan: Decimal = Field(sa_column=money_column(nullable=False))
+    first_close: date | None = None
+    investment_end: date | None = None
+    term_end: date | None = None
+    allowed_stages: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    focus_areas: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    project_cap_pct: Decimal = Field(
+        default=Decimal("20"), sa_column=sa.Column(sa.Numeric(7, 4), nullable=False)
+    )
+    ic_quorum: str = Field(default="2/3", max_length=20)
+    ic_threshold: str = Field(default="2/3", max_length=20)
+    veto_holder_ids: list[int] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+
+    commitments: list["Commitment"] = Relationship(back_populates="sub_fund")
+
+
+class LimitedPartner(SQLModel, table=True):
+    __tablename__ = "lps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    lp_type: str = Field(max_length=30)
+    is_government: bool = Field(default=False)
+
+    commitments: list["Commitment"] = Relationship(back_populates="lp")
+
+
+class Commitment(SQLModel, table=True):
+    """LP × sub-fund; a government LP's commitment carries its re-investment requirement."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (sa.UniqueConstraint("lp_id", "sub_fund_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lp_id: int = Field(foreign_key="lps.id", index=True)
+    sub_fund_id: int = Field(foreign_key="sub_funds.id", index=True)
+    committed_yuan: Decimal = Field(sa_column=money_column(nullable=False))
+    reinvest_ratio: Decimal | None = Field(
+        default=None, sa_column=sa.Column(sa.Numeric(6, 4), nullable=True)
+    )
+    reinvest_area: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    reinvest_base: str | None = Field(default=None, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
+
+    lp: LimitedPartner | None = Relationship(back_populates="commitments")
+    sub_fund: SubFund | None = Relationship(back_populates="commitments")

@@ -1,0 +1,129 @@
+"""Records for tests, made through the same services the app uses."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from fundcrm.companies import services as companies
+from fundcrm.deals import services as deals
+from fundcrm.domain import uscc
+from fundcrm.funds import services as funds
+from fundcrm.models import Commitment, Company, Contact, LimitedPartner, SubFund, User
+
+VALID_USCC = ["914403001922038216", "91310110666007217T"]
+
+
+def make_uscc(n: int, area: str = "500112") -> str:
+    """A valid, distinct USCC for the n-th test company."""
+    return uscc.complete(f"91{area}{n:09d}")
+
+
+def sub_fund(db: Session, code: str, **values) -> SubFund:
+    base = {
+        "code": code,
+        "name": f"{code} 子基金",
+        "name_en": None,
+        "target_yuan": Decimal("1000000000.00"),
+        "first_close": date(2024, 6, 1),
+        "investment_end": date(2029, 6, 30),
+        "term_end": date(2034, 6, 30),
+        "allowed_stages": [],
+        "focus_areas": [],
+        "project_cap_pct": Decimal("20"),
+        "ic_quorum": "2/3",
+        "ic_threshold": "2/3",
+        "veto_holder_ids": [],
+    }
+    return funds.save_sub_fund(db, SubFund(code="", name="", target_yuan=0), {**base, **values})
+
+
+def lp(db: Session, name: str, lp_type: str = "city_fof", government: bool = True):
+    return funds.save_lp(
+        db,
+        LimitedPartner(name="", lp_type=""),
+        {"name": name, "lp_type": lp_type, "is_government": government},
+    )
+
+
+def commitment(db: Session, lp_row, fund, yuan: str, **values) -> Commitment:
+    base = {
+        "lp_id": lp_row.id,
+        "sub_fund_id": fund.id,
+        "committed_yuan": Decimal(yuan),
+        "reinvest_ratio": Decimal("1.2"),
+        "reinvest_area": ["chongqing"],
+        "reinvest_base": "committed",
+    }
+    return funds.save_commitment(
+        db, Commitment(lp_id=0, sub_fund_id=0, committed_yuan=0), {**base, **values}
+    )
+
+
+def company(db: Session, name: str, code: str, **values) -> Company:
+    base = {
+        "name": name,
+        "uscc": code,
+        "focus_area": "embodied_ai",
+        "enterprise_stage": "growth",
+        "application_fields": ["logistics"],
+        "zone": "liangjiang",
+        "district": "渝北区",
+        "description": None,
+    }
+    return companies.save_company(
+        db,
+        Company(name="", name_key="", uscc="", focus_area="", enterprise_stage=""),
+        {**base, **values},
+        user=None,
+        confirmed_similar=True,
+    )
+
+
+def contact(db: Session, company_row, name="王经理") -> Contact:
+    return companies.save_contact(
+        db,
+        Contact(company_id=company_row.id, name=""),
+        {"name": name, "title": "CEO", "phone": "13800000000"},
+    )
+
+
+def deal(db: Session, company_row, owner: User, funds_and_amounts, **values):
+    base = {
+        "company_id": company_row.id,
+        "round": "a",
+        "source": "own",
+        "owner_id": owner.id,
+        "participations": [(f.id, Decimal(a) if a else None) for f, a in funds_and_amounts],
+        "ask_yuan": Decimal("30000000.00"),
+        "notes": None,
+    }
+    return deals.create_deal(
+        db,
+        {**base, **values},
+        owner,
+        prefix="XM",
+        at=values.pop("at", None) or datetime(2026, 1, 5, 2, 0, tzinfo=UTC),
+    )
+
+
+def pipeline(db: Session, owner: User) -> dict:
+    """A small fund: two sub-funds, a government LP's commitment, a company with a contact and
+    a deal; committed so requests see it."""
+    angel = sub_fund(db, "ANGEL", allowed_stages=["startup", "growth"])
+    industry = sub_fund(db, "INDUSTRY", allowed_stages=["growth", "mature"])
+    city = lp(db, "重庆市产业投资母基金")
+    pledge = commitment(db, city, angel, "300000000.00")
+    robot = company(db, "重庆擎天机器人科技有限公司", make_uscc(1))
+    person = contact(db, robot)
+    first = deal(db, robot, owner, [(angel, "10000000"), (industry, "20000000")])
+    db.commit()
+    return {
+        "angel": angel,
+        "industry": industry,
+        "lp": city,
+        "commitment": pledge,
+        "company": robot,
+        "contact": person,
+        "deal": first,
+    }
