@@ -22,6 +22,8 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # The pipeline is confidential to the fund's staff: LP representatives do not see it.
     "read_pipeline": frozenset({"admin", "manager", "ic_member", "risk"}),
     "edit_pipeline": frozenset({"admin", "manager"}),
+    # Risk edits companies too: accepting a pilot-era USCC is its call.
+    "edit_companies": frozenset({"admin", "manager", "risk"}),
     "move_deals": frozenset({"admin", "manager", "risk"}),
     "override_mandate": frozenset({"admin", "risk"}),
     "merge_companies": frozenset({"admin"}),

@@ -16,18 +16,19 @@ class StaleEdit(Exception):
 
 
 def changes_since(db: Session, table: str, record_id: int, version: int) -> list[AuditEntry]:
-    """The audited updates that took the record past `version`, oldest first."""
+    """The audited changes made to the record after it reached `version`, oldest first."""
     entries = db.exec(
         select(AuditEntry)
-        .where(
-            AuditEntry.table_name == table,
-            AuditEntry.row_id == str(record_id),
-            AuditEntry.action == "update",
-        )
+        .where(AuditEntry.table_name == table, AuditEntry.row_id == str(record_id))
         .order_by(AuditEntry.id.desc())
-        .limit(50)
+        .limit(100)
     ).all()
-    newer = [e for e in entries if (json.loads(e.changes).get("version") or [0, 0])[1] > version]
+    newer = []
+    for entry in entries:
+        changed = json.loads(entry.changes).get("version")
+        if entry.action == "create" or (changed and changed[1] <= version):
+            break
+        newer.append(entry)
     return list(reversed(newer))
 
 

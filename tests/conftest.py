@@ -138,3 +138,41 @@ def csrf_token(client, url: str = "/login") -> str:
 def post_form(client, url: str, data: dict, token_from: str | None = None, **kwargs):
     data = {**data, "csrf_token": csrf_token(client, token_from or url)}
     return client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counted:` … `counted.n` SQL statements ran meanwhile."""
+    from contextlib import contextmanager
+
+    engine = app.extensions["fundcrm.engine"]
+
+    class Counter:
+        n = 0
+
+    @contextmanager
+    def counting():
+        counter = Counter()
+
+        def count(*_args):
+            counter.n += 1
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+
+    return counting
+
+
+@pytest.fixture
+def staff(make_user, dbs):
+    """Users of each role (as ORM objects in `dbs`) and the small pipeline of tests.factories."""
+    from tests import factories
+
+    users = {
+        role: dbs.get(User, make_user(role)[0])
+        for role in ("admin", "manager", "risk", "ic_member", "viewer")
+    }
+    return {**users, **factories.pipeline(dbs, users["manager"])}

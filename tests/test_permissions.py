@@ -11,6 +11,7 @@ ROLES = ["admin", "manager", "ic_member", "risk", "viewer"]
 EVERYONE = set(ROLES)
 STAFF = {"admin", "manager", "ic_member", "risk"}
 EDITORS = {"admin", "manager"}
+COMPANY_EDITORS = {"admin", "manager", "risk"}
 ADMIN = {"admin"}
 UNDECLARED_OK = {"static"}
 PUBLIC = {"auth.login", "main.healthz", "main.set_language"}
@@ -32,14 +33,18 @@ MATRIX = {
     "funds.edit_commitment": ("GET", "/funds/commitments/{commitment_id}", ADMIN),
     "companies.index": ("GET", "/companies", STAFF),
     "companies.show": ("GET", "/companies/{company_id}", STAFF),
-    "companies.new": ("GET", "/companies/new", EDITORS),
-    "companies.edit": ("GET", "/companies/{company_id}/edit", EDITORS),
-    "companies.add_contact": ("POST", "/companies/{company_id}/contacts", EDITORS),
-    "companies.edit_contact": ("GET", "/companies/{company_id}/contacts/{contact_id}", EDITORS),
+    "companies.new": ("GET", "/companies/new", COMPANY_EDITORS),
+    "companies.edit": ("GET", "/companies/{company_id}/edit", COMPANY_EDITORS),
+    "companies.add_contact": ("POST", "/companies/{company_id}/contacts", COMPANY_EDITORS),
+    "companies.edit_contact": (
+        "GET",
+        "/companies/{company_id}/contacts/{contact_id}",
+        COMPANY_EDITORS,
+    ),
     "companies.delete_contact": (
         "POST",
         "/companies/{company_id}/contacts/{contact_id}/delete",
-        EDITORS,
+        COMPANY_EDITORS,
     ),
     "companies.merge": ("GET", "/companies/{company_id}/merge", ADMIN),
     "deals.index": ("GET", "/deals", STAFF),

@@ -68,7 +68,7 @@ def _save_company(form: CompanyForm, company: Company, template: str, **context)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@requires("edit_pipeline")
+@requires("edit_companies")
 def new():
     form = CompanyForm()
     return _save_company(
@@ -79,7 +79,7 @@ def new():
 
 
 @bp.route("/<int:company_id>/edit", methods=["GET", "POST"])
-@requires("edit_pipeline")
+@requires("edit_companies")
 def edit(company_id: int):
     company = get_or_404(Company, company_id)
     form = CompanyForm(obj=company)
@@ -119,7 +119,7 @@ def show(company_id: int):
 
 
 @bp.post("/<int:company_id>/contacts")
-@requires("edit_pipeline")
+@requires("edit_companies")
 def add_contact(company_id: int):
     company = get_or_404(Company, company_id)
     form = ContactForm()
@@ -135,7 +135,7 @@ def add_contact(company_id: int):
 
 
 @bp.route("/<int:company_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
-@requires("edit_pipeline")
+@requires("edit_companies")
 def edit_contact(company_id: int, contact_id: int):
     contact = get_or_404(Contact, contact_id)
     if contact.company_id != company_id:
@@ -150,7 +150,7 @@ def edit_contact(company_id: int, contact_id: int):
 
 
 @bp.post("/<int:company_id>/contacts/<int:contact_id>/delete")
-@requires("edit_pipeline")
+@requires("edit_companies")
 def delete_contact(company_id: int, contact_id: int):
     contact = get_or_404(Contact, contact_id)
     if contact.company_id != company_id:

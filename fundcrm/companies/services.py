@@ -101,17 +101,18 @@ def save_company(
         candidates = similar_companies(db, name, company.id)
         if candidates:
             raise SimilarNames(candidates)
-    for key in COMPANY_FIELDS:
-        if key in values:
-            setattr(company, key, values[key])
-    company.name, company.uscc, company.name_key = name, code, uscc.name_key(name)
-    if not uscc.check(code).valid:
-        company.uscc_override_reason = override_reason
-        company.uscc_override_by = user.email
-    if "application_fields" in values:
-        set_application_fields(company, values["application_fields"])
-    if company.id is not None:
-        company.version += 1
+    with db.no_autoflush:  # one flush, so the audit trail keeps the edit as one entry
+        for key in COMPANY_FIELDS:
+            if key in values:
+                setattr(company, key, values[key])
+        company.name, company.uscc, company.name_key = name, code, uscc.name_key(name)
+        if not uscc.check(code).valid:
+            company.uscc_override_reason = override_reason
+            company.uscc_override_by = user.email
+        if "application_fields" in values:
+            set_application_fields(company, values["application_fields"])
+        if company.id is not None:
+            company.version += 1
     db.add(company)
     db.flush()
     return company

@@ -371,14 +371,15 @@ def create_deal(
 def update_deal(db: Session, deal: Deal, values: dict, expected_version: int | None = None) -> Deal:
     check_version(db, deal, "deals", expected_version)
     _check_deal_values(db, values)
-    for key in DEAL_FIELDS:
-        if key in values:
-            setattr(deal, key, values[key])
-    if "participations" in values:
-        _sync_participations(deal, values["participations"])
-    if "team_ids" in values:
-        _sync_team(deal, values["team_ids"])
-    deal.version += 1
+    with db.no_autoflush:  # one flush, so the audit trail keeps the edit as one entry
+        for key in DEAL_FIELDS:
+            if key in values:
+                setattr(deal, key, values[key])
+        if "participations" in values:
+            _sync_participations(deal, values["participations"])
+        if "team_ids" in values:
+            _sync_team(deal, values["team_ids"])
+        deal.version += 1
     db.flush()
     return deal
 

@@ -1,0 +1,198 @@
+import json
+
+from sqlmodel import func, select
+
+from fundcrm.models import AuditEntry, Company, Contact, Deal
+from tests import factories
+from tests.conftest import post_form, sign_in
+
+NEW = {
+    "name": "重庆灵犀具身智能科技有限公司",
+    "uscc": factories.make_uscc(77),
+    "focus_area": "embodied_ai",
+    "enterprise_stage": "startup",
+    "application_fields": ["humanoid", "home"],
+    "zone": "science_city",
+    "district": "沙坪坝区",
+}
+
+
+def companies(dbs):
+    dbs.expire_all()
+    return {c.uscc: c for c in dbs.exec(select(Company)).all()}
+
+
+def create(client, **fields):
+    return post_form(client, "/companies/new", {**NEW, **fields})
+
+
+def test_manager_creates_a_company_with_a_chinese_name(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    response = create(client, uscc=" " + NEW["uscc"].lower()[:9] + " " + NEW["uscc"][9:])
+    assert response.status_code == 302
+    company = companies(dbs)[NEW["uscc"]]
+    assert company.name == NEW["name"] and company.application_fields == ["home", "humanoid"]
+    page = client.get(response.location).get_data(as_text=True)
+    assert NEW["name"] in page and "沙坪坝区" in page
+
+
+def test_wrong_check_character_is_refused_naming_the_expected_one(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    code = NEW["uscc"][:17] + ("0" if NEW["uscc"][17] != "0" else "1")
+    page = create(client, uscc=code).get_data(as_text=True)
+    assert f"校验位（第 18 位）应为 {NEW['uscc'][17]}" in page
+    assert code not in companies(dbs)
+
+
+def test_pilot_code_needs_risk_or_admin_with_a_reason(client, staff, dbs):
+    code = NEW["uscc"][:17] + ("0" if NEW["uscc"][17] != "0" else "1")
+    sign_in(client, staff["manager"].id)
+    create(client, uscc=code, uscc_override_reason="试点期代码")  # a manager cannot override
+    assert code not in companies(dbs)
+    sign_in(client, staff["risk"].id)
+    assert create(client, uscc=code).status_code == 200  # no reason: refused
+    assert (
+        create(client, uscc=code, uscc_override_reason="2015年试点期代码，工商档案已核").status_code
+        == 302
+    )
+    company = companies(dbs)[code]
+    assert company.uscc_override_by == staff["risk"].email
+    assert company.uscc_override_reason.startswith("2015年试点期代码")
+
+
+def test_duplicate_uscc_links_to_the_existing_company(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    existing = staff["company"]
+    page = create(client, uscc=existing.uscc, name="另一家公司").get_data(as_text=True)
+    assert "该统一社会信用代码的企业已存在" in page
+    assert f'href="/companies/{existing.id}"' in page
+    assert len(companies(dbs)) == 1
+
+
+def test_loosely_matching_name_shows_candidates_before_saving(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    page = create(client, name="擎天机器人科技（重庆）股份有限公司").get_data(as_text=True)
+    assert "已存在名称相近的企业" in page and staff["company"].name in page
+    assert len(companies(dbs)) == 1
+    response = create(client, name="擎天机器人科技（重庆）股份有限公司", confirm_similar="1")
+    assert response.status_code == 302 and len(companies(dbs)) == 2
+
+
+def test_bad_input_is_refused_field_by_field(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    page = create(
+        client, focus_area="flying_cars", founded_on="2026-02-30", headcount="-3"
+    ).get_data(as_text=True)
+    assert "无效的代码：flying_cars" in page and "日期" in page
+    assert len(companies(dbs)) == 1
+
+
+def test_stale_edit_is_refused_showing_the_other_change(app, staff, dbs):
+    company = staff["company"]
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, staff["manager"].id)
+    sign_in(second, staff["admin"].id)
+    form = {**NEW, "uscc": company.uscc, "name": company.name, "version": str(company.version)}
+    assert (
+        post_form(
+            second, f"/companies/{company.id}/edit", {**form, "description": "管理员先保存的简介"}
+        ).status_code
+        == 302
+    )
+    page = post_form(
+        first, f"/companies/{company.id}/edit", {**form, "description": "经理后保存的简介"}
+    ).get_data(as_text=True)
+    assert "其他人已保存了该记录" in page and "管理员先保存的简介" in page
+    assert companies(dbs)[company.uscc].description == "管理员先保存的简介"
+
+
+def test_contacts_are_added_edited_and_deleted(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    company = staff["company"]
+    post_form(
+        client,
+        f"/companies/{company.id}/contacts",
+        {"name": "李四", "title": "CTO", "wechat": "lisi_cq", "email": "lisi@example.cn"},
+        token_from=f"/companies/{company.id}",
+    )
+    names = {c.name for c in dbs.exec(select(Contact).where(Contact.company_id == company.id))}
+    assert names == {"王经理", "李四"}
+    contact_id = staff["contact"].id
+    post_form(
+        client,
+        f"/companies/{company.id}/contacts/{contact_id}/delete",
+        {},
+        token_from=f"/companies/{company.id}",
+    )
+    dbs.expire_all()
+    assert dbs.get(Contact, contact_id) is None
+
+
+def test_admin_merges_a_duplicate_moving_deals_and_contacts(client, staff, dbs):
+    keep = staff["company"]
+    other = factories.company(
+        dbs, "擎天机器人科技有限公司", factories.make_uscc(2), application_fields=["medical"]
+    )
+    factories.contact(dbs, other, "赵六")
+    moved = factories.deal(dbs, other, staff["manager"], [(staff["angel"], "5000000")])
+    dbs.commit()
+    other_id, other_uscc, moved_id = other.id, other.uscc, moved.id
+    sign_in(client, staff["admin"].id)
+    page = client.get(f"/companies/{keep.id}/merge").get_data(as_text=True)
+    assert "擎天机器人科技有限公司" in page  # offered as a similar name
+    response = post_form(
+        client, f"/companies/{keep.id}/merge", {"other_uscc": other_uscc, "confirm": "y"}
+    )
+    assert response.status_code == 302
+    dbs.expunge_all()
+    assert dbs.get(Company, other_id) is None
+    assert dbs.get(Deal, moved_id).company_id == keep.id
+    assert {c.name for c in dbs.exec(select(Contact).where(Contact.company_id == keep.id))} == {
+        "王经理",
+        "赵六",
+    }
+    assert dbs.get(Company, keep.id).application_fields == ["logistics", "medical"]
+    deleted = dbs.exec(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "companies", AuditEntry.action == "delete"
+        )
+    ).one()
+    assert deleted.actor_label == staff["admin"].email
+    assert json.loads(deleted.changes)["uscc"][0] == other_uscc
+
+
+def test_merge_needs_confirmation(client, staff, dbs):
+    other = factories.company(dbs, "另一家", factories.make_uscc(3))
+    dbs.commit()
+    sign_in(client, staff["admin"].id)
+    post_form(client, f"/companies/{staff['company'].id}/merge", {"other_uscc": other.uscc})
+    assert dbs.exec(select(func.count()).select_from(Company)).one() == 2
+
+
+def test_company_list_filters_and_search(client, staff, dbs):
+    factories.company(
+        dbs,
+        "重庆洁宝清洁机器人有限公司",
+        factories.make_uscc(4),
+        focus_area="robot_body",
+        application_fields=["cleaning"],
+        zone="central",
+        district="渝中区",
+        description="商用清洁机器人",
+    )
+    dbs.commit()
+    sign_in(client, staff["ic_member"].id)
+
+    def names(url):
+        page = client.get(url).get_data(as_text=True)
+        return {n for n in ("擎天", "洁宝") if n in page}
+
+    assert names("/companies") == {"擎天", "洁宝"}
+    assert names("/companies?application_fields=cleaning") == {"洁宝"}
+    assert names("/companies?focus_area=embodied_ai&zone=liangjiang") == {"擎天"}
+    assert names("/companies?q=清洁") == {"洁宝"}
+    assert names(f"/companies?q={factories.make_uscc(1).lower()}") == {"擎天"}
+    response = client.get("/companies?zone=mars")
+    assert response.status_code == 400 and "zone 的代码无效：mars" in response.get_data(
+        as_text=True
+    )
