@@ -383,6 +383,8 @@ def _walk_history(db, rng, deal, final_stage, at, today) -> None:
     for stage in path:
         at += timedelta(days=max(1, rng.randint(budget // (steps + 2), budget // (steps + 1))))
         deals.record_import_move(db, deal, stage, min(at, latest))
+    if final_stage in ("closed", "passed"):
+        deal.next_step, deal.next_step_due = None, None
     if final_stage in stages.OFF_PATH:
         at = min(at + timedelta(days=rng.randint(3, 20)), latest)
         reason = rng.choice(PASS_REASONS) if final_stage == "passed" else None

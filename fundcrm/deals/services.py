@@ -199,12 +199,13 @@ def check_move(
         )
         if missing:
             labels = [str(FIELD_LABELS.get(m) or CONDITION_LABELS[m]) for m in missing]
+            separator = str(_l("; "))
             raise MoveRefused(
                 [
                     _l(
                         "Moving to %(stage)s needs: %(missing)s.",
                         stage=vocab_label("stage", to_stage),
-                        missing="; ".join(labels),
+                        missing=separator.join(labels),
                     )
                 ],
                 [],
