@@ -11,7 +11,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from fundcrm.domain.stages import GATE_CONDITIONS, GATE_FIELDS
 from fundcrm.domain.vocab import ENTERPRISE_STAGES, FOCUS_AREAS, ROUNDS, SOURCES, ZONES
 from fundcrm.forms import VocabField, WanField
 
@@ -63,7 +62,9 @@ class MoveForm(FlaskForm):
 
 
 class GateForm(FlaskForm):
+    """The codes are checked by deals.services.save_gate, which names any unknown one."""
+
     to_stage = HiddenField()
-    required_fields = SelectMultipleField(choices=[(f, f) for f in GATE_FIELDS])
-    conditions = SelectMultipleField(choices=[(c, c) for c in GATE_CONDITIONS])
+    required_fields = SelectMultipleField(validate_choice=False)
+    conditions = SelectMultipleField(validate_choice=False)
     submit = SubmitField(_l("Save gate"))

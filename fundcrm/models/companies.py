@@ -28,7 +28,9 @@ class Company(SQLModel, table=True):
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     uscc_override_reason: str | None = Field(default=None, max_length=500)
     uscc_override_by: str | None = Field(default=None, max_length=254)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=timestamp_column(nullable=False, index=True)
+    )
     version: int = Field(default=1)
 
     fields: list["CompanyField"] = Relationship(

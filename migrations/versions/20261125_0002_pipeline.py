@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_companies")),
         sa.UniqueConstraint("uscc", name=op.f("uq_companies_uscc")),
     )
+    op.create_index("ix_companies_created_at", "companies", ["created_at"])
     op.create_index("ix_companies_district", "companies", ["district"])
     op.create_index("ix_companies_enterprise_stage", "companies", ["enterprise_stage"])
     op.create_index("ix_companies_focus_area", "companies", ["focus_area"])
