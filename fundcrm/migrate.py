@@ -1,5 +1,6 @@
 """Alembic, driven from the app: the same migrations for `fundcrm db`, the demo and the tests."""
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -29,3 +30,18 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def drop_everything(engine: Engine) -> None:
+    """Drop every table, Alembic's version included, so the migrations start from nothing.
+
+    For test and benchmark databases only: on PostgreSQL it drops the `public` schema.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            meta = sa.MetaData()
+            meta.reflect(connection)
+            meta.drop_all(connection)

@@ -24,18 +24,6 @@ def _database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
-def reset_schema(engine: sa.Engine) -> None:
-    """Drop every table (and Alembic's version) so the migrations start from nothing."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        else:
-            meta = sa.MetaData()
-            meta.reflect(connection)
-            meta.drop_all(connection)
-
-
 def settings_for_tests(tmp_path_factory, **overrides) -> fundcrm_config.Config:
     os.environ.setdefault("FUNDCRM_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
     settings = fundcrm_config.TestConfig()
@@ -50,7 +38,7 @@ def app(tmp_path_factory):
     app = create_app(settings_for_tests(tmp_path_factory))
     engine = app.extensions["fundcrm.engine"]
     try:
-        reset_schema(engine)
+        migrate.drop_everything(engine)
     except sa.exc.OperationalError as error:
         pytest.exit(f"Test database unreachable ({app.config['DATABASE_URL']}): {error}", 2)
     migrate.upgrade(engine)

@@ -5,12 +5,11 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from fundcrm import migrate
-from tests.conftest import reset_schema
 
 
 def test_upgrade_from_empty_gives_the_models_schema(app):
     engine = app.extensions["fundcrm.engine"]
-    reset_schema(engine)
+    migrate.drop_everything(engine)
     try:
         migrate.upgrade(engine)
         with engine.connect() as connection:
@@ -18,7 +17,7 @@ def test_upgrade_from_empty_gives_the_models_schema(app):
             assert compare_metadata(context, SQLModel.metadata) == []
         assert migrate.current_revision(engine) == migrate.head_revision(engine)
     finally:
-        reset_schema(engine)
+        migrate.drop_everything(engine)
         migrate.upgrade(engine)
 
 

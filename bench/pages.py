@@ -1,0 +1,208 @@
+"""Server-side timings of the deal pages at growing data sizes, on SQLite and PostgreSQL.
+
+    python -m bench.pages [--sizes 1000,10000,100000] [--databases sqlite,postgresql]
+                          [--repeat 15] [--seed 7] [--clean]
+
+Each request goes through Flask's WSGI test client (no network, no browser): the time is what
+the server spends parsing the request, querying, rendering and building the response.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from bench import generate
+from fundcrm import migrate
+from fundcrm.db import make_engine
+
+DATA_DIR = Path(__file__).resolve().parent / ".data"
+ADMIN_URL = os.environ.get(
+    "FUNDCRM_BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SEARCH_TERM = "灵犀"  # a brand (fundcrm.demo.BRANDS) in about 1 company name in 32
+PAGES = {
+    "list": "/deals",
+    "filtered": "/deals?sub_fund=ANGEL&stage=due_diligence&focus_area=embodied_ai",
+    "search": f"/deals?q={SEARCH_TERM}",
+    "board": "/deals/board",
+}
+DEAL_LINK = re.compile(r'href="/deals/\d+"')
+
+
+def database_name(size: int) -> str:
+    return f"fundcrm_bench_{size}"
+
+
+def sqlite_url(size: int) -> str:
+    return f"sqlite:///{DATA_DIR / (database_name(size) + '.db')}"
+
+
+def postgresql_url(size: int) -> str:
+    """The URL of the size's database on the server of ADMIN_URL, created when missing."""
+    name = database_name(size)
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_databases(kinds: list[str], sizes: list[int]) -> None:
+    if "postgresql" in kinds:
+        admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                for size in sizes:
+                    name = database_name(size)
+                    connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        finally:
+            admin.dispose()
+    if "sqlite" in kinds:
+        for size in sizes:
+            for suffix in ("", "-wal", "-shm"):
+                (DATA_DIR / f"{database_name(size)}.db{suffix}").unlink(missing_ok=True)
+
+
+def ensure_data(url: str, size: int, seed: int) -> None:
+    """Generate `size` deals unless the marker of a finished generation says they are there."""
+    engine = make_engine(url)
+    try:
+        migrated = migrate.current_revision(engine) == migrate.head_revision(engine)
+        if migrated and generate.read_marker(engine) == size:
+            print(f"  reusing {size:,} deals", file=sys.stderr)
+            return
+        started = time.perf_counter()
+        generate.prepare(engine, reset=True)
+        counts = generate.generate(engine, size, seed)
+        print(
+            f"  generated {counts.total:,} rows ({size:,} deals) "
+            f"in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
+    finally:
+        engine.dispose()
+
+
+def make_app(url: str):
+    os.environ.setdefault("FUNDCRM_INSTANCE_PATH", str(DATA_DIR / "instance"))
+    import config as fundcrm_config
+    from fundcrm import create_app
+
+    settings = fundcrm_config.TestConfig()
+    settings.DATABASE_URL = url
+    return create_app(settings)
+
+
+def manager_id(app) -> int:
+    from fundcrm.models import UserRole
+
+    with app.extensions["fundcrm.engine"].connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.min(UserRole.user_id)).where(UserRole.role == "manager")
+        ).scalar_one()
+
+
+def sign_in(client, user_id: int) -> None:
+    """As tests/conftest.py does: a signed-in session without the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
+def fetch(client, name: str, url: str):
+    response = client.get(url)
+    assert response.status_code == 200, f"{name} {url}: HTTP {response.status_code}"
+    return response
+
+
+def time_pages(url: str, repeat: int) -> dict[str, float]:
+    """Median server time (ms) of each page, after one warm-up request each."""
+    app = make_app(url)
+    try:
+        client = app.test_client()
+        sign_in(client, manager_id(app))
+        for name, path in PAGES.items():
+            page = fetch(client, name, path).get_data(as_text=True)
+            links = len(DEAL_LINK.findall(page))
+            assert links > 0, f"{name} {path}: the rendered page shows no deals"
+            print(f"  {name:8} {path}: {links} deal links", file=sys.stderr)
+        medians = {}
+        for name, path in PAGES.items():
+            samples = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                fetch(client, name, path)
+                samples.append((time.perf_counter() - started) * 1000)
+            medians[name] = statistics.median(samples)
+        return medians
+    finally:
+        app.extensions["fundcrm.engine"].dispose()
+
+
+def report(results: dict[tuple[str, int], dict[str, float]]) -> str:
+    lines = [
+        "| database | deals | " + " | ".join(PAGES) + " |",
+        "|---|---:|" + "---:|" * len(PAGES),
+    ]
+    for (kind, size), medians in results.items():
+        cells = " | ".join(f"{medians[name]:.1f}" for name in PAGES)
+        lines.append(f"| {kind} | {size:,} | {cells} |")
+    lines.append("")
+    lines.append("Median server time per request, in ms.")
+    for kind in dict.fromkeys(kind for kind, _size in results):
+        sizes = sorted(size for k, size in results if k == kind)
+        if len(sizes) < 2:
+            continue
+        small, large = results[(kind, sizes[0])], results[(kind, sizes[-1])]
+        ratios = ", ".join(f"{name} ×{large[name] / small[name]:.1f}" for name in PAGES)
+        lines.append(f"- {kind}, {sizes[-1]:,} vs {sizes[0]:,} deals: {ratios}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.pages", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--sizes", default="1000,10000,100000", help="deal counts, comma-separated")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the data")
+    parser.add_argument(
+        "--clean", action="store_true", help="drop the benchmark databases of --sizes and exit"
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    unknown = set(kinds) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown database kind: {', '.join(sorted(unknown))}")
+    if args.clean:
+        drop_databases(kinds, sizes)
+        return 0
+    DATA_DIR.mkdir(exist_ok=True)
+    results = {}
+    for kind in kinds:
+        for size in sizes:
+            print(f"{kind}, {size:,} deals", file=sys.stderr)
+            url = sqlite_url(size) if kind == "sqlite" else postgresql_url(size)
+            ensure_data(url, size, args.seed)
+            results[(kind, size)] = time_pages(url, args.repeat)
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
