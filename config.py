@@ -61,7 +61,7 @@ class Config:
     DEFAULT_REINVEST_BASE = "committed"
     DEFAULT_REINVEST_AREA = "chongqing"
     DEAL_REF_PREFIX = "XM"
-    BOARD_CARDS_PER_STAGE = 50
+    BOARD_CARDS_PER_STAGE = 20
     TESTING = False
     DEBUG = False
 

@@ -476,6 +476,7 @@ class Builder:
             "owner_id": owner,
             "ask_yuan": _yuan(ask_wan),
             "pre_money_yuan": _yuan(ask_wan * rng.uniform(3, 12)),
+            "proposed_total_yuan": sum(p["proposed_yuan"] for p in participations),
             "next_step": rng.choice(NEXT_STEPS) if active else None,
             "next_step_due": (updated + timedelta(days=rng.randint(3, 45))).date()
             if active

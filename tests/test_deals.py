@@ -50,7 +50,7 @@ def test_manager_opens_a_deal_for_an_existing_company(client, staff, dbs):
     assert response.status_code == 302
     deal = deals(dbs)[-1]
     assert deal.company_id == staff["company"].id and deal.stage == "sourcing"
-    assert deal.deal_ref.startswith("XM") and deal.proposed_yuan == Decimal("15005000.00")
+    assert deal.deal_ref.startswith("XM") and deal.proposed_total_yuan == Decimal("15005000.00")
     assert [m.to_stage for m in deal.moves] == ["sourcing"]
     assert staff["manager"].id in {m.user_id for m in deal.team}
 

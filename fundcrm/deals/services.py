@@ -396,6 +396,7 @@ def _sync_participations(deal: Deal, wanted: list[tuple[int, Decimal | None]]) -
     deal.participations.extend(
         DealSubFund(sub_fund_id=i, proposed_yuan=a) for i, a in wanted if i not in have
     )
+    deal.proposed_total_yuan = sum((a or Decimal(0) for _i, a in wanted), Decimal(0))
 
 
 def _sync_team(deal: Deal, user_ids: list[int]) -> None:

@@ -14,7 +14,11 @@ from fundcrm.models.users import User
 
 class Deal(SQLModel, table=True):
     __tablename__ = "deals"
-    __table_args__ = (sa.Index("ix_deals_stage_updated_at", "stage", "updated_at"),)
+    __table_args__ = (
+        sa.Index("ix_deals_stage_updated_at", "stage", "updated_at"),
+        # lets the board count and sum a stage from the index alone
+        sa.Index("ix_deals_stage_proposed_total_yuan", "stage", "proposed_total_yuan"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_ref: str = Field(max_length=30, unique=True)
@@ -29,6 +33,10 @@ class Deal(SQLModel, table=True):
     owner_id: int = Field(foreign_key="users.id", index=True)
     ask_yuan: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
     pre_money_yuan: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
+    # Σ of the participations' proposed amounts, kept by deals.services with them
+    proposed_total_yuan: Decimal = Field(
+        default=Decimal(0), sa_column=money_column(nullable=False, server_default="0")
+    )
     next_step: str | None = Field(default=None, max_length=300)
     next_step_due: date | None = None
     pass_reason: str | None = Field(default=None, max_length=500)
@@ -53,10 +61,6 @@ class Deal(SQLModel, table=True):
         back_populates="deal",
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "StageMove.id"},
     )
-
-    @property
-    def proposed_yuan(self) -> Decimal:
-        return sum((p.proposed_yuan or Decimal(0) for p in self.participations), Decimal(0))
 
 
 class DealSubFund(SQLModel, table=True):

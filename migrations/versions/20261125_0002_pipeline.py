@@ -160,6 +160,12 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("ask_yuan", sa.Numeric(precision=20, scale=2), nullable=True),
         sa.Column("pre_money_yuan", sa.Numeric(precision=20, scale=2), nullable=True),
+        sa.Column(
+            "proposed_total_yuan",
+            sa.Numeric(precision=20, scale=2),
+            server_default="0",
+            nullable=False,
+        ),
         sa.Column("next_step", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.Column("next_step_due", sa.Date(), nullable=True),
         sa.Column("pass_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
@@ -179,6 +185,7 @@ def upgrade() -> None:
     op.create_index("ix_deals_owner_id", "deals", ["owner_id"])
     op.create_index("ix_deals_round", "deals", ["round"])
     op.create_index("ix_deals_source", "deals", ["source"])
+    op.create_index("ix_deals_stage_proposed_total_yuan", "deals", ["stage", "proposed_total_yuan"])
     op.create_index("ix_deals_stage_updated_at", "deals", ["stage", "updated_at"])
     op.create_index("ix_deals_updated_at", "deals", ["updated_at"])
 
