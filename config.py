@@ -62,6 +62,8 @@ class Config:
     DEFAULT_REINVEST_AREA = "chongqing"
     DEAL_REF_PREFIX = "XM"
     BOARD_CARDS_PER_STAGE = 20
+    MAX_UPLOAD_MB = 50  # documents
+    MAX_IMPORT_MB = 50  # spreadsheets to import
     TESTING = False
     DEBUG = False
 
@@ -77,6 +79,10 @@ class Config:
         self.CLI_LOCALE = os.environ.get("FUNDCRM_CLI_LOCALE", self.CLI_LOCALE)
         for name in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_MINUTES", "LOGIN_LOCK_MINUTES"):
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
+        for name in ("MAX_UPLOAD_MB", "MAX_IMPORT_MB"):
+            setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
+        # Flask refuses larger requests before reading them (413, with its own page).
+        self.MAX_CONTENT_LENGTH = (max(self.MAX_UPLOAD_MB, self.MAX_IMPORT_MB) + 1) * 2**20
         self.check_secret_key()
 
     def check_secret_key(self):

@@ -51,9 +51,21 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.companies.routes import bp as companies_bp
     from fundcrm.deals.routes import bp as deals_bp
     from fundcrm.funds.routes import bp as funds_bp
+    from fundcrm.imports.routes import bp as imports_bp
     from fundcrm.main.routes import bp as main_bp
+    from fundcrm.workspace.routes import bp as workspace_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, funds_bp, companies_bp, deals_bp):
+    blueprints = (
+        main_bp,
+        auth_bp,
+        admin_bp,
+        funds_bp,
+        companies_bp,
+        deals_bp,
+        workspace_bp,
+        imports_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
@@ -63,6 +75,7 @@ def register_error_pages(app: Flask) -> None:
         403: lambda: _("Access denied"),
         404: lambda: _("Page not found"),
         405: lambda: _("Method not allowed"),
+        413: lambda: _("File too large"),
         500: lambda: _("Something went wrong"),
     }
     messages = {
@@ -70,6 +83,7 @@ def register_error_pages(app: Flask) -> None:
         403: lambda: _("Your role does not give access to this page."),
         404: lambda: _("There is no page at this address."),
         405: lambda: _("This address does not accept that kind of request."),
+        413: lambda: _("The file is larger than this site accepts. Nothing was saved."),
         500: lambda: _(
             "The error has been logged and nothing was saved. Try again, "
             "and tell an administrator if it happens again."

@@ -4,6 +4,7 @@ again adds nothing. Names are invented; the vocabulary follows the city's action
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -15,7 +16,17 @@ from fundcrm.domain import stages, uscc
 from fundcrm.domain.money import wan_to_yuan
 from fundcrm.domain.vocab import APPLICATION_FIELDS, ROUNDS, SOURCES
 from fundcrm.funds import services as funds
-from fundcrm.models import Commitment, Company, Deal, LimitedPartner, SubFund, User
+from fundcrm.models import (
+    Activity,
+    Commitment,
+    Company,
+    Contact,
+    Deal,
+    LimitedPartner,
+    SubFund,
+    User,
+)
+from fundcrm.workspace import services as workspace
 
 DEMO_PASSWORD = "fundcrm-demo"  # noqa: S105 - documented demo-only password
 
@@ -333,6 +344,12 @@ def _pipeline(db, settings, today: date) -> int:
 
 
 def _demo_deal(db, settings, rng, company, final_stage, owners, sub_funds, today) -> Deal:
+    deal = _open_demo_deal(db, settings, rng, company, final_stage, owners, sub_funds, today)
+    _workspace(db, settings, rng, company, deal, today)
+    return deal
+
+
+def _open_demo_deal(db, settings, rng, company, final_stage, owners, sub_funds, today) -> Deal:
     created = today - timedelta(days=rng.randint(60, 720))
     at = datetime.combine(created, time(9, 30), UTC)
     owner = owners[rng.randrange(2)]
@@ -385,7 +402,129 @@ def _walk_history(db, rng, deal, final_stage, at, today) -> None:
         deals.record_import_move(db, deal, stage, min(at, latest))
     if final_stage in ("closed", "passed"):
         deal.next_step, deal.next_step_due = None, None
+        workspace.sync_next_step(db, deal)
     if final_stage in stages.OFF_PATH:
         at = min(at + timedelta(days=rng.randint(3, 20)), latest)
         reason = rng.choice(PASS_REASONS) if final_stage == "passed" else None
         deals.record_import_move(db, deal, final_stage, at, pass_reason=reason)
+
+
+ACTIVITY_NOTES = {
+    "meeting": "与创始团队首次会谈，了解核心技术路线、融资计划及在渝落地意向。",
+    "call": "电话沟通本轮估值与领投方进展，对方预计两周内确定条款。",
+    "site_visit": "实地考察生产线与测试场地，样机已在园区开展清洁与配送试运行。",
+    "email": "收到补充材料：近两年财务报表、专利清单及主要客户合同。",
+    "roadshow": "参加两江新区机器人路演，项目获评委关注，约定后续尽调。",
+}
+FINDINGS = [
+    ("financial", "收入确认", "部分项目收入提前确认，需调整约 320 万元。", "medium"),
+    ("legal", "知识产权", "核心专利登记在创始人个人名下，尚未转让至公司。", "red_flag"),
+    ("technical", "样机测试", "续航测试低于宣称指标约 15%。", "low"),
+]
+
+
+def _workspace(db, settings, rng, company, deal, today) -> None:
+    """Contacts, activities, DD progress and a document, as a deal team would have left them."""
+    contact = db.exec(select(Contact).where(Contact.company_id == company.id)).first()
+    if contact is None:
+        contact = companies.save_contact(
+            db,
+            Contact(company_id=company.id, name=""),
+            {
+                "name": rng.choice(["张伟", "王芳", "李娜", "刘洋", "陈杰"]),
+                "title": "创始人、CEO",
+                "phone": f"139{rng.randint(10000000, 99999999)}",
+                "email": None,
+                "wechat": f"cq_{company.id}",
+            },
+        )
+    for offset, kind in enumerate(rng.sample(list(ACTIVITY_NOTES), rng.randint(1, 3))):
+        when = max(deal.created_on + timedelta(days=7 * (offset + 1)), deal.created_on)
+        workspace.save_activity(
+            db,
+            Activity(company_id=company.id, kind="", summary=""),
+            {
+                "company_id": company.id,
+                "deal_id": deal.id,
+                "kind": kind,
+                "occurred_on": min(when, today),
+                "summary": ACTIVITY_NOTES[kind],
+                "user_ids": [deal.owner_id],
+                "contact_ids": [contact.id],
+            },
+            None,
+        )
+    _dd_progress(db, rng, deal)
+    if deal.stage in ("due_diligence", "ic", "signing", "closed"):
+        workspace.store_document(
+            db,
+            Path(settings["INSTANCE_PATH"]) / "documents",
+            {"deal_id": deal.id},
+            "商业计划书",
+            "business-plan.pdf",
+            demo_pdf(f"Business plan {deal.deal_ref}"),
+            None,
+            settings["MAX_UPLOAD_MB"] * 2**20,
+        )
+
+
+def _dd_progress(db, rng, deal) -> None:
+    items = [i for group in workspace.checklist(db, deal.id).values() for i in group]
+    if not items:
+        return
+    finished = deal.stage in ("ic", "signing", "closed")
+    for item in items:
+        if finished or rng.random() < 0.4:
+            waive = finished and rng.random() < 0.1
+            workspace.update_dd_item(
+                db,
+                item,
+                {
+                    "status": "waived" if waive else "done",
+                    "owner_id": item.owner_id,
+                    "severity": "none",
+                    "finding": None,
+                    "waive_reason": "该企业为轻资产研发型企业，不适用" if waive else None,
+                },
+            )
+        elif rng.random() < 0.3:
+            item.status = "in_progress"
+    if deal.stage == "due_diligence" and deal.id % 3 == 0:
+        for stream, title, finding, severity in FINDINGS:
+            item = next(i for i in items if i.workstream == stream)
+            workspace.update_dd_item(
+                db,
+                item,
+                {
+                    "status": "in_progress",
+                    "owner_id": item.owner_id,
+                    "severity": severity,
+                    "finding": f"{title}：{finding}",
+                    "waive_reason": None,
+                },
+            )
+
+
+def demo_pdf(text: str) -> bytes:
+    """A small, valid one-page PDF (ASCII text) for the demo documents."""
+    stream = f"BT /F1 20 Tf 72 760 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)

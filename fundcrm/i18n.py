@@ -1,6 +1,8 @@
 """Language choice and per-language formatting of dates and numbers."""
 
 import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
@@ -54,6 +56,11 @@ def format_wan(yuan) -> str:
     return format_decimal(rounded_wan(yuan), format="#,##0.00")
 
 
+def local_today() -> date:
+    """Today in the fund's time zone (deadlines are calendar days there)."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
@@ -74,6 +81,7 @@ def init_app(app: Flask) -> None:
         fromjson=json.loads,
         audit_action=lambda action: AUDIT_ACTIONS.get(action, action),
     )
+    app.context_processor(lambda: {"today": local_today()})
     app.jinja_env.globals.update(
         current_locale=current_locale,
         vocab_choices=lambda name: VOCABULARIES[name].choices(current_locale()),

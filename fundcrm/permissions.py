@@ -27,6 +27,12 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "move_deals": frozenset({"admin", "manager", "risk"}),
     "override_mandate": frozenset({"admin", "risk"}),
     "merge_companies": frozenset({"admin"}),
+    # Imports write business data in bulk; exports read what the lists show.
+    "import_data": frozenset({"admin", "manager"}),
+    "export_data": frozenset({"admin", "manager", "ic_member", "risk"}),
+    # The deal team's workspace: activities, tasks, due diligence, documents.
+    "work_on_deals": frozenset({"admin", "manager"}),
+    "manage_checklists": frozenset({"admin"}),
 }
 
 PUBLIC = "public"

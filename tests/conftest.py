@@ -11,7 +11,8 @@ from werkzeug.security import generate_password_hash
 
 import config as fundcrm_config
 from fundcrm import create_app, db, migrate
-from fundcrm.models import User, UserRole
+from fundcrm.models import DDTemplateItem, User, UserRole
+from fundcrm.workspace.defaults import template_rows
 
 PASSWORD = "correct-horse-battery"
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -59,6 +60,8 @@ def _empty_tables(request):
         else:
             for table in tables:
                 connection.execute(sa.text(f"DELETE FROM {table}"))
+        # what the migrations seed, as a freshly migrated database has it
+        connection.execute(sa.insert(DDTemplateItem.__table__), template_rows())
 
 
 @pytest.fixture

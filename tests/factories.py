@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from fundcrm.companies import services as companies
 from fundcrm.deals import services as deals
@@ -126,4 +126,59 @@ def pipeline(db: Session, owner: User) -> dict:
         "company": robot,
         "contact": person,
         "deal": first,
+    }
+
+
+def workspace(db: Session, records: dict, documents_folder) -> dict:
+    """An activity, a task, a DD checklist and a document on the pipeline's deal: their ids."""
+    from fundcrm.demo import demo_pdf
+    from fundcrm.models import Activity, DDItem, DDTemplateItem, Task, utcnow
+    from fundcrm.workspace import services as work
+
+    deal, owner = records["deal"], records["deal"].owner
+    activity = work.save_activity(
+        db,
+        Activity(company_id=0, kind="", summary=""),
+        {
+            "company_id": deal.company_id,
+            "deal_id": deal.id,
+            "kind": "meeting",
+            "occurred_on": date(2026, 1, 6),
+            "summary": "首次会谈",
+            "user_ids": [owner.id],
+            "contact_ids": [records["contact"].id],
+        },
+        owner,
+    )
+    task = work.save_task(
+        db,
+        Task(title="", assignee_id=owner.id),
+        {
+            "title": "补充财务数据",
+            "due_on": date(2026, 1, 20),
+            "assignee_id": owner.id,
+            "deal_id": deal.id,
+        },
+        owner,
+    )
+    deals.record_import_move(db, deal, "approved", utcnow())
+    item = db.exec(select(DDItem).where(DDItem.deal_id == deal.id)).first()
+    template = db.exec(select(DDTemplateItem)).first()
+    document = work.store_document(
+        db,
+        documents_folder,
+        {"deal_id": deal.id},
+        "商业计划书",
+        "bp.pdf",
+        demo_pdf("bp"),
+        owner,
+        2**20,
+    )
+    db.commit()
+    return {
+        "activity_id": activity.id,
+        "task_id": task.id,
+        "dd_item_id": item.id,
+        "template_id": template.id,
+        "document_id": document.id,
     }

@@ -1,5 +1,7 @@
 """Every endpoint declares who may use it, and each role gets exactly its pages."""
 
+from pathlib import Path
+
 import pytest
 
 from fundcrm.models import User
@@ -55,6 +57,21 @@ MATRIX = {
     "deals.edit": ("GET", "/deals/{deal_id}/edit", EDITORS),
     "deals.move": ("POST", "/deals/{deal_id}/move", {"admin", "manager", "risk"}),
     "deals.gates": ("GET", "/deals/gates", ADMIN),
+    # the deal workspace
+    "workspace.new_activity": ("GET", "/companies/{company_id}/activities/new", EDITORS),
+    "workspace.edit_activity": ("GET", "/activities/{activity_id}", EDITORS),
+    "workspace.delete_activity": ("POST", "/activities/{activity_id}/delete", EDITORS),
+    "workspace.my_tasks": ("GET", "/tasks", STAFF),
+    "workspace.new_task": ("GET", "/tasks/new", EDITORS),
+    "workspace.edit_task": ("GET", "/tasks/{task_id}", EDITORS),
+    "workspace.complete_task": ("POST", "/tasks/{task_id}/done", STAFF),
+    "workspace.checklist": ("GET", "/deals/{deal_id}/dd", STAFF),
+    "workspace.update_dd_item": ("POST", "/dd/items/{dd_item_id}", EDITORS),
+    "workspace.add_dd_item": ("POST", "/deals/{deal_id}/dd/items", EDITORS),
+    "workspace.dd_templates": ("GET", "/admin/dd-templates", ADMIN),
+    "workspace.edit_dd_template": ("POST", "/admin/dd-templates/{template_id}", ADMIN),
+    "workspace.upload_document": ("POST", "/documents", EDITORS),
+    "workspace.download_document": ("GET", "/documents/{document_id}", STAFF),
 }
 
 
@@ -83,7 +100,7 @@ def _call(client, method, url):
 
 
 @pytest.fixture
-def ids(make_user, dbs):
+def ids(app, make_user, dbs):
     """Ids for every URL parameter in the matrix."""
     target_id, _ = make_user("manager")
     records = factories.pipeline(dbs, dbs.get(User, target_id))
@@ -94,6 +111,7 @@ def ids(make_user, dbs):
             for name in ("company", "contact", "deal", "lp", "commitment")
         },
         "sub_fund_id": records["angel"].id,
+        **factories.workspace(dbs, records, Path(app.instance_path) / "documents"),
     }
 
 

@@ -8,11 +8,12 @@ from fundcrm.companies import services
 from fundcrm.companies.forms import CompanyForm, ContactForm, MergeForm
 from fundcrm.deals.queries import COMPANY_SORTS, company_query, parse_filters
 from fundcrm.domain import uscc
-from fundcrm.models import AuditEntry, Company, Contact, Deal
+from fundcrm.models import Activity, AuditEntry, Company, Contact, Deal
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires, user_can
 from fundcrm.versioning import StaleEdit
 from fundcrm.views import apply_error, get_or_404
+from fundcrm.workspace import services as workspace
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 
@@ -108,8 +109,15 @@ def show(company_id: int):
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(30)
     ).all()
+    activities = session.exec(
+        select(Activity)
+        .where(Activity.company_id == company.id)
+        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+    ).all()
     return render_template(
         "companies/show.html",
+        activities=activities,
+        company_documents=workspace.documents_of(session, company_id=company.id),
         company=company,
         deals=deals,
         history=history,

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from fundcrm.domain import uscc
-from fundcrm.models import Company, CompanyField, Contact, Deal, User
+from fundcrm.models import Activity, Company, CompanyField, Contact, Deal, Document, User
 from fundcrm.versioning import check_version
 
 
@@ -133,8 +133,9 @@ def merge_companies(db: Session, keep: Company, other: Company) -> Company:
         raise CompanyError(_l("Choose two different companies."), "other")
     for deal in db.exec(select(Deal).where(Deal.company_id == other.id)).all():
         deal.company_id = keep.id
-    for contact in db.exec(select(Contact).where(Contact.company_id == other.id)).all():
-        contact.company_id = keep.id
+    for model in (Contact, Activity, Document):
+        for row in db.exec(select(model).where(model.company_id == other.id)).all():
+            row.company_id = keep.id
     set_application_fields(
         keep, sorted(set(keep.application_fields) | set(other.application_fields))
     )

@@ -23,7 +23,7 @@ from fundcrm.domain.vocab import (
     STAGES,
     ZONES,
 )
-from fundcrm.models import Company, CompanyField, Deal, DealSubFund, SubFund, User
+from fundcrm.models import Activity, Company, CompanyField, Deal, DealSubFund, SubFund, User
 
 VOCAB_FILTERS = {
     "stage": STAGES,
@@ -141,7 +141,9 @@ def _contains(column, text: str):
 
 
 def _search_company(q: str) -> list:
+    logged = select(Activity.company_id).where(_contains(Activity.summary, q))
     return [
+        Company.id.in_(logged),
         _contains(Company.name, q),
         Company.uscc == uscc.normalise(q),
         _contains(Company.description, q),
@@ -171,11 +173,13 @@ def deal_conditions(filters: ListFilters) -> list:
         conditions.append(Deal.created_on <= end)
     if q := filters.get("q"):
         matching_companies = select(Company.id).where(sa.or_(*_search_company(q)))
+        logged = select(Activity.deal_id).where(_contains(Activity.summary, q))
         conditions.append(
             sa.or_(
                 Deal.company_id.in_(matching_companies),
                 _contains(Deal.notes, q),
                 Deal.deal_ref == q.upper(),
+                Deal.id.in_(logged),
             )
         )
     return conditions

@@ -1,5 +1,4 @@
 import json
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -25,11 +24,12 @@ from fundcrm.domain import stages, uscc
 from fundcrm.domain.vocab import STAGES
 from fundcrm.funds.services import sub_funds
 from fundcrm.i18n import current_locale
-from fundcrm.models import AuditEntry, Company, Deal, DealSubFund, User, UserRole
+from fundcrm.models import Activity, AuditEntry, Company, Deal, DealSubFund, Task, User, UserRole
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires, user_can
 from fundcrm.versioning import StaleEdit
 from fundcrm.views import apply_error, get_or_404
+from fundcrm.workspace import services as workspace_services
 
 bp = Blueprint("deals", __name__, url_prefix="/deals")
 
@@ -269,8 +269,29 @@ def show(deal_id: int):
         move_form=move_form,
         timeline=[e for e in _timeline(session, deal) if "move" in e or e["changes"]],
         path=stages.PATH,
-        today=date.today(),
+        workspace=_workspace(session, deal),
     )
+
+
+def _workspace(session, deal: Deal) -> dict:
+    """Activities, tasks, the DD checklist's state and the documents of one deal."""
+    activities = session.exec(
+        select(Activity)
+        .where(Activity.deal_id == deal.id)
+        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+    ).all()
+    tasks = session.exec(
+        select(Task).where(Task.deal_id == deal.id).order_by(Task.status.desc(), Task.due_on)
+    ).all()
+    checklist = workspace_services.checklist(session, deal.id)
+    return {
+        "activities": activities,
+        "tasks": tasks,
+        "checklist": checklist,
+        "red_flags": [i for items in checklist.values() for i in items if i.severity == "red_flag"],
+        "closed": workspace_services.workstream_closed,
+        "documents": workspace_services.documents_of(session, deal_id=deal.id),
+    }
 
 
 def _move_form(deal: Deal) -> MoveForm:

@@ -23,6 +23,7 @@ from fundcrm.models import (
     utcnow,
 )
 from fundcrm.versioning import check_version
+from fundcrm.workspace import services as workspace
 
 DEAL_FIELDS = (
     "company_id",
@@ -119,9 +120,9 @@ def filled_fields(deal: Deal) -> set[str]:
 
 
 def met_conditions(db: Session, deal: Deal) -> set[str]:
-    """Conditions this deal meets. IC memos, DD checklists, IC decisions and the closing form
-    are later capabilities: until they exist no deal can meet them, so their gates hold."""
-    return set()
+    """Conditions this deal meets. IC memos, IC decisions and the closing form are later
+    capabilities: until they exist no deal can meet them, so their gates hold."""
+    return {"dd_closed"} if workspace.dd_closed(db, deal.id) else set()
 
 
 def _invested_yuan(db: Session, sub_fund_id: int, company_id: int) -> Decimal:
@@ -311,6 +312,8 @@ def _record_move(
     deal.version += 1
     db.add(move)
     db.flush()
+    if to_stage in stages.PATH and stages.PATH.index(to_stage) >= stages.PATH.index("approved"):
+        workspace.ensure_checklist(db, deal)  # however the deal got to 立项
     return move
 
 
@@ -355,6 +358,7 @@ def create_deal(
     db.flush()
     _sync_participations(deal, values["participations"])
     _sync_team(deal, values.get("team_ids") or [])
+    workspace.sync_next_step(db, deal)
     db.add(
         StageMove(
             deal_id=deal.id,
@@ -382,6 +386,7 @@ def update_deal(db: Session, deal: Deal, values: dict, expected_version: int | N
             _sync_team(deal, values["team_ids"])
         deal.version += 1
     db.flush()
+    workspace.sync_next_step(db, deal)
     return deal
 
 

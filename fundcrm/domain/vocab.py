@@ -225,6 +225,38 @@ technical|技术|Technical
 """,
 )
 
+ACTIVITY_KINDS = _vocab(
+    "activity_kind",
+    """
+meeting|会议|Meeting
+call|电话|Call
+site_visit|实地考察|Site visit
+email|邮件|Email
+roadshow|路演|Roadshow
+""",
+)
+
+DD_STATUSES = _vocab(
+    "dd_status",
+    """
+open|待办|Open
+in_progress|进行中|In progress
+done|已完成|Done
+waived|豁免|Waived
+""",
+)
+
+SEVERITIES = _vocab(
+    "severity",
+    """
+none|无|None
+low|低|Low
+medium|中|Medium
+high|高|High
+red_flag|重大风险（红旗）|Red flag
+""",
+)
+
 REINVEST_AREAS = Vocabulary(
     "reinvest_area",
     [Term("chongqing", "重庆市（全市）", "Chongqing (whole city)"), *DISTRICTS.terms],
@@ -247,6 +279,9 @@ VOCABULARIES = {
         REINVEST_BASES,
         DD_WORKSTREAMS,
         REINVEST_AREAS,
+        ACTIVITY_KINDS,
+        DD_STATUSES,
+        SEVERITIES,
     )
 }
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from fundcrm import db, migrate
-from fundcrm.models import AuditEntry
+from fundcrm.models import AuditEntry, Deal, Task
 from fundcrm.permissions import public, requires
 from fundcrm.safe_redirect import local_path
 
@@ -33,7 +33,21 @@ def home():
         )
         .all()
     )
-    return render_template("main/home.html", recent=recent)
+    tasks = (
+        db.session()
+        .exec(
+            select(Task)
+            .where(Task.assignee_id == current_user.id, Task.status == "open")
+            .order_by(Task.due_on, Task.id)
+            .limit(20)
+        )
+        .all()
+    )
+    deal_ids = [t.deal_id for t in tasks if t.deal_id]
+    deals = db.session().exec(select(Deal).where(Deal.id.in_(deal_ids))).all() if deal_ids else []
+    return render_template(
+        "main/home.html", recent=recent, tasks=tasks, deals={d.id: d for d in deals}
+    )
 
 
 @bp.post("/language")

@@ -6,8 +6,24 @@ from fundcrm.models.companies import Company, CompanyField, Contact
 from fundcrm.models.deals import Deal, DealMember, DealSubFund, StageGate, StageMove
 from fundcrm.models.funds import Commitment, FundSettings, LimitedPartner, SubFund
 from fundcrm.models.users import LoginThrottle, User, UserRole
+from fundcrm.models.workspace import (
+    Activity,
+    ActivityContact,
+    ActivityUser,
+    DDItem,
+    DDTemplateItem,
+    Document,
+    Task,
+)
 
 __all__ = [
+    "Activity",
+    "ActivityContact",
+    "ActivityUser",
+    "DDItem",
+    "DDTemplateItem",
+    "Document",
+    "Task",
     "AuditEntry",
     "Commitment",
     "Company",

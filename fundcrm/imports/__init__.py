@@ -1,0 +1,1 @@
+"""Spreadsheet import and export in the interchange formats of DOMAIN.md section 9."""

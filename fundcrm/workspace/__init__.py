@@ -1,0 +1,1 @@
+"""The deal team's workspace: activities, tasks, due-diligence checklists and documents."""

@@ -1,0 +1,97 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from fundcrm.domain.vocab import ACTIVITY_KINDS, DD_STATUSES, DD_WORKSTREAMS, SEVERITIES
+from fundcrm.forms import VocabField
+
+
+class ActivityForm(FlaskForm):
+    kind = VocabField(
+        _l("Kind"), vocabulary=ACTIVITY_KINDS, blank=False, validators=[InputRequired()]
+    )
+    occurred_on = DateField(_l("Date"), validators=[InputRequired()])
+    deal_id = SelectField(_l("Deal"), coerce=lambda v: int(v) if v else None)
+    user_ids = SelectMultipleField(_l("Our participants"), coerce=int)
+    contact_ids = SelectMultipleField(_l("Company's participants"), coerce=int)
+    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=20000)])
+    submit = SubmitField(_l("Save activity"))
+
+    def values(self, company_id: int) -> dict:
+        return {
+            "company_id": company_id,
+            "deal_id": self.deal_id.data,
+            "kind": self.kind.data,
+            "occurred_on": self.occurred_on.data,
+            "summary": self.summary.data.strip(),
+            "user_ids": self.user_ids.data,
+            "contact_ids": self.contact_ids.data,
+        }
+
+
+class TaskForm(FlaskForm):
+    title = StringField(_l("Task"), validators=[DataRequired(), Length(max=300)])
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    assignee_id = SelectField(_l("Assignee"), coerce=int)
+    deal_id = SelectField(_l("Deal"), coerce=lambda v: int(v) if v else None)
+    submit = SubmitField(_l("Save task"))
+
+    def values(self) -> dict:
+        return {
+            "title": self.title.data.strip(),
+            "due_on": self.due_on.data,
+            "assignee_id": self.assignee_id.data,
+            "deal_id": self.deal_id.data,
+        }
+
+
+class DDItemForm(FlaskForm):
+    status = VocabField(_l("Status"), vocabulary=DD_STATUSES, blank=False)
+    owner_id = SelectField(_l("Owner"), coerce=lambda v: int(v) if v else None)
+    severity = VocabField(_l("Severity"), vocabulary=SEVERITIES, blank=False)
+    finding = TextAreaField(_l("Finding"), validators=[Optional(), Length(max=20000)])
+    waive_reason = StringField(_l("Reason for waiving"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Save item"))
+
+    def values(self) -> dict:
+        return {
+            "status": self.status.data,
+            "owner_id": self.owner_id.data,
+            "severity": self.severity.data,
+            "finding": self.finding.data,
+            "waive_reason": self.waive_reason.data,
+        }
+
+
+class NewDDItemForm(FlaskForm):
+    workstream = VocabField(_l("Workstream"), vocabulary=DD_WORKSTREAMS, blank=False)
+    title = StringField(_l("Item"), validators=[DataRequired(), Length(max=300)])
+    submit = SubmitField(_l("Add item"))
+
+
+class TemplateItemForm(FlaskForm):
+    workstream = VocabField(_l("Workstream"), vocabulary=DD_WORKSTREAMS, blank=False)
+    title = StringField(_l("Item"), validators=[DataRequired(), Length(max=300)])
+    active = BooleanField(_l("In use for new checklists"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class UploadForm(FlaskForm):
+    owner = HiddenField()  # company:12, deal:3 or dd_item:40
+    title = StringField(
+        _l("Title (a new upload under the same title keeps the old version)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    file = FileField(_l("File"), validators=[FileRequired()])
+    submit = SubmitField(_l("Upload"))
