@@ -243,7 +243,14 @@ def _timeline(session, deal: Deal) -> list[dict]:
 
 
 def _shown_changes(entry: AuditEntry) -> dict:
-    hidden = {"version", "updated_at", "stage", "stage_entered_at", "return_stage"}
+    hidden = {
+        "version",
+        "updated_at",
+        "stage",
+        "stage_entered_at",
+        "return_stage",
+        "proposed_total_yuan",
+    }
     return {k: v for k, v in json.loads(entry.changes).items() if k not in hidden}
 
 

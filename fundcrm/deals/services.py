@@ -348,6 +348,9 @@ def create_deal(
     _check_deal_values(db, values)
     created_on = values.get("created_on") or at.date()
     deal = Deal(
+        proposed_total_yuan=sum(
+            (a or Decimal(0) for _i, a in values["participations"]), Decimal(0)
+        ),
         deal_ref=values.get("deal_ref") or next_deal_ref(db, prefix, created_on.year),
         stage="sourcing",
         stage_entered_at=at,

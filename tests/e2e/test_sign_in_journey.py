@@ -8,11 +8,17 @@ from tests.e2e.conftest import screenshot
 pytestmark = pytest.mark.e2e
 
 
-def sign_in(page, email, password=DEMO_PASSWORD):
+def sign_in(page, email, password=DEMO_PASSWORD, chinese=True):
+    """Sign in; by default make sure the page speaks Chinese (the choice sticks to accounts)."""
     page.goto("/")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
+    switch = page.get_by_role("button", name="中文")
+    if chinese and switch.count():
+        with page.expect_navigation():
+            switch.click()
 
 
 def test_manager_signs_in_switches_language_and_signs_out(page):
