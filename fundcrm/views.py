@@ -1,6 +1,6 @@
 """Helpers every feature's views share."""
 
-from flask import abort
+from flask import abort, flash
 
 from fundcrm import db
 
@@ -13,3 +13,10 @@ def apply_error(form, error) -> None:
 
 def get_or_404(model, record_id):
     return db.session().get(model, record_id) or abort(404)
+
+
+def flash_form_errors(form) -> None:
+    """For forms posted from another page: each field's errors as a flashed message."""
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}", "danger")

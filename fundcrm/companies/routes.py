@@ -12,7 +12,7 @@ from fundcrm.models import Activity, AuditEntry, Company, Contact, Deal
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires, user_can
 from fundcrm.versioning import StaleEdit
-from fundcrm.views import apply_error, get_or_404
+from fundcrm.views import apply_error, flash_form_errors, get_or_404
 from fundcrm.workspace import services as workspace
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -136,9 +136,7 @@ def add_contact(company_id: int):
         db.session().commit()
         flash(_("Contact added."), "success")
     else:
-        for field in form:
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "danger")
+        flash_form_errors(form)
     return redirect(url_for("companies.show", company_id=company.id) + "#contacts")
 
 

@@ -30,7 +30,7 @@ from fundcrm.models import (
 )
 from fundcrm.permissions import requires, user_can
 from fundcrm.safe_redirect import local_path
-from fundcrm.views import apply_error, get_or_404
+from fundcrm.views import apply_error, flash_form_errors, get_or_404
 from fundcrm.workspace import services
 from fundcrm.workspace.forms import (
     ActivityForm,
@@ -236,7 +236,7 @@ def update_dd_item(item_id: int):
     form.owner_id.choices = [("", "—"), *((u.id, u.name) for u in _active_users())]
     target = url_for("workspace.checklist", deal_id=item.deal_id) + f"#item-{item.id}"
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return redirect(target)
     try:
         services.update_dd_item(db.session(), item, form.values())
@@ -249,12 +249,6 @@ def update_dd_item(item_id: int):
     return redirect(target)
 
 
-def _flash_errors(form) -> None:
-    for field in form:
-        for error in field.errors:
-            flash(f"{field.label.text}: {error}", "danger")
-
-
 @bp.post("/deals/<int:deal_id>/dd/items")
 @requires("work_on_deals")
 def add_dd_item(deal_id: int):
@@ -265,7 +259,7 @@ def add_dd_item(deal_id: int):
         db.session().commit()
         flash(_("Item added."), "success")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("workspace.checklist", deal_id=deal.id))
 
 
@@ -309,7 +303,7 @@ def edit_dd_template(item_id: int):
         db.session().commit()
         flash(_("Saved."), "success")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("workspace.dd_templates"))
 
 
@@ -345,7 +339,7 @@ def upload_document():
     record = get_or_404(model, int(record_id))
     target = _owner_page(key, record)
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return redirect(target)
     upload = form.file.data
     limit = current_app.config["MAX_UPLOAD_MB"] * 2**20
