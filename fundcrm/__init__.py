@@ -31,7 +31,16 @@ def create_app(config: fundcrm_config.Config | dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_pages(app)
+    app.after_request(_security_headers)
     return app
+
+
+def _security_headers(response):
+    """Browsers must not guess content types (uploads are served as what they were checked to
+    be) nor frame the app."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
 
 
 def register_extensions(app: Flask) -> None:
@@ -91,6 +100,10 @@ def register_error_pages(app: Flask) -> None:
     }
 
     def page(code: int, message: str | None = None):
+        if code == 500:  # the failed request's session may be mid-transaction
+            from fundcrm import db
+
+            db.rollback_if_open()
         return render_template(
             "errors/error.html",
             code=code,

@@ -51,3 +51,10 @@ def _close_session(exc):
     if exc is not None:
         db_session.rollback()
     db_session.close()
+
+
+def rollback_if_open() -> None:
+    """Roll back the request's session, if it has one (error pages render after a failure)."""
+    db_session = g.get("db_session")
+    if db_session is not None:
+        db_session.rollback()

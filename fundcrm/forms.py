@@ -14,6 +14,7 @@ MONEY_MESSAGES = {
     "not_a_number": _l("Enter an amount in 万元, e.g. 1500 or 1500.5."),
     "negative": _l("Amounts are positive: the type gives the direction."),
     "too_precise": _l("At most 6 decimals in 万元 (one fen)."),
+    "too_large": _l("The amount is too large: check the unit (万元)."),
 }
 
 
@@ -43,6 +44,16 @@ class VocabField(SelectField):
     def pre_validate(self, form):
         if self.data is not None and self.data not in self.vocabulary:
             raise ValidationError(_l("Unknown code: %(code)s", code=self.data))
+
+
+class CheckedMultiField(SelectMultipleField):
+    """Several choices; a value not offered is refused with a message in the user's language."""
+
+    def pre_validate(self, form):
+        offered = {str(value) for value, *_rest in self.choices or []}
+        unknown = [str(v) for v in self.data or [] if str(v) not in offered]
+        if unknown:
+            raise ValidationError(_l("Not one of the choices: %(value)s", value=", ".join(unknown)))
 
 
 class VocabMultiField(SelectMultipleField):

@@ -9,7 +9,7 @@ from flask_babel import Babel, format_date, format_datetime, format_decimal, get
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from fundcrm.domain.money import rounded_wan, rounded_yi, wan_text
+from fundcrm.domain.money import rounded_wan, rounded_yi, wan_text, yuan_to_wan
 from fundcrm.domain.vocab import VOCABULARIES
 
 babel = Babel()
@@ -49,10 +49,17 @@ def vocab_label(vocabulary: str, code: str | None) -> str:
     return VOCABULARIES[vocabulary].label(code, current_locale())
 
 
-def format_wan(yuan) -> str:
-    """Yuan shown as 万元 with two decimals, grouped per language ('' for no value)."""
+def list_separator() -> str:
+    return "、" if current_locale().startswith("zh") else ", "
+
+
+def format_wan(yuan, exact: bool = False) -> str:
+    """Yuan shown as 万元 with two decimals (all six to the fen when `exact`), grouped per
+    language ('' for no value)."""
     if yuan is None:
         return ""
+    if exact:
+        return format_decimal(yuan_to_wan(yuan), format="#,##0.00####")
     return format_decimal(rounded_wan(yuan), format="#,##0.00")
 
 
@@ -70,7 +77,7 @@ def init_app(app: Flask) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_decimal(value) if value is not None else "",
         vocab=lambda code, vocabulary: vocab_label(vocabulary, code),
-        vocab_list=lambda codes, vocabulary: "、".join(
+        vocab_list=lambda codes, vocabulary: list_separator().join(
             vocab_label(vocabulary, c) for c in codes or []
         ),
         wan=format_wan,

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlmodel import Session, func, select
 
+MAX_PAGE = 1_000_000  # beyond any list; keeps OFFSET within the databases' integers
+
 
 @dataclass
 class Page:
@@ -28,7 +30,7 @@ class Page:
 
 def requested_page() -> int:
     number = request.args.get("page", 1, type=int)
-    return number if number and number > 0 else 1
+    return min(number, MAX_PAGE) if number and number > 0 else 1
 
 
 def paginate(db: Session, query, number: int | None = None, per_page: int | None = None) -> Page:

@@ -60,6 +60,14 @@ def declaration(view: Callable) -> str | None:
     return getattr(view, _MARK, None)
 
 
+def roles_with(ability: str) -> frozenset[str]:
+    """The roles holding an ability (every role for one open to all signed-in users)."""
+    from fundcrm.domain.vocab import ROLES
+
+    holders = ABILITIES[ability]
+    return frozenset(ROLES.codes) if holders == ANY_SIGNED_IN else holders
+
+
 def user_can(user, ability: str) -> bool:
     if not (user and user.is_authenticated):
         return False

@@ -80,9 +80,9 @@ def test_audit_page_rejects_a_malformed_date_with_a_message(client, login_as, db
     _arrange_history(dbs)
     login_as("admin")
     response = client.get("/admin/audit?date_from=2026-13-45")
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "没有符合筛选条件的变更。" in page and "invalid-feedback" in page
+    assert "起始日期:" in page and "请更正上方的筛选条件。" in page and "旧" not in page
 
 
 def test_cli_and_demo_changes_are_audited_under_their_names(app, dbs):

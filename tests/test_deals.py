@@ -210,7 +210,7 @@ def test_single_project_cap_is_checked_at_ic(client, staff, dbs):
     sign_in(client, staff["admin"].id)
     post_form(client, "/deals/gates", {"to_stage": "ic", "required_fields": [], "conditions": []})
     errors = move(client, big.id, "ic").get_json()["errors"]
-    assert errors == ["ANGEL：单一企业累计投资 6000.00 万元，超过单项目上限 6000.00 万元"]
+    assert errors == ["ANGEL：单一企业累计投资 6,000.000001 万元，超过单项目上限 6,000.00 万元"]
 
 
 def test_closed_only_through_the_closing_form(client, staff, dbs):

@@ -74,7 +74,7 @@ def test_bad_sub_fund_settings_are_refused(client, staff, dbs):
     sign_in(client, staff["admin"].id)
     cases = [
         ({"code": "angel"}, "该代码已被其他子基金使用"),
-        ({"ic_quorum": "two thirds"}, "请写成分数（如 2/3）或百分比（如 60%）"),
+        ({"ic_quorum": "two thirds"}, "请写成不超过 1（100%）的分数"),
         ({"project_cap_pct": "120"}, "请输入 0 到 100 之间的百分比"),
         ({"investment_end": "2036-01-01"}, "首次交割日 ≤ 投资期截止日 ≤ 存续期截止日"),
         ({"target_wan": "-1"}, "金额须为正数"),

@@ -39,7 +39,7 @@ def test_catalog_translates_every_string(locale):
 def test_compiled_catalog_matches_its_source(locale):
     folder = CATALOGS / LOCALE_DIRS[locale] / "LC_MESSAGES"
     with open(folder / "messages.po", "rb") as handle:
-        source = {m.id: m.string for m in read_po(handle) if m.id}
+        source = {m.id: m.string for m in read_po(handle) if m.id and m.string}
     with open(folder / "messages.mo", "rb") as handle:
         compiled = {m.id: m.string for m in read_mo(handle) if m.id}
     assert compiled == source, "run pybabel compile -d fundcrm/translations"

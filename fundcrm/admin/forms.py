@@ -6,7 +6,6 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     widgets,
@@ -14,10 +13,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from fundcrm.domain.vocab import ROLES
+from fundcrm.forms import CheckedMultiField
 from fundcrm.i18n import current_locale
 
 
-class RoleField(SelectMultipleField):
+class RoleField(CheckedMultiField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 

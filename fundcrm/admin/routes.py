@@ -114,4 +114,6 @@ def audit():
     query = _audit_query(form) if valid else select(AuditEntry).where(AuditEntry.id.is_(None))
     page = paginate(session, query)
     changes = {entry.id: json.loads(entry.changes) for entry in page.items}
-    return render_template("admin/audit.html", form=form, page=page, changes=changes)
+    return render_template("admin/audit.html", form=form, page=page, changes=changes), (
+        200 if valid else 400
+    )

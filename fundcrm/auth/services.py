@@ -162,3 +162,21 @@ def update_user(
     user.name = name.strip()
     user.active = active
     set_roles(db, user, roles)
+
+
+def users_who_can(db: Session, ability: str) -> list[User]:
+    """Active users holding an ability: who may be picked as owner, assignee or participant."""
+    from fundcrm.permissions import roles_with
+
+    query = (
+        select(User)
+        .where(User.active.is_(True))
+        .where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles_with(ability)))))
+        .order_by(User.name)
+    )
+    return list(db.exec(query).all())
+
+
+def may(db: Session, user_id: int | None, ability: str) -> bool:
+    """Whether the user with this id is active and holds the ability."""
+    return user_id is not None and any(u.id == user_id for u in users_who_can(db, ability))

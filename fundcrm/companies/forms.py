@@ -39,7 +39,15 @@ class CompanyForm(FlaskForm):
     district = VocabField(_l("District (Chongqing)"), vocabulary=DISTRICTS)
     city = StringField(_l("City (outside Chongqing)"), validators=[Optional(), Length(max=50)])
     founded_on = DateField(_l("Founded on"), validators=[Optional()])
-    headcount = IntegerField(_l("Headcount"), validators=[Optional(), NumberRange(min=0)])
+    headcount = IntegerField(
+        _l("Headcount"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0, max=10_000_000, message=_l("Enter a whole number from 0 to 10,000,000.")
+            ),
+        ],
+    )
     website = StringField(_l("Website"), validators=[Optional(), Length(max=200)])
     specialized_level = VocabField(_l("Specialised SME level"), vocabulary=SPECIALIZED_LEVELS)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])

@@ -161,9 +161,14 @@ def delete_contact(company_id: int, contact_id: int):
     contact = get_or_404(Contact, contact_id)
     if contact.company_id != company_id:
         abort(404)
-    db.session().delete(contact)
-    db.session().commit()
-    flash(_("Contact deleted."), "success")
+    try:
+        services.delete_contact(db.session(), contact)
+    except services.CompanyError as error:
+        db.session().rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session().commit()
+        flash(_("Contact deleted."), "success")
     return redirect(url_for("companies.show", company_id=company_id) + "#contacts")
 
 

@@ -1,10 +1,21 @@
 """Company rules: USCC identity, loose-name duplicates, stale edits, merging (flush only)."""
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from fundcrm.domain import uscc
-from fundcrm.models import Activity, Company, CompanyField, Contact, Deal, Document, User
+from fundcrm.models import (
+    Activity,
+    ActivityContact,
+    Company,
+    CompanyField,
+    Contact,
+    Deal,
+    Document,
+    User,
+)
 from fundcrm.versioning import check_version
 
 
@@ -46,15 +57,20 @@ def check_uscc(
     company_id: int | None = None,
     override_reason: str | None = None,
     user: User | None = None,
+    accepted: str | None = None,
 ) -> str:
-    """The normalised code, or CompanyError naming what is wrong (the check character too)."""
+    """The normalised code, or CompanyError naming what is wrong (the check character too).
+
+    `accepted` is a pilot-era code already accepted for this company: it stays accepted."""
     result = uscc.check(code)
+    override_reason = (override_reason or "").strip()
     if not result.shape_ok:
         raise CompanyError(
             _l("A USCC has 18 characters: digits and the letters A–Y without I, O, S, V, Z."),
             "uscc",
         )
-    if not result.valid and not (override_reason and user and user.has_role("risk", "admin")):
+    may_override = bool(override_reason) and user is not None and user.has_role("risk", "admin")
+    if not result.valid and result.code != accepted and not may_override:
         raise CompanyError(
             _l(
                 "The check character (position 18) should be %(expected)s, not %(given)s. "
@@ -83,6 +99,17 @@ def similar_companies(db: Session, name: str, company_id: int | None = None) -> 
     return list(db.exec(query.order_by(Company.id).limit(10)).all())
 
 
+def _check_location(values: dict) -> None:
+    if values.get("zone") == "outside" and values.get("district"):
+        raise CompanyError(
+            _l("A company outside Chongqing has no Chongqing district: clear one of them."),
+            "district",
+        )
+    founded = values.get("founded_on")
+    if founded and founded > date.today():
+        raise CompanyError(_l("The founding date is in the future."), "founded_on")
+
+
 def save_company(
     db: Session,
     company: Company,
@@ -95,8 +122,10 @@ def save_company(
 ) -> Company:
     """Create or update a company; every check runs before anything is changed."""
     check_version(db, company, "companies", expected_version)
-    code = check_uscc(db, values["uscc"], company.id, override_reason, user)
+    accepted = company.uscc if company.uscc_override_reason else None
+    code = check_uscc(db, values["uscc"], company.id, override_reason, user, accepted)
     name = values["name"].strip()
+    _check_location(values)
     if not confirmed_similar and (company.id is None or uscc.name_key(name) != company.name_key):
         candidates = similar_companies(db, name, company.id)
         if candidates:
@@ -106,9 +135,13 @@ def save_company(
             if key in values:
                 setattr(company, key, values[key])
         company.name, company.uscc, company.name_key = name, code, uscc.name_key(name)
-        if not uscc.check(code).valid:
-            company.uscc_override_reason = override_reason
+        if code == accepted:
+            pass  # the pilot-era code keeps the reason and approver it was accepted with
+        elif not uscc.check(code).valid:
+            company.uscc_override_reason = override_reason.strip()
             company.uscc_override_by = user.email
+        else:
+            company.uscc_override_reason = company.uscc_override_by = None
         if "application_fields" in values:
             set_application_fields(company, values["application_fields"])
         if company.id is not None:
@@ -156,3 +189,17 @@ def save_contact(db: Session, contact: Contact, values: dict) -> Contact:
     db.add(contact)
     db.flush()
     return contact
+
+
+def delete_contact(db: Session, contact: Contact) -> None:
+    """Remove a contact who took part in no activity; history keeps those who did."""
+    taken_part = db.exec(
+        select(ActivityContact.activity_id).where(ActivityContact.contact_id == contact.id)
+    ).first()
+    if taken_part is not None:
+        raise CompanyError(
+            _l("This contact took part in logged activities and stays in their history."),
+            "contact",
+        )
+    db.delete(contact)
+    db.flush()

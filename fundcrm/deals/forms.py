@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from fundcrm.domain.vocab import ENTERPRISE_STAGES, FOCUS_AREAS, ROUNDS, SOURCES, ZONES
-from fundcrm.forms import VocabField, WanField
+from fundcrm.forms import CheckedMultiField, VocabField, WanField
 
 
 class DealForm(FlaskForm):
@@ -25,14 +25,15 @@ class DealForm(FlaskForm):
     round = VocabField(_l("Round"), vocabulary=ROUNDS)
     source = VocabField(_l("Source"), vocabulary=SOURCES)
     owner_email = SelectField(_l("Owner"), validators=[DataRequired()])
-    team = SelectMultipleField(_l("Deal team"), coerce=int)
-    sub_fund = SelectMultipleField(_l("Participating sub-funds"))
+    team = CheckedMultiField(_l("Deal team"), coerce=int)
+    sub_fund = CheckedMultiField(_l("Participating sub-funds"))
     ask_wan = WanField(_l("Amount sought (万元)"))
     pre_money_wan = WanField(_l("Pre-money valuation (万元)"))
     next_step = StringField(_l("Next step"), validators=[Optional(), Length(max=300)])
     next_step_due = DateField(_l("Next step due"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
     version = HiddenField()
+    confirm_similar = HiddenField()
     submit = SubmitField(_l("Save deal"))
 
 

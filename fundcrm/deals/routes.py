@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from fundcrm import db
+from fundcrm.auth.services import users_who_can
 from fundcrm.companies import services as company_services
 from fundcrm.deals import queries, services
 from fundcrm.deals.forms import GateForm, MoveForm, deal_form
@@ -95,7 +96,7 @@ def board():
 
 
 def _owner_choices(session):
-    users = session.exec(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+    users = users_who_can(session, "read_pipeline")
     return [(u.email, f"{u.name} ({u.email})") for u in users], {u.email: u for u in users}
 
 
@@ -157,7 +158,11 @@ def _resolve_company(session, form) -> Company:
     }
     try:
         return company_services.save_company(
-            session, company, values, user=current_user, confirmed_similar=True
+            session,
+            company,
+            values,
+            user=current_user,
+            confirmed_similar=form.confirm_similar.data == "1",
         )
     except company_services.CompanyError as error:
         raise services.DealError(error.message, "company_uscc") from None
@@ -189,7 +194,7 @@ def _deal_values(form, by_email, funds, company: Company) -> dict:
 def _save_deal(deal: Deal | None):
     session = db.session()
     form, by_email, funds = _prepare_form(session, deal)
-    stale = None
+    stale, similar = None, []
     if form.validate_on_submit():
         try:
             company = _resolve_company(session, form)
@@ -207,11 +212,15 @@ def _save_deal(deal: Deal | None):
         except StaleEdit as conflict:
             session.rollback()
             stale = conflict.changes
+        except company_services.SimilarNames as found:
+            session.rollback()
+            similar = found.candidates
+            form.confirm_similar.data = "1"
         else:
             session.commit()
             flash(_("Deal %(ref)s saved.", ref=deal.deal_ref), "success")
             return redirect(url_for("deals.show", deal_id=deal.id))
-    return render_template("deals/form.html", form=form, deal=deal, stale=stale)
+    return render_template("deals/form.html", form=form, deal=deal, stale=stale, similar=similar)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -317,7 +326,9 @@ def move(deal_id: int):
     session = db.session()
     deal = get_or_404(Deal, deal_id)
     data = request.get_json(silent=True) if request.is_json else request.form
-    if data is None:
+    if not hasattr(data, "get") or not all(
+        isinstance(data.get(k) or "", str) for k in ("to_stage", "pass_reason", "override_reason")
+    ):
         return jsonify(ok=False, errors=[_("Send the move as JSON.")]), 400
     to_stage = (data.get("to_stage") or "").strip()
     if to_stage not in stages.ALL_STAGES:

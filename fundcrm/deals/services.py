@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
 from fundcrm import audit
+from fundcrm.auth import services as accounts
 from fundcrm.domain import stages
-from fundcrm.domain.money import rounded_wan
-from fundcrm.i18n import vocab_label
+from fundcrm.i18n import format_wan, vocab_label
 from fundcrm.models import (
     Commitment,
     Deal,
@@ -163,7 +164,9 @@ def breach_message(breach: stages.Breach) -> str:
     params = {"sub_fund": breach.sub_fund, **breach.params}
     for key in ("limit", "total"):
         if key in params:
-            params[key] = rounded_wan(params[key])
+            params[key] = format_wan(params[key], exact=True)
+    if "end" in params:
+        params["end"] = format_date(params["end"])
     return str(BREACH_MESSAGES[breach.code] % params)
 
 
@@ -186,6 +189,17 @@ def check_move(
                         "from": vocab_label("stage", deal.stage),
                         "to": vocab_label("stage", to_stage),
                     },
+                )
+            ],
+            [],
+        )
+    if to_stage == "closed":  # only the closing form closes a deal: it records the investment
+        raise MoveRefused(
+            [
+                _l(
+                    "Moving to %(stage)s needs: %(missing)s.",
+                    stage=vocab_label("stage", "closed"),
+                    missing=str(CONDITION_LABELS["closing_form"]),
                 )
             ],
             [],
@@ -335,9 +349,13 @@ def _check_deal_values(db: Session, values: dict) -> None:
         raise DealError(_l("Each sub-fund takes part once."), "sub_fund")
     if ids and len(db.exec(select(SubFund.id).where(SubFund.id.in_(ids))).all()) != len(ids):
         raise DealError(_l("Unknown sub-fund."), "sub_fund")
-    owner = db.get(User, values["owner_id"]) if values.get("owner_id") else None
-    if "owner_id" in values and (owner is None or not owner.active):
+    if "owner_id" in values and not accounts.may(db, values["owner_id"], "read_pipeline"):
         raise DealError(_l("Choose an active user as owner."), "owner_email")
+    team = values.get("team_ids") or []
+    if team and not all(accounts.may(db, i, "read_pipeline") for i in team):
+        raise DealError(_l("The deal team takes users who may see the pipeline."), "team")
+    if values.get("next_step_due") and not values.get("next_step"):
+        raise DealError(_l("A due date needs the next step it is for."), "next_step")
 
 
 def create_deal(

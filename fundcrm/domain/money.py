@@ -1,15 +1,18 @@
 """Money: Decimal yuan end to end; 万元 (wan) and 亿元 (yi) only at the edges."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 FEN = Decimal("0.01")
 MAX_WAN_DECIMALS = 6  # 6 decimals of 万元 is the fen
+MAX_WAN = Decimal(10) ** 12  # NUMERIC(20,2) holds under 10^18 yuan; no fund nears 10^12 万元
+_PLAIN = re.compile(r"^\d+(\.\d+)?$")
 
 
 class MoneyError(ValueError):
-    """`code` says what is wrong: not_a_number, negative or too_precise."""
+    """`code` says what is wrong: not_a_number, negative, too_precise or too_large."""
 
     def __init__(self, code: str):
         super().__init__(code)
@@ -23,14 +26,16 @@ def parse_wan(text) -> Decimal | None:
     if isinstance(text, float):
         text = repr(text)
     raw = str(text).strip().replace(",", "").replace("，", "")
+    if raw.startswith("-") and _PLAIN.match(raw[1:]):
+        raise MoneyError("negative")
+    if not _PLAIN.match(raw):  # digits and one decimal point: no exponent, no NaN
+        raise MoneyError("not_a_number")
     try:
         wan = Decimal(raw)
     except InvalidOperation:
         raise MoneyError("not_a_number") from None
-    if not wan.is_finite():
-        raise MoneyError("not_a_number")
-    if wan < 0:
-        raise MoneyError("negative")
+    if wan >= MAX_WAN:
+        raise MoneyError("too_large")
     if -wan.as_tuple().exponent > MAX_WAN_DECIMALS:
         raise MoneyError("too_precise")
     return wan_to_yuan(wan)

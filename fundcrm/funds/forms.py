@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     DecimalField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -22,7 +21,7 @@ from fundcrm.domain.vocab import (
     REINVEST_AREAS,
     REINVEST_BASES,
 )
-from fundcrm.forms import PercentField, VocabField, VocabMultiField, WanField
+from fundcrm.forms import CheckedMultiField, PercentField, VocabField, VocabMultiField, WanField
 
 
 class FundSettingsForm(FlaskForm):
@@ -60,7 +59,7 @@ class SubFundForm(FlaskForm):
     ic_threshold = StringField(
         _l("IC approval threshold"), validators=[DataRequired(), Length(max=20)]
     )
-    veto_holder_ids = SelectMultipleField(_l("Veto holders"), coerce=int)
+    veto_holder_ids = CheckedMultiField(_l("Veto holders"), coerce=int)
     submit = SubmitField(_l("Save"))
 
     def values(self) -> dict:

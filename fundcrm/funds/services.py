@@ -1,5 +1,6 @@
 """Fund setup rules: sub-funds with their LPA settings, LPs and commitments (flush only)."""
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -7,6 +8,8 @@ from sqlmodel import Session, func, select
 
 from fundcrm.domain.ratios import is_ratio
 from fundcrm.models import Commitment, FundSettings, LimitedPartner, SubFund
+
+CODE = re.compile(r"^[A-Z0-9_-]{1,30}$")
 
 
 class SetupError(ValueError):
@@ -43,9 +46,18 @@ def _check_sub_fund(db: Session, sub_fund_id: int | None, values: dict) -> None:
     ).first()
     if clash:
         raise SetupError(_l("Another sub-fund already uses this code."), "code")
+    if not CODE.match(values["code"]):
+        raise SetupError(_l("A code has capital letters A–Z, digits, - and _ only."), "code")
+    if not values["target_yuan"] or values["target_yuan"] <= 0:
+        raise SetupError(_l("The target size must be more than zero."), "target_wan")
+    if not values.get("project_cap_pct") or values["project_cap_pct"] <= 0:
+        raise SetupError(_l("The cap must be more than 0 percent."), "project_cap_pct")
     for name in ("ic_quorum", "ic_threshold"):
         if not is_ratio(values[name]):
-            raise SetupError(_l("Write a fraction such as 2/3 or a percentage such as 60%."), name)
+            raise SetupError(
+                _l("Write a fraction such as 2/3 or a percentage such as 60%, at most 1 (100%)."),
+                name,
+            )
     dates = [values.get("first_close"), values.get("investment_end"), values.get("term_end")]
     present = [d for d in dates if d]
     if present != sorted(present):
@@ -64,7 +76,11 @@ def _apply(db: Session, record, values: dict):
 
 def save_sub_fund(db: Session, sub_fund: SubFund, values: dict) -> SubFund:
     """Checks run before any change touches the record, so a refusal leaves it as it was."""
-    values = {**values, "code": values["code"].strip().upper()}
+    values = {
+        **values,
+        "code": values["code"].strip().upper(),
+        **{name: "".join(values[name].split()) for name in ("ic_quorum", "ic_threshold")},
+    }
     _check_sub_fund(db, sub_fund.id, values)
     return _apply(db, sub_fund, values)
 

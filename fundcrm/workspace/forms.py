@@ -6,7 +6,6 @@ from wtforms import (
     DateField,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundcrm.domain.vocab import ACTIVITY_KINDS, DD_STATUSES, DD_WORKSTREAMS, SEVERITIES
-from fundcrm.forms import VocabField
+from fundcrm.forms import CheckedMultiField, VocabField
 
 
 class ActivityForm(FlaskForm):
@@ -23,8 +22,8 @@ class ActivityForm(FlaskForm):
     )
     occurred_on = DateField(_l("Date"), validators=[InputRequired()])
     deal_id = SelectField(_l("Deal"), coerce=lambda v: int(v) if v else None)
-    user_ids = SelectMultipleField(_l("Our participants"), coerce=int)
-    contact_ids = SelectMultipleField(_l("Company's participants"), coerce=int)
+    user_ids = CheckedMultiField(_l("Our participants"), coerce=int)
+    contact_ids = CheckedMultiField(_l("Company's participants"), coerce=int)
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=20000)])
     submit = SubmitField(_l("Save activity"))
 

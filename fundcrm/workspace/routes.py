@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from fundcrm import db
+from fundcrm.auth.services import users_who_can
 from fundcrm.domain.filetypes import MIME_TYPES
 from fundcrm.models import (
     Activity,
@@ -26,7 +27,6 @@ from fundcrm.models import (
     Deal,
     Document,
     Task,
-    User,
 )
 from fundcrm.permissions import requires, user_can
 from fundcrm.safe_redirect import local_path
@@ -45,7 +45,8 @@ bp = Blueprint("workspace", __name__)
 
 
 def _active_users():
-    return db.session().exec(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+    """Who may take part: users who can see the pipeline (never an LP representative)."""
+    return users_who_can(db.session(), "read_pipeline")
 
 
 def _back_to(activity_or_task) -> str:
@@ -198,16 +199,27 @@ def complete_task(task_id: int):
 @bp.get("/deals/<int:deal_id>/dd")
 @requires("read_pipeline")
 def checklist(deal_id: int):
-    deal = get_or_404(Deal, deal_id)
+    return _checklist_page(get_or_404(Deal, deal_id))
+
+
+def _item_form(item: DDItem, users, bound: bool = False) -> DDItemForm:
+    form = (
+        DDItemForm(prefix=f"item{item.id}")
+        if bound
+        else DDItemForm(obj=item, prefix=f"item{item.id}", formdata=None)
+    )
+    form.owner_id.choices = [("", "—"), *((u.id, u.name) for u in users)]
+    return form
+
+
+def _checklist_page(deal: Deal, refused: DDItemForm | None = None, refused_id=None):
+    """The checklist; a refused item keeps what the user typed, with its errors."""
     session = db.session()
     grouped = services.checklist(session, deal.id)
     users = _active_users()
-    forms = {}
-    for items in grouped.values():
-        for item in items:
-            form = DDItemForm(obj=item, prefix=f"item{item.id}")
-            form.owner_id.choices = [("", "—"), *((u.id, u.name) for u in users)]
-            forms[item.id] = form
+    forms = {item.id: _item_form(item, users) for items in grouped.values() for item in items}
+    if refused is not None:
+        forms[refused_id] = refused
     documents = {}
     for doc in session.exec(
         select(Document)
@@ -225,28 +237,27 @@ def checklist(deal_id: int):
         item_documents=documents,
         upload=UploadForm(),
         closed=services.workstream_closed,
-    )
+    ), (400 if refused is not None else 200)
 
 
 @bp.post("/dd/items/<int:item_id>")
 @requires("work_on_deals")
 def update_dd_item(item_id: int):
     item = get_or_404(DDItem, item_id)
-    form = DDItemForm(prefix=f"item{item.id}")
-    form.owner_id.choices = [("", "—"), *((u.id, u.name) for u in _active_users())]
-    target = url_for("workspace.checklist", deal_id=item.deal_id) + f"#item-{item.id}"
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(target)
-    try:
-        services.update_dd_item(db.session(), item, form.values())
-    except services.WorkspaceError as error:
-        db.session().rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session().commit()
-        flash(_("Item saved: %(title)s", title=item.title), "success")
-    return redirect(target)
+    form = _item_form(item, _active_users(), bound=True)
+    if form.validate_on_submit():
+        try:
+            services.update_dd_item(db.session(), item, form.values())
+        except services.WorkspaceError as error:
+            db.session().rollback()
+            apply_error(form, error)
+        else:
+            db.session().commit()
+            flash(_("Item saved: %(title)s", title=item.title), "success")
+            return redirect(
+                url_for("workspace.checklist", deal_id=item.deal_id) + f"#item-{item.id}"
+            )
+    return _checklist_page(get_or_404(Deal, item.deal_id), form, item.id)
 
 
 @bp.post("/deals/<int:deal_id>/dd/items")

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
+from fundcrm.auth import services as accounts
 from fundcrm.domain import filetypes
 from fundcrm.domain.vocab import DD_WORKSTREAMS
 from fundcrm.models import (
@@ -42,6 +43,9 @@ def save_activity(db: Session, activity: Activity, values: dict, user: User | No
     deal = db.get(Deal, values["deal_id"]) if values.get("deal_id") else None
     if deal is not None and deal.company_id != values["company_id"]:
         raise WorkspaceError(_l("The deal belongs to another company."), "deal_id")
+    users = list(dict.fromkeys(values.get("user_ids") or []))
+    if not all(accounts.may(db, i, "read_pipeline") for i in users):
+        raise WorkspaceError(_l("Choose participants who may see the pipeline."), "user_ids")
     contact_ids = list(dict.fromkeys(values.get("contact_ids") or []))
     if contact_ids:
         owners = db.exec(select(Contact.company_id).where(Contact.id.in_(contact_ids))).all()
@@ -65,9 +69,10 @@ def save_activity(db: Session, activity: Activity, values: dict, user: User | No
 
 
 def save_task(db: Session, task: Task, values: dict, user: User | None) -> Task:
-    assignee = db.get(User, values["assignee_id"]) if values.get("assignee_id") else None
-    if assignee is None or not assignee.active:
+    if not accounts.may(db, values.get("assignee_id"), "read_pipeline"):
         raise WorkspaceError(_l("Choose an active user as assignee."), "assignee_id")
+    if task.is_next_step and values.get("deal_id") != task.deal_id:
+        raise WorkspaceError(_l("A deal's next step stays with its deal."), "deal_id")
     if values.get("deal_id") and db.get(Deal, values["deal_id"]) is None:
         raise WorkspaceError(_l("Unknown deal."), "deal_id")
     for key in ("title", "due_on", "assignee_id", "deal_id"):
@@ -172,6 +177,8 @@ def dd_closed(db: Session, deal_id: int) -> bool:
 def update_dd_item(db: Session, item: DDItem, values: dict) -> DDItem:
     """Values: status, owner_id, finding, severity, waive_reason (required when waived)."""
     reason = (values.get("waive_reason") or "").strip() or None
+    if values.get("owner_id") and not accounts.may(db, values["owner_id"], "read_pipeline"):
+        raise WorkspaceError(_l("Choose an active user as owner."), "owner_id")
     if values["status"] == "waived" and not reason:
         raise WorkspaceError(_l("Give the reason for waiving this item."), "waive_reason")
     item.status, item.owner_id = values["status"], values.get("owner_id")
