@@ -196,3 +196,59 @@ def test_company_list_filters_and_search(client, staff, dbs):
     assert response.status_code == 400 and "zone 的代码无效：mars" in response.get_data(
         as_text=True
     )
+
+
+def test_an_accepted_pilot_code_stays_accepted_when_a_manager_edits(client, staff, dbs):
+    code = NEW["uscc"][:17] + ("0" if NEW["uscc"][17] != "0" else "1")
+    sign_in(client, staff["risk"].id)
+    assert create(client, uscc=code, uscc_override_reason="   ").status_code == 200  # blank
+    create(client, uscc=code, uscc_override_reason="试点期代码，档案已核")
+    company = companies(dbs)[code]
+    sign_in(client, staff["manager"].id)
+    form = {**NEW, "uscc": code, "version": str(company.version), "description": "经理补充简介"}
+    assert post_form(client, f"/companies/{company.id}/edit", form).status_code == 302
+    company = companies(dbs)[code]
+    assert company.description == "经理补充简介"
+    assert company.uscc_override_by == staff["risk"].email
+
+
+def test_a_contact_in_logged_activities_is_kept(client, staff, dbs):
+    from fundcrm.models import Activity
+    from fundcrm.workspace import services as work
+
+    work.save_activity(
+        dbs,
+        Activity(company_id=0, kind="", summary=""),
+        {
+            "company_id": staff["company"].id,
+            "deal_id": None,
+            "kind": "call",
+            "occurred_on": NEW.get("founded_on") or __import__("datetime").date(2026, 1, 2),
+            "summary": "电话",
+            "user_ids": [],
+            "contact_ids": [staff["contact"].id],
+        },
+        None,
+    )
+    dbs.commit()
+    sign_in(client, staff["manager"].id)
+    company_id, contact_id = staff["company"].id, staff["contact"].id
+    page = post_form(
+        client,
+        f"/companies/{company_id}/contacts/{contact_id}/delete",
+        {},
+        token_from=f"/companies/{company_id}",
+        follow_redirects=True,
+    )
+    assert "该联系人参与过已记录的活动" in page.get_data(as_text=True)
+    dbs.expire_all()
+    assert dbs.get(Contact, contact_id) is not None
+
+
+def test_headcount_and_location_are_checked(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    page = create(client, headcount="99999999999999999999").get_data(as_text=True)
+    assert "请输入 0 到 10,000,000 之间的整数" in page
+    page = create(client, zone="outside", district="渝北区").get_data(as_text=True)
+    assert "重庆市外的企业不应填写重庆区县" in page
+    assert len(companies(dbs)) == 1

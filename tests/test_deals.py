@@ -392,3 +392,67 @@ def test_deal_json_refusal_is_json(client, staff):
     body = move(client, staff["deal"].id, "closed").get_json()
     assert body["ok"] is False and isinstance(body["errors"], list)
     assert json.dumps(body)
+
+
+def test_an_lp_representative_cannot_own_or_join_a_deal(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    page = client.get("/deals/new").get_data(as_text=True)
+    assert staff["viewer"].email not in page
+    before = len(deals(dbs))
+    response = post_form(client, "/deals/new", deal_form(staff, owner_email=staff["viewer"].email))
+    assert response.status_code == 200 and len(deals(dbs)) == before
+
+
+def test_closed_is_refused_even_when_an_admin_clears_every_gate(client, staff, dbs):
+    sign_in(client, staff["admin"].id)
+    for stage in ("ic", "signing"):
+        post_form(
+            client, "/deals/gates", {"to_stage": stage, "required_fields": [], "conditions": []}
+        )
+    deal = staff["deal"]
+    assert move(client, deal.id, "signing").get_json()["ok"]
+    assert "通过交割表单登记投资" in move(client, deal.id, "closed").get_json()["errors"][0]
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"to_stage": 5}, {"to_stage": ["passed"]}])
+def test_malformed_json_moves_get_a_400(client, staff, body):
+    sign_in(client, staff["manager"].id)
+    deal = staff["deal"]
+    response = client.post(
+        f"/deals/{deal.id}/move", json=body, headers={"X-CSRFToken": _token(client, deal.id)}
+    )
+    assert response.status_code == 400 and response.get_json()["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"pre_money_wan": "1111111111111111111"}, "金额过大"),
+        ({"ask_wan": "1e3"}, "请输入以万元计的金额"),
+        ({"next_step": "", "next_step_due": "2026-12-01"}, "填写截止日期时须同时填写下一步"),
+    ],
+)
+def test_more_bad_amounts_and_next_steps(client, staff, dbs, fields, message):
+    sign_in(client, staff["manager"].id)
+    response = post_form(client, "/deals/new", deal_form(staff, **fields))
+    assert message in response.get_data(as_text=True)
+
+
+def test_huge_page_numbers_are_harmless(client, staff):
+    sign_in(client, staff["manager"].id)
+    for url in ("/deals", "/companies", "/admin/audit"):
+        assert client.get(f"{url}?page=99999999999999999999999").status_code in (200, 403)
+
+
+def test_a_deal_creating_a_similar_company_shows_candidates_first(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    form = deal_form(
+        staff,
+        company_uscc=factories.make_uscc(56),
+        company_name="擎天机器人科技（重庆）股份有限公司",
+        focus_area="robot_body",
+        enterprise_stage="growth",
+    )
+    page = post_form(client, "/deals/new", form).get_data(as_text=True)
+    assert "已存在名称相近的企业" in page and staff["company"].name in page
+    assert post_form(client, "/deals/new", {**form, "confirm_similar": "1"}).status_code == 302
