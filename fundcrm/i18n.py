@@ -2,6 +2,7 @@
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -49,6 +50,49 @@ def vocab_label(vocabulary: str, code: str | None) -> str:
     return VOCABULARIES[vocabulary].label(code, current_locale())
 
 
+# Audited fields whose values are vocabulary codes, by field name.
+FIELD_VOCABULARIES = {
+    "focus_area": "focus_area",
+    "enterprise_stage": "enterprise_stage",
+    "zone": "zone",
+    "district": "district",
+    "round": "round",
+    "source": "source",
+    "stage": "stage",
+    "return_stage": "stage",
+    "from_stage": "stage",
+    "to_stage": "stage",
+    "specialized_level": "specialized_level",
+    "lp_type": "lp_type",
+    "kind": "activity_kind",
+    "severity": "severity",
+    "workstream": "dd_workstream",
+    "reinvest_base": "reinvest_base",
+    "role": "role",
+    "field": "application_field",
+}
+
+
+def audit_value(field: str, value) -> str:
+    """An audited value as a user reads it: labels for codes, 万元 for yuan, local times."""
+    if value is None or value == "":
+        return "—"
+    if field in FIELD_VOCABULARIES and isinstance(value, str):
+        return vocab_label(FIELD_VOCABULARIES[field], value)
+    if field.endswith("_yuan"):
+        return f"{format_wan(Decimal(str(value)), exact=True)} 万元"
+    if isinstance(value, str) and len(value) > 19 and value[10] == "T":
+        try:
+            return format_datetime(datetime.fromisoformat(value), "short")
+        except ValueError:
+            return value
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, list):
+        return list_separator().join(str(v) for v in value)
+    return str(value)
+
+
 def list_separator() -> str:
     return "、" if current_locale().startswith("zh") else ", "
 
@@ -86,6 +130,7 @@ def init_app(app: Flask) -> None:
         ),
         wan_exact=wan_text,
         fromjson=json.loads,
+        audit_value=lambda value, field: audit_value(field, value),
         audit_action=lambda action: AUDIT_ACTIONS.get(action, action),
     )
     app.context_processor(lambda: {"today": local_today()})

@@ -280,7 +280,7 @@ def test_edit_changes_sub_funds_and_the_timeline_shows_it(client, staff, dbs):
         (staff["industry"].id, Decimal("30000000.00"))
     ]
     page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
-    assert "<strong>round</strong>: a → b" in page
+    assert "<strong>round</strong>: A轮 → B轮" in page
 
 
 def test_my_deals_lists_the_signed_in_managers_deals(client, staff, dbs):
