@@ -80,8 +80,37 @@ def _column_changes(obj, action: str) -> dict:
     return changes
 
 
-def _record(db_session: Session, flush_context) -> None:
+def entry(db_session: Session, action: str, table: str, row_id: str, changes: dict) -> dict:
+    """One audit row, in the form every writer of the trail uses."""
     actor_id, label = actor(db_session)
+    return {
+        "at": utcnow(),
+        "actor_id": actor_id,
+        "actor_label": label,
+        "action": action,
+        "table_name": table,
+        "row_id": row_id,
+        "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True, default=_plain),
+    }
+
+
+def created_entries(db_session: Session, table, rows: list[dict]) -> list[dict]:
+    """The `create` entries for rows written without the ORM (bulk imports), each row with its
+    primary key filled in: the same entries the flush hook would have written."""
+    key = [c.name for c in table.primary_key.columns]
+    return [
+        entry(
+            db_session,
+            "create",
+            table.name,
+            "/".join(str(row[k]) for k in key),
+            {k: [None, _shown(k, v)] for k, v in row.items() if v is not None},
+        )
+        for row in rows
+    ]
+
+
+def _record(db_session: Session, flush_context) -> None:
     rows = []
     for action, objects in (
         ("create", db_session.new),
@@ -94,17 +123,7 @@ def _record(db_session: Session, flush_context) -> None:
             changes = _column_changes(obj, action)
             if action == "update" and not changes:
                 continue
-            rows.append(
-                {
-                    "at": utcnow(),
-                    "actor_id": actor_id,
-                    "actor_label": label,
-                    "action": action,
-                    "table_name": obj.__tablename__,
-                    "row_id": _row_id(obj),
-                    "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
-                }
-            )
+            rows.append(entry(db_session, action, obj.__tablename__, _row_id(obj), changes))
     if rows:
         db_session.connection().execute(insert(AuditEntry.__table__), rows)
 

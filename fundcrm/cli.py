@@ -10,11 +10,16 @@ from fundcrm import create_app, db, demo, migrate
 from fundcrm.audit import set_actor
 from fundcrm.auth import services
 from fundcrm.domain.vocab import ROLES
+from fundcrm.imports.commands import export_command, import_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
 def main():
     """FundCRM: deal-flow CRM for the Chongqing AI & Service Robot Fund."""
+
+
+main.add_command(import_command)
+main.add_command(export_command)
 
 
 @main.group("db")

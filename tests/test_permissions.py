@@ -72,6 +72,13 @@ MATRIX = {
     "workspace.edit_dd_template": ("POST", "/admin/dd-templates/{template_id}", ADMIN),
     "workspace.upload_document": ("POST", "/documents", EDITORS),
     "workspace.download_document": ("GET", "/documents/{document_id}", STAFF),
+    # imports and exports
+    "imports.index": ("GET", "/imports", EDITORS),
+    "imports.preview": ("GET", "/imports/AAAAAAAAAAAAAAAAAAAAAA", EDITORS),
+    "imports.confirm": ("POST", "/imports/AAAAAAAAAAAAAAAAAAAAAA/confirm", EDITORS),
+    "imports.discard": ("POST", "/imports/AAAAAAAAAAAAAAAAAAAAAA/discard", EDITORS),
+    "imports.template_file": ("GET", "/imports/template/companies.xlsx", EDITORS),
+    "imports.export": ("GET", "/exports/deals.xlsx", STAFF),
 }
 
 

@@ -1,0 +1,26 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, SubmitField
+
+from fundcrm.imports.formats import KINDS
+
+
+class UploadForm(FlaskForm):
+    kind = SelectField(_l("The file holds"))
+    file = FileField(
+        _l("File (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a file to import."))]
+    )
+    submit = SubmitField(_l("Check the file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.code, k.title) for k in KINDS.values()]
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Import these rows"))
+
+
+class DiscardForm(FlaskForm):
+    submit = SubmitField(_l("Discard"))

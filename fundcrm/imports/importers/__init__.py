@@ -1,0 +1,1 @@
+"""One importer per kind of DOMAIN.md section 9."""

@@ -1,0 +1,145 @@
+"""What every kind's importer shares: the context, messages, and comparing values.
+
+An importer works in two steps. `plan` checks every row in memory against records fetched
+in bulk and says what each row would do (new / update / unchanged / error) without
+writing; `write` then applies the plan through the domain services (flush only: the caller
+commits once, so an import is all-or-nothing).
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlmodel import Session
+
+from fundcrm.imports.report import ERROR, NEW, UNCHANGED, UPDATE, ImportReport, RowResult
+from fundcrm.imports.table import Row, Table
+from fundcrm.models import User, utcnow
+
+IN_CHUNK = 2000  # values per IN (…) list: well under SQLite's and PostgreSQL's limits
+
+
+class WriteRefused(Exception):
+    """A service refused a row the plan had accepted (the data changed meanwhile)."""
+
+    def __init__(self, row: int, column: str, message):
+        super().__init__(str(message))
+        self.row, self.column, self.message = row, column, str(message)
+
+
+@dataclass
+class Context:
+    db: Session
+    report: ImportReport
+    settings: dict  # the app's config
+    user: User | None  # who imports (None: the command without --as)
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        """Today in the fund's time zone."""
+        return self.now.astimezone(ZoneInfo(self.settings["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def make_context(db: Session, report: ImportReport, settings, user: User | None) -> Context:
+    return Context(db, report, settings, user, utcnow())
+
+
+def chunks(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def same(old, new) -> bool:
+    """Equal as stored: lists compare as sets (their order carries no meaning)."""
+    if old == new:
+        return True
+    if isinstance(old, list | tuple) or isinstance(new, list | tuple):
+        return set(old or []) == set(new or [])
+    return old == new
+
+
+def changes(current: dict, wanted: dict) -> dict:
+    """The wanted values that differ from the current ones."""
+    return {k: v for k, v in wanted.items() if not same(current.get(k), v)}
+
+
+class Importer(ABC):
+    def __init__(self, context: Context, table: Table):
+        self.ctx = context
+        self.db = context.db
+        self.report = context.report
+        self.table = table
+        self.failed: set[int] = set()  # row numbers with an error
+
+    def error(self, row: Row | int, code: str, message) -> None:
+        number = row if isinstance(row, int) else row.number
+        self.failed.add(number)
+        self.report.error(number, self.table.heading(code), message)
+
+    def warn(self, row: Row, code: str, message) -> None:
+        self.report.warn(row.number, self.table.heading(code), message)
+
+    def bad_rows(self) -> set[int]:
+        """Rows with a cell error (from parsing) or a row error (from the plan)."""
+        return self.failed | {r.number for r in self.table.rows if r.bad}
+
+    def require(self, row: Row, codes: Iterable[str]) -> bool:
+        """A new record needs every required column filled; errors name each blank one."""
+        missing = [c for c in codes if not row.has(c) and c not in row.bad]
+        for code in missing:
+            self.error(row, code, _("A new record needs a value here."))
+        return not missing
+
+    def missing_key(self, row: Row, code: str) -> None:
+        """A blank cell in a column that identifies the record (invalid cells have their own
+        error already)."""
+        if code not in row.bad:
+            self.error(row, code, _("A value is needed here: it identifies the record."))
+
+    def duplicate(self, row: Row, code: str, first: int, value) -> None:
+        self.error(
+            row,
+            code,
+            _(
+                "%(value)s appears twice in the file: rows %(first)s and %(row)s.",
+                value=value,
+                first=first,
+                row=row.number,
+            ),
+        )
+
+    def result(
+        self, row: Row, key: str, status: str, changed: Iterable[str] = (), label: str = ""
+    ) -> None:
+        self.report.rows.append(RowResult(row.number, key, status, sorted(changed), label))
+
+    @staticmethod
+    def status(existing, changed: dict) -> str:
+        if existing is None:
+            return NEW
+        return UPDATE if changed else UNCHANGED
+
+    def finish(self) -> None:
+        """Rows in file order, errored rows shown as errors; records counted by status."""
+        bad = self.bad_rows()
+        statuses: dict[str, str] = {}
+        for result in self.report.rows:
+            if result.row in bad:
+                result.status = ERROR
+            else:
+                statuses.setdefault(result.key, result.status)
+        self.report.count(statuses)
+        self.report.rows.sort(key=lambda r: r.row)
+
+    @abstractmethod
+    def plan(self) -> None:
+        """Check every row and record what it would do; no writes."""
+
+    @abstractmethod
+    def write(self) -> None:
+        """Apply the plan (only called when it has no error); flush only."""

@@ -1,0 +1,203 @@
+"""Companies, identified by USCC.
+
+The rules of companies.services.save_company, applied to many rows at once: the USCC must
+pass its checksum (imports accept no pilot-era override), is unique in the file and is the
+key to an existing company; a loosely matching name of another company is a warning (an
+import confirms similar names, as save_company(confirmed_similar=True) does).
+
+Built for 50,000 rows: existing companies are read with one query per 2,000 USCCs (columns
+only, no ORM objects); changed companies are then loaded and updated through the ORM in
+batches, so the audit hook records each change as it does for the form; new companies and
+their application fields are inserted in bulk and audited row by row in the hook's own form
+(fundcrm.imports.bulk).
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from fundcrm.companies.services import COMPANY_FIELDS, set_application_fields
+from fundcrm.domain.uscc import name_key
+from fundcrm.imports import bulk
+from fundcrm.imports.importers.base import Importer, changes, chunks
+from fundcrm.imports.report import ERROR
+from fundcrm.imports.table import Row
+from fundcrm.models import Company, CompanyField, utcnow
+
+REQUIRED_NEW = ("name", "focus_area", "enterprise_stage")
+FIELDS = (*COMPANY_FIELDS, "application_fields")
+BATCH = 1000  # companies per flush
+
+
+@dataclass
+class Planned:
+    row: Row
+    current: dict | None  # the existing company's values (with its id); None: a new company
+    values: dict  # what to set: every given value for a new company, the changes otherwise
+
+
+class CompaniesImporter(Importer):
+    def plan(self) -> None:
+        first = self._first_rows()
+        existing = self._existing(first)
+        similar = self._similar_names()
+        seen_names: dict[str, tuple[str, int]] = {}
+        self.planned: list[Planned] = []
+        for row in self.table.rows:
+            code = row.get("uscc")
+            if code is None or first[code] != row.number:
+                self._result_without_key(row)
+                continue
+            company = existing.get(code)
+            if company is None:
+                self.require(row, REQUIRED_NEW)
+            wanted = {k: row.values[k] for k in FIELDS if k in row.values}
+            changed = wanted if company is None else changes(company, wanted)
+            self._check_name(row, code, company is None or "name" in changed, similar, seen_names)
+            name = row.get("name") or (company or {}).get("name", "")
+            status = self.status(company, changed)
+            self.result(row, code, status, changed if company else (), name)
+            self.planned.append(Planned(row, company, changed))
+        self.finish()
+
+    def _result_without_key(self, row: Row) -> None:
+        if not row.has("uscc"):
+            self.missing_key(row, "uscc")
+        self.result(row, row.get("uscc") or "", ERROR, label=row.get("name") or "")
+
+    def _first_rows(self) -> dict[str, int]:
+        """USCC → the row that first gives it; a repeat is an error naming both rows."""
+        first: dict[str, int] = {}
+        for row in self.table.rows:
+            code = row.get("uscc")
+            if code is None:
+                continue
+            if code in first:
+                self.duplicate(row, "uscc", first[code], code)
+            else:
+                first[code] = row.number
+        return first
+
+    def _existing(self, codes) -> dict[str, dict]:
+        """USCC → the existing company's columns and application fields."""
+        connection, table = self.db.connection(), Company.__table__
+        found: dict[str, dict] = {}
+        keys = [c.name for c in table.columns]
+        for chunk in chunks(codes):
+            for row in connection.execute(sa.select(table).where(table.c.uscc.in_(chunk))):
+                values = dict(zip(keys, row, strict=True))
+                found[values["uscc"]] = {**values, "application_fields": []}
+        by_id = {values["id"]: values for values in found.values()}
+        fields = CompanyField.__table__
+        for chunk in chunks(by_id):
+            query = sa.select(fields.c.company_id, fields.c.field).where(
+                fields.c.company_id.in_(chunk)
+            )
+            for company_id, field in connection.execute(query):
+                by_id[company_id]["application_fields"].append(field)
+        return found
+
+    def _similar_names(self) -> dict[str, list[tuple[str, str]]]:
+        """name key → (USCC, name) of the existing companies with that key."""
+        keys = {name_key(r.get("name")) for r in self.table.rows if r.has("name")}
+        found: dict[str, list[tuple[str, str]]] = {}
+        for chunk in chunks(keys):
+            query = select(Company.name_key, Company.uscc, Company.name).where(
+                Company.name_key.in_(chunk)
+            )
+            for key, code, name in self.db.exec(query).all():
+                found.setdefault(key, []).append((code, name))
+        return found
+
+    def _check_name(self, row: Row, code: str, check: bool, similar, seen: dict) -> None:
+        """Warn when a new or renamed company's name is close to another company's, in the
+        database or earlier in the file."""
+        if not row.has("name"):
+            return
+        key = name_key(row.get("name"))
+        earlier = seen.setdefault(key, (code, row.number))
+        if not check:
+            return
+        others = [f"{n}（{c}）" for c, n in similar.get(key, []) if c != code]
+        if others:
+            self.warn(
+                row,
+                "name",
+                _(
+                    "The name is close to that of %(names)s, a company with another USCC: "
+                    "check that it is not the same company.",
+                    names="、".join(others),
+                ),
+            )
+        if earlier[0] != code:
+            self.warn(
+                row,
+                "name",
+                _(
+                    "The name is close to the one in row %(row)s, which has another USCC.",
+                    row=earlier[1],
+                ),
+            )
+
+    def write(self) -> None:
+        self._update([p for p in self.planned if p.current is not None and p.values])
+        self._insert([p for p in self.planned if p.current is None])
+
+    def _update(self, planned: list[Planned]) -> None:
+        for chunk in chunks(planned, BATCH):
+            ids = [p.current["id"] for p in chunk]
+            loaded = {c.id: c for c in self.db.exec(select(Company).where(Company.id.in_(ids)))}
+            for item in chunk:
+                apply(loaded[item.current["id"]], item.values)
+            self.db.flush()
+
+    def _insert(self, planned: list[Planned]) -> None:
+        if not planned:
+            return
+        now = utcnow()
+        rows = [new_company(p.row.get("uscc"), p.values, now) for p in planned]
+        bulk.insert(self.db, Company.__table__, rows)
+        ids = self._ids([r["uscc"] for r in rows])
+        links = []
+        for row, item in zip(rows, planned, strict=True):
+            row["id"] = ids[row["uscc"]]
+            codes = dict.fromkeys(item.values.get("application_fields") or [])
+            links += [{"company_id": row["id"], "field": code} for code in codes]
+        bulk.insert(self.db, CompanyField.__table__, links)
+        bulk.audit_created(self.db, Company.__table__, rows)
+        bulk.audit_created(self.db, CompanyField.__table__, links)
+
+    def _ids(self, codes: list[str]) -> dict[str, int]:
+        table, found = Company.__table__, {}
+        for chunk in chunks(codes):
+            query = sa.select(table.c.uscc, table.c.id).where(table.c.uscc.in_(chunk))
+            found.update(self.db.connection().execute(query).all())
+        return found
+
+
+def new_company(code: str, values: dict, now) -> dict:
+    """Every column of a new company, as save_company and the model's defaults set them."""
+    name = values["name"]
+    return {
+        **{k: values.get(k) for k in COMPANY_FIELDS},
+        "name": name,
+        "name_key": name_key(name),
+        "uscc": code,
+        "uscc_override_reason": None,
+        "uscc_override_by": None,
+        "created_at": now,
+        "version": 1,
+    }
+
+
+def apply(company: Company, values: dict) -> None:
+    """An update as save_company makes it: the given fields, the name key, a new version."""
+    for key in COMPANY_FIELDS:
+        if key in values:
+            setattr(company, key, values[key])
+    company.name_key = name_key(company.name)
+    if "application_fields" in values:
+        set_application_fields(company, values["application_fields"])
+    company.version += 1
