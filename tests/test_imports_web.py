@@ -170,7 +170,6 @@ BAD_UPLOADS = [
     ("no_data_sheet.xlsx", "no_data_sheet.xlsx", "has no data: put the column names in row 1"),
     ("png_renamed.csv", "png_renamed.csv", "content is not CSV text (it looks like PNG)"),
     ("path_in_name.csv", "../../x.csv", "The file name must be a plain name without a folder"),
-    ("path_in_name.csv", "..\\..\\x.csv", "The file name must be a plain name without a folder"),
     ("path_in_name.csv", "companies.txt", "Choose a .csv or .xlsx file."),
     ("path_in_name.csv", "companies.xlsx", "content is not an XLSX workbook"),
 ]
@@ -188,6 +187,18 @@ def test_bad_uploads_get_a_clear_message_and_write_nothing(
     assert pending_folders(app) == before
     assert len(companies(dbs)) == 1
     assert not (Path(app.instance_path).parent / "x.csv").exists()
+
+
+def test_a_windows_path_in_the_file_name_never_reaches_the_disk(app, client, manager, dbs):
+    """Newer Werkzeug drops a backslash folder from multipart file names itself; older ones
+    pass it on and the upload is refused. Either way nothing lands outside the pending folder
+    and nothing is imported."""
+    response = upload_file(client, "companies", BAD / "path_in_name.csv", "..\\..\\x.csv")
+    page = response.get_data(as_text=True)
+    refused = "The file name must be a plain name without a folder" in page
+    assert refused or response.status_code == 302
+    assert not (Path(app.instance_path).parent / "x.csv").exists()
+    assert len(companies(dbs)) == 1
 
 
 @pytest.mark.parametrize(("excess", "status"), [(10, 200), (2 * 1024 * 1024, 413)])
