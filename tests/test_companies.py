@@ -252,3 +252,18 @@ def test_headcount_and_location_are_checked(client, staff, dbs):
     page = create(client, zone="outside", district="渝北区").get_data(as_text=True)
     assert "重庆市外的企业不应填写重庆区县" in page
     assert len(companies(dbs)) == 1
+
+
+def test_a_refused_contact_keeps_what_was_typed(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    company_id = staff["company"].id
+    response = post_form(
+        client,
+        f"/companies/{company_id}/contacts",
+        {"name": "李四", "title": "CTO", "email": "not-an-email"},
+        token_from=f"/companies/{company_id}",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'value="李四"' in page and 'value="CTO"' in page
+    assert "无效的 Email 地址" in page
+    assert {c.name for c in dbs.exec(select(Contact))} == {"王经理"}

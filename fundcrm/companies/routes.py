@@ -12,7 +12,7 @@ from fundcrm.models import Activity, AuditEntry, Company, Contact, Deal
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires, user_can
 from fundcrm.versioning import StaleEdit
-from fundcrm.views import apply_error, flash_form_errors, get_or_404
+from fundcrm.views import apply_error, get_or_404
 from fundcrm.workspace import services as workspace
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -94,8 +94,12 @@ def edit(company_id: int):
 @bp.get("/<int:company_id>")
 @requires("read_pipeline")
 def show(company_id: int):
+    return _company_page(get_or_404(Company, company_id), ContactForm())
+
+
+def _company_page(company: Company, contact_form: ContactForm):
+    """The company page; a refused contact form comes back with what was typed."""
     session = db.session()
-    company = get_or_404(Company, company_id)
     deals = session.exec(
         select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_on.desc())
     ).all()
@@ -121,9 +125,9 @@ def show(company_id: int):
         company=company,
         deals=deals,
         history=history,
-        contact_form=ContactForm(),
+        contact_form=contact_form,
         uscc_valid=uscc.check(company.uscc).valid,
-    )
+    ), (400 if contact_form.errors else 200)
 
 
 @bp.post("/<int:company_id>/contacts")
@@ -131,12 +135,11 @@ def show(company_id: int):
 def add_contact(company_id: int):
     company = get_or_404(Company, company_id)
     form = ContactForm()
-    if form.validate_on_submit():
-        services.save_contact(db.session(), Contact(company_id=company.id, name=""), form.values())
-        db.session().commit()
-        flash(_("Contact added."), "success")
-    else:
-        flash_form_errors(form)
+    if not form.validate_on_submit():
+        return _company_page(company, form)
+    services.save_contact(db.session(), Contact(company_id=company.id, name=""), form.values())
+    db.session().commit()
+    flash(_("Contact added."), "success")
     return redirect(url_for("companies.show", company_id=company.id) + "#contacts")
 
 
