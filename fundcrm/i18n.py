@@ -15,6 +15,31 @@ from fundcrm.domain.vocab import VOCABULARIES
 
 babel = Babel()
 
+# What each audited table holds, for people reading the trail.
+TABLE_LABELS = {
+    "users": _l("User"),
+    "user_roles": _l("Role"),
+    "fund_settings": _l("Fund settings"),
+    "sub_funds": _l("Sub-fund"),
+    "lps": _l("LP"),
+    "commitments": _l("Commitment"),
+    "companies": _l("Company"),
+    "company_fields": _l("Application field"),
+    "contacts": _l("Contact"),
+    "deals": _l("Deal"),
+    "deal_sub_funds": _l("Sub-fund share"),
+    "deal_team": _l("Deal team"),
+    "stage_moves": _l("Stage move"),
+    "stage_gates": _l("Gate"),
+    "activities": _l("Activity"),
+    "activity_users": _l("Activity participant"),
+    "activity_contacts": _l("Activity participant"),
+    "tasks": _l("Task"),
+    "dd_items": _l("DD item"),
+    "dd_template_items": _l("DD template item"),
+    "documents": _l("Document"),
+}
+
 AUDIT_ACTIONS = {"create": _l("created"), "update": _l("updated"), "delete": _l("deleted")}
 
 
@@ -132,6 +157,7 @@ def init_app(app: Flask) -> None:
         fromjson=json.loads,
         audit_value=lambda value, field: audit_value(field, value),
         audit_action=lambda action: AUDIT_ACTIONS.get(action, action),
+        table_label=lambda table: TABLE_LABELS.get(table, table),
     )
     app.context_processor(lambda: {"today": local_today()})
     app.jinja_env.globals.update(

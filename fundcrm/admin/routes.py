@@ -8,6 +8,7 @@ from sqlmodel import select
 from fundcrm import db
 from fundcrm.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from fundcrm.auth import services
+from fundcrm.i18n import TABLE_LABELS
 from fundcrm.models import AuditEntry, User
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires
@@ -108,7 +109,10 @@ def audit():
     actors = session.exec(
         select(AuditEntry.actor_label).distinct().order_by(AuditEntry.actor_label)
     )
-    form.table.choices = [("", _("All tables")), *((t, t) for t in tables)]
+    form.table.choices = [
+        ("", _("All tables")),
+        *((t, f"{TABLE_LABELS.get(t, t)} ({t})") for t in tables),
+    ]
     form.user.choices = [("", _("All users")), *((a, a) for a in actors)]
     valid = form.validate()
     query = _audit_query(form) if valid else select(AuditEntry).where(AuditEntry.id.is_(None))
