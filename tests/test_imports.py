@@ -588,3 +588,76 @@ def test_a_deal_keeps_its_company(app, staff, owner, dbs, tmp_path):
     result = run(app, "import", "deals", write(tmp_path, "a.csv", text))
     assert result.exit_code == 1
     assert "belongs to another company; a deal keeps its company." in result.output
+
+
+def test_an_exponent_in_a_whole_number_is_refused_not_computed(app, dbs, tmp_path):
+    text = (
+        "name,uscc,headcount,focus_area,enterprise_stage\n"
+        f"甲,{make_uscc(901)},1e999999999,robot_body,growth\n"
+    )
+    result = run(app, "import", "companies", write(tmp_path, "big.csv", text))
+    assert result.exit_code == 1
+    assert "row 2, column headcount: Write a whole number, 0 or more." in result.output
+
+
+def test_a_full_width_uscc_is_folded_not_a_crash(app, dbs, tmp_path):
+    code = make_uscc(902)
+    wide = code[:2] + "".join(chr(ord(c) + 0xFEE0) for c in code[2:8]) + code[8:]
+    text = f"name,uscc,focus_area,enterprise_stage\n乙,{wide},robot_body,growth\n"
+    assert run(app, "import", "companies", write(tmp_path, "wide.csv", text)).exit_code == 0
+    assert code in companies(dbs)
+
+
+def test_location_rules_of_the_form_apply_to_imports(app, dbs, tmp_path):
+    text = (
+        "name,uscc,district,zone,founded_on,focus_area,enterprise_stage\n"
+        f"丙,{make_uscc(903)},渝北区,outside,2099-01-01,robot_body,growth\n"
+    )
+    result = run(app, "import", "companies", write(tmp_path, "loc.csv", text), "--dry-run")
+    assert result.exit_code == 1 and "row 2, column district:" in result.output
+
+
+def test_sub_fund_rules_are_reported_for_every_row_in_the_preview(app, dbs, tmp_path):
+    text = "code,name,target_wan,project_cap_pct\nA.B,x,100,20\nNEWX,y,0,0\n"
+    result = run(app, "import", "sub_funds", write(tmp_path, "funds.csv", text), "--dry-run")
+    assert result.exit_code == 1
+    assert "row 2, column code:" in result.output and "row 3, column target_wan:" in result.output
+
+
+def test_changing_only_a_deals_next_step_due_date_imports(app, staff, dbs, tmp_path):
+    deal = staff["deal"]
+    deal.next_step, deal.next_step_due = "约见领投方", date(2026, 12, 24)
+    dbs.commit()
+    text = (
+        "deal_ref,company_uscc,sub_fund,stage,owner_email,next_step_due\n"
+        f"{deal.deal_ref},{staff['company'].uscc},ANGEL,sourcing,{staff['manager'].email},"
+        "2026-12-31\n"
+    )
+    result = run(app, "import", "deals", write(tmp_path, "due.csv", text))
+    assert result.exit_code == 0, result.output
+    dbs.expire_all()
+    assert dbs.get(type(deal), deal.id).next_step_due == date(2026, 12, 31)
+
+
+def test_a_new_owner_must_see_the_pipeline_but_a_disabled_one_stays(app, staff, dbs, tmp_path):
+    deal = staff["deal"]
+    head = "deal_ref,company_uscc,sub_fund,stage,owner_email\n"
+    row = f"{deal.deal_ref},{staff['company'].uscc},ANGEL,sourcing,"
+    refused = run(
+        app,
+        "import",
+        "deals",
+        write(tmp_path, "lp.csv", head + row + staff["viewer"].email + "\n"),
+        "--dry-run",
+    )
+    assert refused.exit_code == 1 and "column owner_email" in refused.output
+    staff["manager"].active = False
+    dbs.commit()
+    kept = run(
+        app,
+        "import",
+        "deals",
+        write(tmp_path, "same.csv", head + row + staff["manager"].email + "\n"),
+        "--dry-run",
+    )
+    assert kept.exit_code == 0, kept.output

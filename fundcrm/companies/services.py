@@ -99,7 +99,8 @@ def similar_companies(db: Session, name: str, company_id: int | None = None) -> 
     return list(db.exec(query.order_by(Company.id).limit(10)).all())
 
 
-def _check_location(values: dict) -> None:
+def check_location(values: dict) -> None:
+    """Zone and district agree; the founding date is not in the future."""
     if values.get("zone") == "outside" and values.get("district"):
         raise CompanyError(
             _l("A company outside Chongqing has no Chongqing district: clear one of them."),
@@ -125,7 +126,7 @@ def save_company(
     accepted = company.uscc if company.uscc_override_reason else None
     code = check_uscc(db, values["uscc"], company.id, override_reason, user, accepted)
     name = values["name"].strip()
-    _check_location(values)
+    check_location(values)
     if not confirmed_similar and (company.id is None or uscc.name_key(name) != company.name_key):
         candidates = similar_companies(db, name, company.id)
         if candidates:

@@ -67,6 +67,9 @@ BREACH_MESSAGES = {
 }
 
 
+NEXT_STEP_NEEDED = _l("A due date needs the next step it is for.")
+
+
 class DealError(ValueError):
     def __init__(self, message, field: str | None = None):
         super().__init__(str(message))
@@ -340,7 +343,8 @@ def next_deal_ref(db: Session, prefix: str, year: int) -> str:
     return f"{stem}{number:04d}"
 
 
-def _check_deal_values(db: Session, values: dict) -> None:
+def _check_deal_values(db: Session, values: dict, deal: Deal | None = None) -> None:
+    """The rules a deal's values follow; for an update, `values` may hold only what changes."""
     participations = values.get("participations")
     if participations is not None and not participations:
         raise DealError(_l("Choose at least one participating sub-fund."), "sub_fund")
@@ -349,13 +353,20 @@ def _check_deal_values(db: Session, values: dict) -> None:
         raise DealError(_l("Each sub-fund takes part once."), "sub_fund")
     if ids and len(db.exec(select(SubFund.id).where(SubFund.id.in_(ids))).all()) != len(ids):
         raise DealError(_l("Unknown sub-fund."), "sub_fund")
-    if "owner_id" in values and not accounts.may(db, values["owner_id"], "read_pipeline"):
+    new_owner = "owner_id" in values and (deal is None or values["owner_id"] != deal.owner_id)
+    if new_owner and not accounts.may(db, values["owner_id"], "read_pipeline"):
         raise DealError(_l("Choose an active user as owner."), "owner_email")
     team = values.get("team_ids") or []
     if team and not all(accounts.may(db, i, "read_pipeline") for i in team):
         raise DealError(_l("The deal team takes users who may see the pipeline."), "team")
-    if values.get("next_step_due") and not values.get("next_step"):
-        raise DealError(_l("A due date needs the next step it is for."), "next_step")
+    step = values["next_step"] if "next_step" in values else getattr(deal, "next_step", None)
+    due = (
+        values["next_step_due"]
+        if "next_step_due" in values
+        else getattr(deal, "next_step_due", None)
+    )
+    if due and not step:
+        raise DealError(NEXT_STEP_NEEDED, "next_step")
 
 
 def create_deal(
@@ -396,7 +407,7 @@ def create_deal(
 
 def update_deal(db: Session, deal: Deal, values: dict, expected_version: int | None = None) -> Deal:
     check_version(db, deal, "deals", expected_version)
-    _check_deal_values(db, values)
+    _check_deal_values(db, values, deal)
     with db.no_autoflush:  # one flush, so the audit trail keeps the edit as one entry
         for key in DEAL_FIELDS:
             if key in values:

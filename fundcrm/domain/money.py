@@ -8,7 +8,8 @@ YI = Decimal(100_000_000)
 FEN = Decimal("0.01")
 MAX_WAN_DECIMALS = 6  # 6 decimals of 万元 is the fen
 MAX_WAN = Decimal(10) ** 12  # NUMERIC(20,2) holds under 10^18 yuan; no fund nears 10^12 万元
-_PLAIN = re.compile(r"^\d+(\.\d+)?$")
+_PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_GROUPED = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 
 
 class MoneyError(ValueError):
@@ -23,9 +24,11 @@ def parse_wan(text) -> Decimal | None:
     """A positive 万元 amount (as typed or as a cell) → yuan; None for blank."""
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
-    if isinstance(text, float):
-        text = repr(text)
-    raw = str(text).strip().replace(",", "").replace("，", "")
+    if isinstance(text, float):  # a spreadsheet's number cell: its shortest exact text
+        text = format(Decimal(repr(text)), "f")
+    raw = str(text).strip()
+    if _GROUPED.match(raw):  # thousands separators, only where they group by three
+        raw = raw.replace(",", "")
     if raw.startswith("-") and _PLAIN.match(raw[1:]):
         raise MoneyError("negative")
     if not _PLAIN.match(raw):  # digits and one decimal point: no exponent, no NaN

@@ -4,16 +4,17 @@ Also the loose company-name key used to find likely duplicates (DOMAIN.md sectio
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [pow(3, i, 31) for i in range(17)]
-SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 def normalise(code: str) -> str:
-    """Trim, upper-case and drop inner spaces (half- and full-width)."""
-    return re.sub(r"[\s\u3000]+", "", code or "").upper()
+    """Trim, upper-case, fold full-width characters and drop inner spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", code or "")).upper()
 
 
 def check_character(first17: str) -> str:

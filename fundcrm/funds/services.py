@@ -40,20 +40,18 @@ def committed_by_sub_fund(db: Session) -> dict[int, Decimal]:
     return {sub_fund_id: total or Decimal(0) for sub_fund_id, total in rows}
 
 
-def _check_sub_fund(db: Session, sub_fund_id: int | None, values: dict) -> None:
-    clash = db.exec(
-        select(SubFund.id).where(SubFund.code == values["code"], SubFund.id != sub_fund_id)
-    ).first()
-    if clash:
-        raise SetupError(_l("Another sub-fund already uses this code."), "code")
+def check_sub_fund_rules(values: dict) -> None:
+    """The rules a sub-fund's values follow, whoever enters them (form or import); a value
+    missing here was refused (or is required) elsewhere."""
     if not CODE.match(values["code"]):
         raise SetupError(_l("A code has capital letters A–Z, digits, - and _ only."), "code")
-    if not values["target_yuan"] or values["target_yuan"] <= 0:
+    target, cap = values.get("target_yuan"), values.get("project_cap_pct")
+    if target is not None and target <= 0:
         raise SetupError(_l("The target size must be more than zero."), "target_wan")
-    if not values.get("project_cap_pct") or values["project_cap_pct"] <= 0:
+    if cap is not None and cap <= 0:
         raise SetupError(_l("The cap must be more than 0 percent."), "project_cap_pct")
     for name in ("ic_quorum", "ic_threshold"):
-        if not is_ratio(values[name]):
+        if values.get(name) is not None and not is_ratio(values[name]):
             raise SetupError(
                 _l("Write a fraction such as 2/3 or a percentage such as 60%, at most 1 (100%)."),
                 name,
@@ -64,6 +62,15 @@ def _check_sub_fund(db: Session, sub_fund_id: int | None, values: dict) -> None:
         raise SetupError(
             _l("Dates must run first close ≤ investment period end ≤ term end."), "investment_end"
         )
+
+
+def _check_sub_fund(db: Session, sub_fund_id: int | None, values: dict) -> None:
+    clash = db.exec(
+        select(SubFund.id).where(SubFund.code == values["code"], SubFund.id != sub_fund_id)
+    ).first()
+    if clash:
+        raise SetupError(_l("Another sub-fund already uses this code."), "code")
+    check_sub_fund_rules(values)
 
 
 def _apply(db: Session, record, values: dict):

@@ -49,12 +49,16 @@ def parse(column: formats.Column, raw):
     return PARSERS[column.type](column, raw)
 
 
+PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?\s*%?$")
+MAX_INT = 2_000_000_000  # fits every database's INTEGER
+
+
 def _number_text(raw) -> str:
     """Text of a numeric cell without binary noise: 1500.5 → '1500.5', 35.0 → '35'."""
     if isinstance(raw, bool):
         raise CellError(_("Write a number, not TRUE or FALSE."))
     if isinstance(raw, float):
-        return str(int(raw)) if raw.is_integer() else repr(raw)
+        return str(int(raw)) if raw.is_integer() else format(Decimal(repr(raw)), "f")
     return str(raw)
 
 
@@ -130,6 +134,8 @@ def _decimal(raw, places: int) -> Decimal:
     if isinstance(raw, datetime | date | bool):
         raise CellError(_("Write a number."))
     text = _number_text(raw) if isinstance(raw, int | float) else str(raw).strip()
+    if not PLAIN_NUMBER.match(text):  # no exponent: 1e999999999 must not become an integer
+        raise CellError(_("Write a number."))
     try:
         value = Decimal(text.rstrip("%").strip())
     except InvalidOperation:
@@ -146,7 +152,7 @@ def _int(column, raw) -> int:
         value = _decimal(raw, 6)
     except CellError:
         value = None
-    if value is None or value < 0 or value != value.to_integral_value():
+    if value is None or value < 0 or value != value.to_integral_value() or value > MAX_INT:
         raise CellError(_("Write a whole number, 0 or more."))
     return int(value)
 

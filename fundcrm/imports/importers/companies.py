@@ -18,7 +18,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from fundcrm.companies.services import COMPANY_FIELDS, set_application_fields
+from fundcrm.companies.services import (
+    COMPANY_FIELDS,
+    CompanyError,
+    check_location,
+    set_application_fields,
+)
 from fundcrm.domain.uscc import name_key
 from fundcrm.imports import bulk
 from fundcrm.imports.importers.base import Importer, changes, chunks
@@ -55,12 +60,27 @@ class CompaniesImporter(Importer):
                 self.require(row, REQUIRED_NEW)
             wanted = {k: row.values[k] for k in FIELDS if k in row.values}
             changed = wanted if company is None else changes(company, wanted)
+            self._check_location(row, company, wanted)
             self._check_name(row, code, company is None or "name" in changed, similar, seen_names)
             name = row.get("name") or (company or {}).get("name", "")
             status = self.status(company, changed)
             self.result(row, code, status, changed if company else (), name)
             self.planned.append(Planned(row, company, changed))
         self.finish()
+
+    def _check_location(self, row: Row, company, wanted: dict) -> None:
+        """The company form's rules on zone, district and founding date."""
+        merged = {k: (company or {}).get(k) for k in ("zone", "district", "founded_on")}
+        merged.update({k: v for k, v in wanted.items() if k in merged})
+        try:
+            check_location(merged)
+        except CompanyError as error:
+            column = (
+                error.field
+                if row.has(error.field or "")
+                else next((c for c in ("district", "zone", "founded_on") if row.has(c)), "uscc")
+            )
+            self.error(row, column, str(error.message))
 
     def _result_without_key(self, row: Row) -> None:
         if not row.has("uscc"):

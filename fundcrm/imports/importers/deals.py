@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
+from fundcrm.auth.services import users_who_can
 from fundcrm.deals import services
 from fundcrm.domain import stages
 from fundcrm.funds.services import sub_funds
@@ -209,6 +210,7 @@ class DealsImporter(Importer):
             required = ("company_uscc", "stage", "owner_email")
             self.require(group.first, [c for c in required if c not in group.values])
         self._check_owners(group)
+        self._check_next_step(group)
         self._plan_participations(group)
         self._plan_fields(group)
         self._plan_stage(group)
@@ -220,13 +222,33 @@ class DealsImporter(Importer):
             self.result(row, key, status, shown, group.company.name if group.company else "")
 
     def _check_owners(self, group: Group) -> None:
+        """A new owner must be an active user who may see the pipeline; a deal keeps its
+        current owner even when that user has since been disabled."""
+        current = group.deal.owner_id if group.deal else None
         for row in group.rows:
             email = row.get("owner_email")
             user = self.users.get(email) if email else None
             if email and user is None:
                 self.error(row, "owner_email", _("No user has the email %(email)s.", email=email))
-            elif user is not None and not user.active:
+            elif user is not None and user.id != current and user.id not in self._may_own():
                 self.error(row, "owner_email", _("Choose an active user as owner."))
+
+    def _may_own(self) -> set[int]:
+        if not hasattr(self, "_owners"):
+            self._owners = {u.id for u in users_who_can(self.db, "read_pipeline")}
+        return self._owners
+
+    def _check_next_step(self, group: Group) -> None:
+        deal, given = group.deal, group.values
+        step = given["next_step"] if "next_step" in given else getattr(deal, "next_step", None)
+        due = (
+            given["next_step_due"]
+            if "next_step_due" in given
+            else getattr(deal, "next_step_due", None)
+        )
+        if due and not step:
+            row = group.source_rows.get("next_step_due", group.first)
+            self.error(row, "next_step", str(services.NEXT_STEP_NEEDED))
 
     def _plan_participations(self, group: Group) -> None:
         """The sub-funds taking part: those of the deal, plus or updated by the rows."""

@@ -57,7 +57,7 @@ class SubFundsImporter(Importer):
             base = self._current(fund)
             changed = wanted if fund is None else changes(base, wanted)
             values = {**base, **wanted}
-            self._check_dates(row, values)
+            self._check_rules(row, code, values)
             status = self.status(fund, changed)
             self.result(row, code, status, changed if fund else (), values.get("name") or "")
             self.planned.append(PlannedFund(row, fund, values, changed))
@@ -87,13 +87,15 @@ class SubFundsImporter(Importer):
             "ic_threshold": settings["DEFAULT_IC_THRESHOLD"],
         }
 
-    def _check_dates(self, row: Row, values: dict) -> None:
-        present = [values.get(c) for c in DATE_COLUMNS if values.get(c)]
-        if present != sorted(present):
-            column = next((c for c in DATE_COLUMNS[1:] if row.has(c)), DATE_COLUMNS[0])
-            self.error(
-                row, column, _("Dates must run first close ≤ investment period end ≤ term end.")
-            )
+    def _check_rules(self, row: Row, code: str, values: dict) -> None:
+        """The sub-fund rules of the form, so the preview refuses what the write would."""
+        try:
+            services.check_sub_fund_rules({**values, "code": code})
+        except services.SetupError as error:
+            column = error.field or "code"
+            if column == "investment_end":
+                column = next((c for c in DATE_COLUMNS[1:] if row.has(c)), DATE_COLUMNS[0])
+            self.error(row, column, str(error.message))
 
     def write(self) -> None:
         for item in self.planned:
