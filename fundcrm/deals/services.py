@@ -343,6 +343,15 @@ def next_deal_ref(db: Session, prefix: str, year: int) -> str:
     return f"{stem}{number:04d}"
 
 
+def due_without_step(values: dict, deal: Deal | None) -> bool:
+    """A due date with no next step, after the values (possibly partial) meet the deal."""
+
+    def current(name):
+        return values[name] if name in values else getattr(deal, name, None)
+
+    return bool(current("next_step_due")) and not current("next_step")
+
+
 def _check_deal_values(db: Session, values: dict, deal: Deal | None = None) -> None:
     """The rules a deal's values follow; for an update, `values` may hold only what changes."""
     participations = values.get("participations")
@@ -359,13 +368,7 @@ def _check_deal_values(db: Session, values: dict, deal: Deal | None = None) -> N
     team = values.get("team_ids") or []
     if team and not all(accounts.may(db, i, "read_pipeline") for i in team):
         raise DealError(_l("The deal team takes users who may see the pipeline."), "team")
-    step = values["next_step"] if "next_step" in values else getattr(deal, "next_step", None)
-    due = (
-        values["next_step_due"]
-        if "next_step_due" in values
-        else getattr(deal, "next_step_due", None)
-    )
-    if due and not step:
+    if due_without_step(values, deal):
         raise DealError(NEXT_STEP_NEEDED, "next_step")
 
 

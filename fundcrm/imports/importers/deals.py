@@ -239,14 +239,7 @@ class DealsImporter(Importer):
         return self._owners
 
     def _check_next_step(self, group: Group) -> None:
-        deal, given = group.deal, group.values
-        step = given["next_step"] if "next_step" in given else getattr(deal, "next_step", None)
-        due = (
-            given["next_step_due"]
-            if "next_step_due" in given
-            else getattr(deal, "next_step_due", None)
-        )
-        if due and not step:
+        if services.due_without_step(group.values, group.deal):
             row = group.source_rows.get("next_step_due", group.first)
             self.error(row, "next_step", str(services.NEXT_STEP_NEEDED))
 
