@@ -36,6 +36,16 @@ def db_upgrade(revision):
     click.echo(f"Schema at {migrate.current_revision(db.engine())}")
 
 
+@db_group.command("revision")
+@click.argument("message")
+@with_appcontext
+def db_revision(message):
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    command.revision(migrate.alembic_config(db.engine()), message=message, autogenerate=True)
+
+
 @db_group.command("current")
 @with_appcontext
 def db_current():
