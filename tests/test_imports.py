@@ -661,3 +661,22 @@ def test_a_new_owner_must_see_the_pipeline_but_a_disabled_one_stays(app, staff, 
         "--dry-run",
     )
     assert kept.exit_code == 0, kept.output
+
+
+def test_a_company_with_an_accepted_pilot_code_round_trips(app, staff, dbs, tmp_path):
+    code = make_uscc(904)
+    pilot = code[:17] + ("0" if code[17] != "0" else "1")
+    company = factories.company(dbs, "丁试点公司", code)
+    company.uscc, company.uscc_override_reason, company.uscc_override_by = (
+        pilot,
+        "2015年试点期代码",
+        staff["risk"].email,
+    )
+    dbs.commit()
+    out = tmp_path / "companies.csv"
+    assert run(app, "export", "companies", "--out", str(out)).exit_code == 0
+    again = run(app, "import", "companies", str(out))
+    assert again.exit_code == 0, again.output
+    assert "created 0, updated 0" in again.output
+    text = f"name,uscc,focus_area,enterprise_stage\n新试点,{pilot[:-3]}999,robot_body,growth\n"
+    assert run(app, "import", "companies", write(tmp_path, "new.csv", text)).exit_code == 1
