@@ -680,3 +680,25 @@ def test_a_company_with_an_accepted_pilot_code_round_trips(app, staff, dbs, tmp_
     assert "created 0, updated 0" in again.output
     text = f"name,uscc,focus_area,enterprise_stage\n新试点,{pilot[:-3]}999,robot_body,growth\n"
     assert run(app, "import", "companies", write(tmp_path, "new.csv", text)).exit_code == 1
+
+
+def test_changing_an_lps_government_flag_keeps_its_other_commitments_consistent(
+    app, staff, dbs, tmp_path
+):
+    city, industry = staff["lp"], staff["industry"]
+    factories.commitment(dbs, city, industry, "500000000.00")
+    dbs.commit()
+    head = "lp_name,lp_type,is_government,sub_fund,committed_wan\n"
+    private = write(tmp_path, "p.csv", head + f"{city.name},city_fof,false,ANGEL,30000\n")
+    assert run(app, "import", "commitments", private).exit_code == 0
+    dbs.expire_all()
+    assert {c.reinvest_ratio for c in dbs.exec(select(Commitment))} == {None}
+    public = write(
+        tmp_path,
+        "g.csv",
+        head.rstrip()
+        + ",reinvest_ratio,reinvest_area\n"
+        + f"{city.name},city_fof,true,ANGEL,30000,1.2,chongqing\n",
+    )
+    refused = run(app, "import", "commitments", public)
+    assert refused.exit_code == 1 and "INDUSTRY" in refused.output

@@ -150,7 +150,35 @@ class CommitmentsImporter(Importer):
                 self._plan_commitment(row, lp, fund)
             else:
                 self.result(row, f"{name} / {code}", ERROR)
+        self._check_flag_changes()
         self.finish()
+
+    def _others(self, planned: PlannedLP) -> list[Commitment]:
+        """The LP's commitments to sub-funds the file does not name."""
+        named = {item.fund.id for item in self.planned if item.lp is planned}
+        return [
+            c
+            for (lp_id, fund_id), c in self.commitments.items()
+            if lp_id == planned.lp.id and fund_id not in named
+        ]
+
+    def _check_flag_changes(self) -> None:
+        """An LP becoming a government LP needs every commitment's re-investment terms."""
+        for planned in self.planned_lps.values():
+            if planned.lp is None or not planned.changed.get("is_government"):
+                continue
+            missing = [c for c in self._others(planned) if c.reinvest_ratio is None]
+            if missing:
+                codes = ", ".join(sorted(c.sub_fund.code for c in missing))
+                self.error(
+                    planned.row,
+                    "is_government",
+                    _(
+                        "A government LP's commitments need re-investment terms: add rows for its "
+                        "commitments to %(codes)s.",
+                        codes=codes,
+                    ),
+                )
 
     def _refuse_key(self, row, first, name, code) -> None:
         for column, value in (("lp_name", name), ("sub_fund", code)):
@@ -263,6 +291,17 @@ class CommitmentsImporter(Importer):
     def write(self) -> None:
         for planned in self.planned_lps.values():
             planned.record = self._write_lp(planned)
+            if planned.lp is not None and planned.changed.get("is_government") is False:
+                for other in self._others(planned):  # no longer government: no requirement
+                    services.save_commitment(
+                        self.db,
+                        other,
+                        {
+                            "lp_id": other.lp_id,
+                            "sub_fund_id": other.sub_fund_id,
+                            "committed_yuan": other.committed_yuan,
+                        },
+                    )
         for item in self.planned:
             if item.commitment is not None and not item.changed:
                 continue
