@@ -456,3 +456,13 @@ def test_a_deal_creating_a_similar_company_shows_candidates_first(client, staff,
     page = post_form(client, "/deals/new", form).get_data(as_text=True)
     assert "已存在名称相近的企业" in page and staff["company"].name in page
     assert post_form(client, "/deals/new", {**form, "confirm_similar": "1"}).status_code == 302
+
+
+def test_a_deal_on_hold_can_be_passed_and_reopens_where_it_was(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    deal = staff["deal"]
+    move(client, deal.id, "approved")
+    move(client, deal.id, "on_hold")
+    assert move(client, deal.id, "passed", pass_reason="创始人退出").get_json()["ok"]
+    assert deals(dbs)[0].return_stage == "approved"
+    assert move(client, deal.id, "approved").get_json()["ok"]

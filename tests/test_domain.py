@@ -79,7 +79,8 @@ def test_ratios_compare_exactly():
 
 def test_moves_from_each_stage():
     assert stages.targets("closed", None) == []
-    assert stages.targets("on_hold", "screening") == ["screening"]
+    assert stages.targets("on_hold", "screening") == ["screening", "passed"]
+    assert stages.targets("passed", "screening") == ["screening"]
     assert "approved" in stages.targets("sourcing", None) and "passed" in stages.targets("ic", None)
     assert stages.traversed("approved", "ic") == ["due_diligence", "ic"]
 

@@ -42,11 +42,13 @@ CAP_STAGES = {"ic", "closed"}
 
 def targets(stage: str, return_stage: str | None) -> list[str]:
     """The stages a deal in `stage` may move to: back to any earlier stage, forward (through
-    the gates of every stage on the way), on hold or passed; from there only back."""
+    the gates of every stage on the way), on hold or passed; from there back to the stage
+    left, and a deal on hold may also be passed."""
     if stage == "closed":
         return []
     if stage in OFF_PATH:
-        return [return_stage] if return_stage else []
+        back = [return_stage] if return_stage else []
+        return [*back, "passed"] if stage == "on_hold" else back
     return [s for s in PATH if s != stage] + OFF_PATH
 
 
