@@ -164,19 +164,28 @@ def update_user(
     set_roles(db, user, roles)
 
 
-def users_who_can(db: Session, ability: str) -> list[User]:
-    """Active users holding an ability: who may be picked as owner, assignee or participant."""
+def _able(ability: str):
+    """The condition: an active user holding the ability through one of their roles."""
     from fundcrm.permissions import roles_with
 
-    query = (
-        select(User)
-        .where(User.active.is_(True))
-        .where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles_with(ability)))))
-        .order_by(User.name)
-    )
-    return list(db.exec(query).all())
+    holders = select(UserRole.user_id).where(UserRole.role.in_(roles_with(ability)))
+    return User.active.is_(True) & User.id.in_(holders)
 
 
-def may(db: Session, user_id: int | None, ability: str) -> bool:
-    """Whether the user with this id is active and holds the ability."""
-    return user_id is not None and any(u.id == user_id for u in users_who_can(db, ability))
+def users_who_can(db: Session, ability: str) -> list[User]:
+    """Active users holding an ability: who may be picked as owner, assignee or participant."""
+    return list(db.exec(select(User).where(_able(ability)).order_by(User.name)).all())
+
+
+def all_may(db: Session, user_ids, ability: str) -> bool:
+    """Whether every one of these users is active and holds the ability (one query)."""
+    ids = list(user_ids)
+    wanted = {i for i in ids if i is not None}
+    if len(wanted) != len(set(ids)):  # an empty choice among them
+        return False
+    if not wanted:
+        return True
+    found = db.exec(
+        select(func.count()).select_from(User).where(User.id.in_(wanted), _able(ability))
+    ).one()
+    return found == len(wanted)

@@ -95,19 +95,13 @@ def board():
     ), (400 if filters.errors else 200)
 
 
-def _owner_choices(session):
-    users = users_who_can(session, "read_pipeline")
-    return [(u.email, f"{u.name} ({u.email})") for u in users], {u.email: u for u in users}
-
-
 def _prepare_form(session, deal: Deal | None):
     funds = sub_funds(session)
     form = deal_form(funds, obj=deal)
-    owner_choices, by_email = _owner_choices(session)
-    form.owner_email.choices = owner_choices
-    form.team.choices = [
-        (u.id, label) for (_e, label), u in zip(owner_choices, by_email.values(), strict=True)
-    ]
+    people = users_who_can(session, "read_pipeline")
+    by_email = {u.email: u for u in people}
+    form.owner_email.choices = [(u.email, f"{u.name} ({u.email})") for u in people]
+    form.team.choices = [(u.id, f"{u.name} ({u.email})") for u in people]
     if not form.is_submitted():
         if deal is not None:
             form.company_uscc.data = deal.company.uscc

@@ -363,10 +363,10 @@ def _check_deal_values(db: Session, values: dict, deal: Deal | None = None) -> N
     if ids and len(db.exec(select(SubFund.id).where(SubFund.id.in_(ids))).all()) != len(ids):
         raise DealError(_l("Unknown sub-fund."), "sub_fund")
     new_owner = "owner_id" in values and (deal is None or values["owner_id"] != deal.owner_id)
-    if new_owner and not accounts.may(db, values["owner_id"], "read_pipeline"):
+    if new_owner and not accounts.all_may(db, [values["owner_id"]], "read_pipeline"):
         raise DealError(_l("Choose an active user as owner."), "owner_email")
     team = values.get("team_ids") or []
-    if team and not all(accounts.may(db, i, "read_pipeline") for i in team):
+    if not accounts.all_may(db, team, "read_pipeline"):
         raise DealError(_l("The deal team takes users who may see the pipeline."), "team")
     if due_without_step(values, deal):
         raise DealError(NEXT_STEP_NEEDED, "next_step")

@@ -44,7 +44,7 @@ def save_activity(db: Session, activity: Activity, values: dict, user: User | No
     if deal is not None and deal.company_id != values["company_id"]:
         raise WorkspaceError(_l("The deal belongs to another company."), "deal_id")
     users = list(dict.fromkeys(values.get("user_ids") or []))
-    if not all(accounts.may(db, i, "read_pipeline") for i in users):
+    if not accounts.all_may(db, users, "read_pipeline"):
         raise WorkspaceError(_l("Choose participants who may see the pipeline."), "user_ids")
     contact_ids = list(dict.fromkeys(values.get("contact_ids") or []))
     if contact_ids:
@@ -69,7 +69,7 @@ def save_activity(db: Session, activity: Activity, values: dict, user: User | No
 
 
 def save_task(db: Session, task: Task, values: dict, user: User | None) -> Task:
-    if not accounts.may(db, values.get("assignee_id"), "read_pipeline"):
+    if not accounts.all_may(db, [values.get("assignee_id")], "read_pipeline"):
         raise WorkspaceError(_l("Choose an active user as assignee."), "assignee_id")
     if task.is_next_step and values.get("deal_id") != task.deal_id:
         raise WorkspaceError(_l("A deal's next step stays with its deal."), "deal_id")
@@ -177,7 +177,7 @@ def dd_closed(db: Session, deal_id: int) -> bool:
 def update_dd_item(db: Session, item: DDItem, values: dict) -> DDItem:
     """Values: status, owner_id, finding, severity, waive_reason (required when waived)."""
     reason = (values.get("waive_reason") or "").strip() or None
-    if values.get("owner_id") and not accounts.may(db, values["owner_id"], "read_pipeline"):
+    if values.get("owner_id") and not accounts.all_may(db, [values["owner_id"]], "read_pipeline"):
         raise WorkspaceError(_l("Choose an active user as owner."), "owner_id")
     if values["status"] == "waived" and not reason:
         raise WorkspaceError(_l("Give the reason for waiving this item."), "waive_reason")
