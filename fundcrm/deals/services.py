@@ -6,14 +6,14 @@ from decimal import Decimal
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from fundcrm import audit
 from fundcrm.auth import services as accounts
 from fundcrm.domain import stages
+from fundcrm.funds.services import committed_by_sub_fund
 from fundcrm.i18n import format_wan, vocab_label
 from fundcrm.models import (
-    Commitment,
     Deal,
     DealMember,
     DealSubFund,
@@ -136,13 +136,7 @@ def _invested_yuan(db: Session, sub_fund_id: int, company_id: int) -> Decimal:
 
 
 def mandate_facts(db: Session, deal: Deal) -> list[stages.MandateFacts]:
-    committed = dict(
-        db.exec(
-            select(Commitment.sub_fund_id, func.sum(Commitment.committed_yuan)).group_by(
-                Commitment.sub_fund_id
-            )
-        ).all()
-    )
+    committed = committed_by_sub_fund(db)
     facts = []
     for p in deal.participations:
         fund = p.sub_fund
