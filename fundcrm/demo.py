@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from fundcrm import clock
 from fundcrm.audit import set_actor
 from fundcrm.auth import services as accounts
 from fundcrm.companies import services as companies
@@ -224,7 +225,7 @@ NEXT_STEPS = [
 def seed(db: Session, settings: dict, today: date | None = None) -> int:
     """Create whatever demo records are missing; returns how many records were added."""
     set_actor(db, None, "demo")
-    today = today or date.today()
+    today = today or clock.today()
     added = _accounts(db, settings) + _fund(db) + _commitments(db)
     added += _pipeline(db, settings, today)
     db.commit()

@@ -1,15 +1,15 @@
 """Language choice and per-language formatting of dates and numbers."""
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from fundcrm import clock
 from fundcrm.domain.money import rounded_wan, rounded_yi, wan_text, yuan_to_wan
 from fundcrm.domain.vocab import VOCABULARIES
 
@@ -132,11 +132,6 @@ def format_wan(yuan, exact: bool = False) -> str:
     return format_decimal(rounded_wan(yuan), format="#,##0.00")
 
 
-def local_today() -> date:
-    """Today in the fund's time zone (deadlines are calendar days there)."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-
-
 def init_app(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
@@ -159,7 +154,7 @@ def init_app(app: Flask) -> None:
         audit_action=lambda action: AUDIT_ACTIONS.get(action, action),
         table_label=lambda table: TABLE_LABELS.get(table, table),
     )
-    app.context_processor(lambda: {"today": local_today()})
+    app.context_processor(lambda: {"today": clock.today()})
     app.jinja_env.globals.update(
         current_locale=current_locale,
         vocab_choices=lambda name: VOCABULARIES[name].choices(current_locale()),

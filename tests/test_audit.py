@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from fundcrm import clock
 from fundcrm.models import AuditEntry, utcnow
 from tests.conftest import post_form
 
@@ -71,7 +72,7 @@ def test_audit_page_filters_by_record_user_and_date(client, login_as, dbs):
     assert _rows(by_record) == 1 and "<del>旧</del>" in by_record and "<ins>新</ins>" in by_record
     by_user = client.get("/admin/audit?user=a@example.com").get_data(as_text=True)
     assert _rows(by_user) == 2 and "王五" not in by_user
-    today = now.astimezone().date().isoformat()
+    today = clock.local_date(now).isoformat()
     by_date = client.get(f"/admin/audit?date_from={today}&date_to={today}").get_data(as_text=True)
     assert "王五" in by_date and "旧" not in by_date
 

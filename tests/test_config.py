@@ -44,3 +44,10 @@ def test_sqlite_runs_in_wal_mode(app):
         pytest.skip("WAL applies to SQLite only")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_an_unknown_time_zone_is_refused_at_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("FUNDCRM_TIMEZONE", "Asia/Chongqing-Liangjiang")
+    with pytest.raises(RuntimeError, match="FUNDCRM_TIMEZONE"):
+        config.load("development")

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 from sqlmodel import func, select
 
+from fundcrm import clock
 from fundcrm.demo import demo_pdf
 from fundcrm.models import Activity, DDItem, DDTemplateItem, Deal, Document, Task
 from fundcrm.workspace.defaults import DEFAULT_DD_TEMPLATE
@@ -81,7 +82,7 @@ def test_tasks_are_created_assigned_and_completed_by_the_assignee(client, staff,
         f"/tasks/new?deal={staff['deal'].id}",
         {
             "title": "准备立项报告",
-            "due_on": (date.today() + timedelta(days=3)).isoformat(),
+            "due_on": (clock.today() + timedelta(days=3)).isoformat(),
             "assignee_id": str(staff["ic_member"].id),
             "deal_id": str(staff["deal"].id),
         },

@@ -1,11 +1,11 @@
 import json
-from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_user
 from sqlmodel import select
 
-from fundcrm import db
+from fundcrm import clock, db
 from fundcrm.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from fundcrm.auth import services
 from fundcrm.i18n import TABLE_LABELS
@@ -71,6 +71,8 @@ def edit_user(user_id: int):
             apply_error(form, error)
         else:
             db.session().commit()
+            if user.id == current_user.id:  # an administrator's own reset keeps this browser in
+                login_user(user)
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
@@ -84,20 +86,12 @@ def _audit_query(form: AuditFilterForm):
         query = query.where(AuditEntry.row_id == form.row.data.strip())
     if form.user.data:
         query = query.where(AuditEntry.actor_label == form.user.data)
-    tz = _local_zone()
-    if form.date_from.data:
-        start = datetime.combine(form.date_from.data, time.min, tz).astimezone(UTC)
+    start, end = clock.day_range(form.date_from.data, form.date_to.data)
+    if start:
         query = query.where(AuditEntry.at >= start)
-    if form.date_to.data:
-        end = datetime.combine(form.date_to.data + timedelta(days=1), time.min, tz)
-        query = query.where(AuditEntry.at < end.astimezone(UTC))
+    if end:
+        query = query.where(AuditEntry.at < end)
     return query
-
-
-def _local_zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 @bp.get("/audit")

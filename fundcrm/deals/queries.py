@@ -2,15 +2,14 @@
 codes, checked, and turned into SELECTs that run a fixed number of statements per page."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
+from fundcrm import clock
 from fundcrm.domain import uscc
 from fundcrm.domain.stages import ALL_STAGES
 from fundcrm.domain.vocab import (
@@ -205,17 +204,13 @@ def ordered_deals(filters: ListFilters):
     return with_deal_details(query.order_by(DEAL_SORTS[filters.sort], Deal.id.desc()))
 
 
-def _day_start(day: date) -> datetime:
-    """Midnight of a calendar day in the fund's time zone, as an aware timestamp."""
-    return datetime.combine(day, time.min, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-
-
 def company_query(filters: ListFilters):
     query = select(Company).where(*_company_conditions(filters))
-    if start := filters.get("created_from"):
-        query = query.where(Company.created_at >= _day_start(start))
-    if end := filters.get("created_to"):
-        query = query.where(Company.created_at < _day_start(end + timedelta(days=1)))
+    start, end = clock.day_range(filters.get("created_from"), filters.get("created_to"))
+    if start:
+        query = query.where(Company.created_at >= start)
+    if end:
+        query = query.where(Company.created_at < end)
     if q := filters.get("q"):
         query = query.where(sa.or_(*_search_company(q)))
     return query.order_by(COMPANY_SORTS[filters.sort], Company.id.desc())

@@ -5,7 +5,6 @@ worker process can show and confirm them; confirming checks the file again befor
 """
 
 import io
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -22,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fundcrm import db
+from fundcrm import clock, db
 from fundcrm.i18n import current_locale
 from fundcrm.imports import exports, reader, storage, template
 from fundcrm.imports.formats import KINDS
@@ -246,7 +245,7 @@ def export(kind: str, fmt: str):
         return render_template(
             "errors/error.html", code=400, title=_("Bad request"), message=str(error)
         ), 400
-    return _download(data, f"{kind}-{date.today().isoformat()}.{fmt}", fmt)
+    return _download(data, f"{kind}-{clock.stamp()}.{fmt}", fmt)
 
 
 def _download(data: bytes, name: str, fmt: str):

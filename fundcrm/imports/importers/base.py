@@ -10,14 +10,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlmodel import Session
 
+from fundcrm import clock
 from fundcrm.imports.report import ERROR, NEW, UNCHANGED, UPDATE, ImportReport, RowResult
 from fundcrm.imports.table import Row, Table
-from fundcrm.models import User, utcnow
+from fundcrm.models import User
 
 IN_CHUNK = 2000  # values per IN (…) list: well under SQLite's and PostgreSQL's limits
 
@@ -41,11 +41,11 @@ class Context:
     @property
     def today(self) -> date:
         """Today in the fund's time zone."""
-        return self.now.astimezone(ZoneInfo(self.settings["BABEL_DEFAULT_TIMEZONE"])).date()
+        return clock.local_date(self.now)
 
 
 def make_context(db: Session, report: ImportReport, settings, user: User | None) -> Context:
-    return Context(db, report, settings, user, utcnow())
+    return Context(db, report, settings, user, clock.now())
 
 
 def chunks(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:

@@ -12,13 +12,13 @@ the import's report. The import adds or updates participating sub-funds and neve
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
+from fundcrm import clock
 from fundcrm.auth.services import users_who_can
 from fundcrm.deals import services
 from fundcrm.domain import stages
@@ -325,7 +325,7 @@ class DealsImporter(Importer):
             group.company.enterprise_stage,
             group.company.focus_area,
             services.mandate_facts(self.db, draft),
-            self._move_at(group).date(),
+            clock.local_date(self._move_at(group)),
         )
         self._add_breaches(group, [services.breach_message(b) for b in found])
 
@@ -344,8 +344,7 @@ class DealsImporter(Importer):
         created_on = group.values.get("created_on")
         if created_on is None:
             return self.ctx.now
-        zone = ZoneInfo(self.ctx.settings["BABEL_DEFAULT_TIMEZONE"])
-        return datetime.combine(created_on, time.min, zone)
+        return clock.start_of_day(created_on)
 
     # -- writing --------------------------------------------------------------------------
 
