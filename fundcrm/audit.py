@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 from fundcrm.models import AuditEntry, utcnow
 
-MASKED_COLUMNS = {"password_hash"}
+MASKED_COLUMNS = {"password_hash", "session_token"}
 ACTOR_KEY = "audit_actor"
+SEEN_VERSION = "audit_seen_version"
 
 
 def set_actor(db_session: Session, actor_id: int | None, label: str) -> None:
@@ -80,6 +81,29 @@ def _column_changes(obj, action: str) -> dict:
     return changes
 
 
+def _version_key(obj) -> str | None:
+    mapper = inspect(obj).mapper
+    column = mapper.version_id_col
+    return None if column is None else mapper.get_property_by_column(column).key
+
+
+def _note_versions(db_session: Session, _context, _instances) -> None:
+    """Before a flush: the version each changed record is at (see _add_counted_version)."""
+    for obj in db_session.dirty:
+        key = _version_key(obj)
+        if key is not None:
+            inspect(obj).info[SEEN_VERSION] = getattr(obj, key)
+
+
+def _add_counted_version(obj, changes: dict) -> None:
+    """The mapper counts a `version_id_col` up inside the UPDATE, past the attribute history:
+    record that step too, so the trail says which version each change made (see versioning)."""
+    key = _version_key(obj)
+    seen = inspect(obj).info.pop(SEEN_VERSION, None)
+    if key is not None and key not in changes and seen is not None and seen != getattr(obj, key):
+        changes[key] = [seen, getattr(obj, key)]
+
+
 def entry(db_session: Session, action: str, table: str, row_id: str, changes: dict) -> dict:
     """One audit row, in the form every writer of the trail uses."""
     actor_id, label = actor(db_session)
@@ -121,11 +145,14 @@ def _record(db_session: Session, flush_context) -> None:
             if not _audited(obj):
                 continue
             changes = _column_changes(obj, action)
-            if action == "update" and not changes:
-                continue
+            if action == "update":
+                _add_counted_version(obj, changes)
+                if not changes:
+                    continue
             rows.append(entry(db_session, action, obj.__tablename__, _row_id(obj), changes))
     if rows:
         db_session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
+event.listen(Session, "before_flush", _note_versions)
 event.listen(Session, "after_flush", _record)

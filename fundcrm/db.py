@@ -1,11 +1,17 @@
 """Engine and the one session per request: views commit once, errors roll back."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
+
+WRITES = "fundcrm_writes"  # execution option of the engine that writing sessions use
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def make_engine(url: str) -> Engine:
@@ -17,6 +23,7 @@ def make_engine(url: str) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -28,8 +35,19 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def _sqlite_begin(connection) -> None:
+    """A writing session takes SQLite's write lock when it begins (waiting up to the busy
+    timeout), so its reads see the latest commit and its writes cannot fail: a read
+    transaction that tried to write after another writer committed would get 'database is
+    locked' at once. Other sessions keep pysqlite's own lazy BEGIN before their first write."""
+    if connection.get_execution_options().get(WRITES, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["fundcrm.engine"] = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["fundcrm.engine"] = engine
+    app.extensions["fundcrm.writing_engine"] = engine.execution_options(**{WRITES: True})
     app.teardown_appcontext(_close_session)
 
 
@@ -40,8 +58,16 @@ def engine() -> Engine:
 def session() -> Session:
     """The request's (or CLI command's) session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = Session(engine(), expire_on_commit=False)
+        g.db_session = Session(_bind(), expire_on_commit=False)
     return g.db_session
+
+
+def _bind() -> Engine:
+    """State-changing requests (and CLI commands) write; on SQLite they queue for the write
+    lock when their transaction begins, so concurrent writers run one after another."""
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        return engine()
+    return current_app.extensions["fundcrm.writing_engine"]
 
 
 def _close_session(exc):
@@ -53,8 +79,30 @@ def _close_session(exc):
     db_session.close()
 
 
+@contextmanager
+def refused_if_taken(db_session: Session, refusal: Exception) -> Iterator[None]:
+    """Write in a savepoint; a unique key taken by a simultaneous save, after the service's
+    check looked, raises `refusal` (the check's own message) instead of an IntegrityError."""
+    try:
+        with db_session.begin_nested():
+            yield
+    except IntegrityError:
+        raise refusal from None
+
+
 def rollback_if_open() -> None:
     """Roll back the request's session, if it has one (error pages render after a failure)."""
     db_session = g.get("db_session")
     if db_session is not None:
         db_session.rollback()
+
+
+def discard_session() -> None:
+    """Drop the request's session after its connection failed; nothing more is asked of it."""
+    db_session = g.pop("db_session", None)
+    if db_session is None:
+        return
+    try:
+        db_session.close()
+    except SQLAlchemyError:  # the connection is already gone: there is nothing to release
+        pass

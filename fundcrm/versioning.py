@@ -1,7 +1,11 @@
 """Optimistic locking: a save based on an old version is refused, showing what changed since."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from fundcrm.models import AuditEntry
@@ -32,6 +36,37 @@ def changes_since(db: Session, table: str, record_id: int, version: int) -> list
     return list(reversed(newer))
 
 
+class VersionMissing(ValueError):
+    """An edit form came back without the version it was opened at."""
+
+    field = None  # shown above the submit button: the version is a hidden field
+    message = _l(
+        "This form does not say which version of the record it was opened at: reload the "
+        "page and make the change again."
+    )
+
+
+def form_version(text: str | None) -> int:
+    """The version an edit form was opened at, from its hidden field."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise VersionMissing()
+    return int(text)
+
+
 def check_version(db: Session, record, table: str, expected: int | None) -> None:
+    """Refuse early when the form's version is not the one just read (the UPDATE checks again)."""
     if expected is not None and record.id is not None and record.version != expected:
         raise StaleEdit(changes_since(db, table, record.id, expected))
+
+
+@contextmanager
+def unless_changed_meanwhile(db: Session, record, table: str) -> Iterator[None]:
+    """Write the record's edit in a savepoint; the UPDATE's `WHERE version = :seen` finding
+    the row saved by someone else since it was read becomes a StaleEdit naming their change."""
+    seen, record_id = record.version, record.id
+    try:
+        with db.begin_nested():
+            yield
+    except StaleDataError:
+        raise StaleEdit(changes_since(db, table, record_id, seen)) from None

@@ -1,10 +1,11 @@
 import json
 
+import pytest
 from sqlmodel import func, select
 
 from fundcrm.models import AuditEntry, Company, Contact, Deal
 from tests import factories
-from tests.conftest import post_form, sign_in
+from tests.conftest import csrf_token, post_form, sign_in
 
 NEW = {
     "name": "重庆灵犀具身智能科技有限公司",
@@ -267,3 +268,16 @@ def test_a_refused_contact_keeps_what_was_typed(client, staff, dbs):
     assert response.status_code == 400 and 'value="李四"' in page and 'value="CTO"' in page
     assert "无效的 Email 地址" in page
     assert {c.name for c in dbs.exec(select(Contact))} == {"王经理"}
+
+
+@pytest.mark.parametrize("version", ["", "2x"])
+def test_an_edit_without_a_valid_version_is_refused(client, staff, dbs, version):
+    sign_in(client, staff["manager"].id)
+    company = staff["company"]
+    url = f"/companies/{company.id}/edit"
+    form = {**NEW, "uscc": company.uscc, "name": company.name, "description": "新简介"}
+    data = {**form, "version": version, "csrf_token": csrf_token(client, url)}
+    page = client.post(url, data=data, headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert "reload the page and make the change again" in page.get_data(as_text=True)
+    assert companies(dbs)[company.uscc].description != "新简介"

@@ -1,10 +1,11 @@
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
+from fundcrm import clock
 from fundcrm.models import Company, Deal, StageMove
 from tests import factories
 from tests.conftest import post_form, sign_in
@@ -194,7 +195,7 @@ def test_mandate_breach_needs_an_override_by_risk_or_admin(client, staff, dbs):
 
 
 def test_no_new_companies_after_the_investment_period(client, staff, dbs):
-    staff["industry"].investment_end = date.today() - timedelta(days=1)
+    staff["industry"].investment_end = clock.today() - timedelta(days=1)
     dbs.commit()
     late = factories.deal(dbs, staff["company"], staff["manager"], [(staff["industry"], "1")])
     dbs.commit()
@@ -466,3 +467,54 @@ def test_a_deal_on_hold_can_be_passed_and_reopens_where_it_was(client, staff, db
     assert move(client, deal.id, "passed", pass_reason="创始人退出").get_json()["ok"]
     assert deals(dbs)[0].return_stage == "approved"
     assert move(client, deal.id, "approved").get_json()["ok"]
+
+
+def test_a_move_to_the_stage_the_deal_is_in_is_refused(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    deal = staff["deal"]
+    response = client.post(
+        f"/deals/{deal.id}/move",
+        json={"to_stage": "sourcing"},
+        headers={"X-CSRFToken": _token(client, deal.id), "Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == ["The deal is already in Sourcing."]
+    assert len(deals(dbs)[0].moves) == 1
+
+
+def test_a_move_from_a_stage_the_deal_has_left_is_refused(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    deal = staff["deal"]
+    page = f"/deals/{deal.id}"
+    form = client.get(page).get_data(as_text=True)
+    assert 'id="from_stage" name="from_stage" type="hidden" value="sourcing"' in form
+    assert move(client, deal.id, "screening", from_stage="sourcing").status_code == 200
+    # a second tab still showing 项目储备 sends the stage it saw
+    response = post_form(
+        client,
+        f"/deals/{deal.id}/move",
+        {"to_stage": "on_hold", "from_stage": "sourcing"},
+        token_from=page,
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    )
+    assert "This deal was moved to Screening meanwhile" in response.get_data(as_text=True)
+    assert deals(dbs)[0].stage == "screening" and len(deals(dbs)[0].moves) == 2
+
+
+def test_references_continue_after_existing_and_explicit_ones(app, staff, dbs):
+    from fundcrm.deals import services
+
+    factories.deal(
+        dbs, staff["company"], staff["manager"], [(staff["angel"], None)], deal_ref="XM2026-0041"
+    )
+    dbs.commit()
+    with app.test_request_context(method="POST"):
+        from fundcrm import db
+
+        session = db.session()
+        assert services.next_deal_ref(session, "XM", 2026) == "XM2026-0042"
+        assert services.next_deal_ref(session, "XM", 2027) == "XM2027-0001"
+        services.note_used_ref(session, "XM2027-0009")
+        assert services.next_deal_ref(session, "XM", 2027) == "XM2027-0010"
+        session.rollback()

@@ -11,7 +11,7 @@ from fundcrm.domain import uscc
 from fundcrm.models import Activity, AuditEntry, Company, Contact, Deal
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires, user_can
-from fundcrm.versioning import StaleEdit
+from fundcrm.versioning import StaleEdit, VersionMissing, form_version
 from fundcrm.views import apply_error, get_or_404
 from fundcrm.workspace import services as workspace
 
@@ -38,7 +38,7 @@ def _save_company(form: CompanyForm, company: Company, template: str, **context)
             form.uscc_override_reason.data if user_can(current_user, "override_mandate") else None
         )
         try:
-            version = int(form.version.data) if form.version.data else None
+            version = form_version(form.version.data) if company.id else None
             services.save_company(
                 db.session(),
                 company,
@@ -48,10 +48,10 @@ def _save_company(form: CompanyForm, company: Company, template: str, **context)
                 confirmed_similar=form.confirm_similar.data == "1",
                 expected_version=version,
             )
-        except services.CompanyError as error:
+        except (services.CompanyError, VersionMissing) as error:
             db.session().rollback()
             apply_error(form, error)
-            context["existing"] = error.existing
+            context["existing"] = getattr(error, "existing", None)
         except services.SimilarNames as found:
             db.session().rollback()
             similar = found.candidates

@@ -1,10 +1,11 @@
 """Company rules: USCC identity, loose-name duplicates, stale edits, merging (flush only)."""
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
+from fundcrm import clock
 from fundcrm.domain import uscc
 from fundcrm.models import (
     Activity,
@@ -16,7 +17,7 @@ from fundcrm.models import (
     Document,
     User,
 )
-from fundcrm.versioning import check_version
+from fundcrm.versioning import check_version, unless_changed_meanwhile
 
 
 class CompanyError(ValueError):
@@ -80,8 +81,13 @@ def check_uscc(
             ),
             "uscc",
         )
+    refuse_taken_uscc(db, result.code, company_id)
+    return result.code
+
+
+def refuse_taken_uscc(db: Session, code: str, company_id: int | None) -> None:
     existing = db.exec(
-        select(Company).where(Company.uscc == result.code, Company.id != company_id)
+        select(Company).where(Company.uscc == code, Company.id != company_id)
     ).first()
     if existing:
         raise CompanyError(
@@ -89,7 +95,6 @@ def check_uscc(
             "uscc",
             existing=existing,
         )
-    return result.code
 
 
 def similar_companies(db: Session, name: str, company_id: int | None = None) -> list[Company]:
@@ -107,7 +112,7 @@ def check_location(values: dict) -> None:
             "district",
         )
     founded = values.get("founded_on")
-    if founded and founded > date.today():
+    if founded and founded > clock.today():
         raise CompanyError(_l("The founding date is in the future."), "founded_on")
 
 
@@ -131,25 +136,38 @@ def save_company(
         candidates = similar_companies(db, name, company.id)
         if candidates:
             raise SimilarNames(candidates)
-    with db.no_autoflush:  # one flush, so the audit trail keeps the edit as one entry
-        for key in COMPANY_FIELDS:
-            if key in values:
-                setattr(company, key, values[key])
-        company.name, company.uscc, company.name_key = name, code, uscc.name_key(name)
-        if code == accepted:
-            pass  # the pilot-era code keeps the reason and approver it was accepted with
-        elif not uscc.check(code).valid:
-            company.uscc_override_reason = override_reason.strip()
-            company.uscc_override_by = user.email
-        else:
-            company.uscc_override_reason = company.uscc_override_by = None
-        if "application_fields" in values:
-            set_application_fields(company, values["application_fields"])
-        if company.id is not None:
-            company.version += 1
-    db.add(company)
-    db.flush()
+    company_id = company.id
+    try:
+        with unless_changed_meanwhile(db, company, "companies"):
+            with db.no_autoflush:  # one flush, so the audit trail keeps the edit as one entry
+                for key in COMPANY_FIELDS:
+                    if key in values:
+                        setattr(company, key, values[key])
+                company.name, company.uscc, company.name_key = name, code, uscc.name_key(name)
+                _keep_override(company, code, accepted, override_reason, user)
+                if "application_fields" in values:
+                    set_application_fields(company, values["application_fields"])
+                if company_id is not None:
+                    # every save is a new version, also one that changes only the fields
+                    flag_modified(company, "name_key")
+            db.add(company)
+            db.flush()
+    except IntegrityError:
+        # the same USCC saved by someone else since check_uscc looked
+        refuse_taken_uscc(db, code, company_id)
+        raise
     return company
+
+
+def _keep_override(company: Company, code: str, accepted, override_reason, user) -> None:
+    """Who accepted a pilot-era code that fails the checksum, and why."""
+    if code == accepted:
+        return  # the pilot-era code keeps the reason and approver it was accepted with
+    if not uscc.check(code).valid:
+        company.uscc_override_reason = override_reason.strip()
+        company.uscc_override_by = user.email
+    else:
+        company.uscc_override_reason = company.uscc_override_by = None
 
 
 def set_application_fields(company: Company, codes: list[str]) -> None:
@@ -176,7 +194,7 @@ def merge_companies(db: Session, keep: Company, other: Company) -> Company:
     for key in COMPANY_FIELDS:
         if getattr(keep, key) in (None, "") and getattr(other, key) not in (None, ""):
             setattr(keep, key, getattr(other, key))
-    keep.version += 1
+    flag_modified(keep, "name_key")  # a new version: a form opened before the merge is stale
     db.flush()
     db.expire(other, ["contacts"])
     db.delete(other)

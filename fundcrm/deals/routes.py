@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
+from werkzeug.datastructures import MultiDict
 
 from fundcrm import db
 from fundcrm.auth.services import users_who_can
@@ -28,8 +29,8 @@ from fundcrm.i18n import current_locale
 from fundcrm.models import Activity, AuditEntry, Company, Deal, DealSubFund, Task, User, UserRole
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires, user_can
-from fundcrm.versioning import StaleEdit
-from fundcrm.views import apply_error, get_or_404
+from fundcrm.versioning import StaleEdit, VersionMissing, form_version
+from fundcrm.views import apply_error, get_or_404, record_id
 from fundcrm.workspace import services as workspace_services
 
 bp = Blueprint("deals", __name__, url_prefix="/deals")
@@ -114,7 +115,7 @@ def _prepare_form(session, deal: Deal | None):
             form.version.data = str(deal.version)
         else:
             form.owner_email.data = current_user.email
-            if company_id := request.args.get("company", type=int):
+            if company_id := request.args.get("company", type=record_id):
                 company = session.get(Company, company_id)
                 form.company_uscc.data = company.uscc if company else ""
     return form, by_email, funds
@@ -198,9 +199,9 @@ def _save_deal(deal: Deal | None):
                     session, values, current_user, prefix=current_app.config["DEAL_REF_PREFIX"]
                 )
             else:
-                version = int(form.version.data) if form.version.data else None
+                version = form_version(form.version.data)
                 services.update_deal(session, deal, values, version)
-        except services.DealError as error:
+        except (services.DealError, VersionMissing) as error:
             session.rollback()
             apply_error(form, error)
         except StaleEdit as conflict:
@@ -306,6 +307,7 @@ def _workspace(session, deal: Deal) -> dict:
 
 def _move_form(deal: Deal) -> MoveForm:
     form = MoveForm()
+    form.from_stage.data = deal.stage
     form.to_stage.choices = [
         (s, STAGES.label(s, current_locale()))
         for s in stages.targets(deal.stage, deal.return_stage)
@@ -319,22 +321,21 @@ def move(deal_id: int):
     """Move a deal: from the deal page's form, or as JSON from the board."""
     session = db.session()
     deal = get_or_404(Deal, deal_id)
-    data = request.get_json(silent=True) if request.is_json else request.form
-    if not hasattr(data, "get") or not all(
-        isinstance(data.get(k) or "", str) for k in ("to_stage", "pass_reason", "override_reason")
-    ):
+    form = _posted_move()
+    if form is None:
         return jsonify(ok=False, errors=[_("Send the move as JSON.")]), 400
-    to_stage = (data.get("to_stage") or "").strip()
-    if to_stage not in stages.ALL_STAGES:
-        return _move_refused(deal, [_("Unknown stage: %(code)s", code=to_stage or "—")], False)
+    if not form.validate():
+        return _move_refused(deal, _field_messages(form), False)
+    to_stage = form.to_stage.data
     try:
         services.move_stage(
             session,
             deal,
             to_stage,
             current_user,
-            pass_reason=data.get("pass_reason"),
-            override_reason=data.get("override_reason"),
+            seen_stage=form.from_stage.data or None,
+            pass_reason=form.pass_reason.data,
+            override_reason=form.override_reason.data,
         )
     except services.MoveRefused as refused:
         session.rollback()
@@ -349,6 +350,24 @@ def move(deal_id: int):
         return jsonify(ok=True, stage=to_stage, message=message)
     flash(message, "success")
     return redirect(url_for("deals.show", deal_id=deal.id))
+
+
+def _posted_move() -> MoveForm | None:
+    """The move as MoveForm read it, from the deal page's form or the board's JSON object of
+    texts; None for JSON of any other shape."""
+    if not request.is_json:
+        return MoveForm()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str | None) for k, v in data.items()
+    ):
+        return None
+    formdata = MultiDict({k: v.strip() for k, v in data.items() if v is not None})
+    return MoveForm(formdata=formdata, meta={"csrf": False})  # CSRFProtect checked the header
+
+
+def _field_messages(form) -> list[str]:
+    return [f"{field.label.text}: {error}" for field in form for error in field.errors]
 
 
 def _move_refused(deal: Deal, messages: list[str], overridable: bool):

@@ -1,21 +1,26 @@
 """Deal rules: creating and editing deals, and moving them through the gates (flush only)."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from fundcrm import audit
+from fundcrm import audit, clock
 from fundcrm.auth import services as accounts
+from fundcrm.db import refused_if_taken
 from fundcrm.domain import stages
 from fundcrm.funds.services import committed_by_sub_fund
 from fundcrm.i18n import format_wan, vocab_label
 from fundcrm.models import (
     Deal,
     DealMember,
+    DealRefCounter,
     DealSubFund,
     StageGate,
     StageMove,
@@ -23,7 +28,7 @@ from fundcrm.models import (
     User,
     utcnow,
 )
-from fundcrm.versioning import check_version
+from fundcrm.versioning import check_version, unless_changed_meanwhile
 from fundcrm.workspace import services as workspace
 
 DEAL_FIELDS = (
@@ -100,10 +105,12 @@ def save_gate(db: Session, to_stage: str, required_fields: list[str], conditions
     ]
     if to_stage not in stages.ALL_STAGES or unknown:
         raise DealError(_l("Unknown gate rule: %(rule)s", rule=", ".join(unknown) or to_stage))
-    gate = db.get(StageGate, to_stage) or StageGate(to_stage=to_stage)
-    gate.required_fields, gate.conditions = list(required_fields), list(conditions)
-    db.add(gate)
-    db.flush()
+    meanwhile = DealError(_l("Someone saved this gate meanwhile: look at it again."))
+    with refused_if_taken(db, meanwhile):  # the first rule of a stage, saved twice at once
+        gate = db.get(StageGate, to_stage) or StageGate(to_stage=to_stage)
+        gate.required_fields, gate.conditions = list(required_fields), list(conditions)
+        db.add(gate)
+        db.flush()
 
 
 def filled_fields(deal: Deal) -> set[str]:
@@ -177,6 +184,10 @@ def check_move(
     today: date | None = None,
 ) -> list[stages.Breach]:
     """Raise MoveRefused unless the move may happen; returns the breaches it overrides."""
+    if to_stage == deal.stage:
+        raise MoveRefused(
+            [_l("The deal is already in %(stage)s.", stage=vocab_label("stage", to_stage))], []
+        )
     if to_stage not in stages.targets(deal.stage, deal.return_stage):
         raise MoveRefused(
             [
@@ -227,7 +238,7 @@ def check_move(
             deal.company.enterprise_stage,
             deal.company.focus_area,
             mandate_facts(db, deal),
-            today or date.today(),
+            today or clock.today(),
         )
         may_override = user is not None and user.has_role("risk", "admin")
         if breaches and not (may_override and (override_reason or "").strip()):
@@ -242,13 +253,22 @@ def move_stage(
     to_stage: str,
     user: User | None,
     *,
+    seen_stage: str | None = None,
     pass_reason: str | None = None,
     override_reason: str | None = None,
     now: datetime | None = None,
 ) -> StageMove:
-    """Move a deal through the gates (see check_move) and keep the move."""
-    now = now or utcnow()
-    breaches = check_move(db, deal, to_stage, user, pass_reason, override_reason, now.date())
+    """Move a deal through the gates (see check_move) and keep the move.
+
+    The deal's row is locked and read again first, so simultaneous moves of one deal happen
+    one after another; `seen_stage`, the stage the user saw, must still be the deal's stage."""
+    db.refresh(deal, with_for_update=True)  # SQLite: the writing session already holds the lock
+    if seen_stage is not None and seen_stage != deal.stage:
+        raise MoveRefused([moved_meanwhile(deal)], [])
+    now = now or utcnow()  # taken under the lock: each move starts when the one before ended
+    breaches = check_move(
+        db, deal, to_stage, user, pass_reason, override_reason, clock.local_date(now)
+    )
     return _record_move(
         db,
         deal,
@@ -259,6 +279,13 @@ def move_stage(
         reason=pass_reason.strip() if to_stage == "passed" else None,
         override_reason=override_reason.strip() if breaches else None,
         breaches=[breach_message(b) for b in breaches],
+    )
+
+
+def moved_meanwhile(deal: Deal) -> str:
+    return _l(
+        "This deal was moved to %(stage)s meanwhile: look at it again before moving it.",
+        stage=vocab_label("stage", deal.stage),
     )
 
 
@@ -280,7 +307,7 @@ def record_import_move(
         deal.company.enterprise_stage,
         deal.company.focus_area,
         mandate_facts(db, deal),
-        at.date(),
+        clock.local_date(at),
     )
     breaches = [breach_message(b) for b in found]
     if deal.stage != to_stage:
@@ -320,7 +347,6 @@ def _record_move(
     deal.stage, deal.stage_entered_at = to_stage, at
     if kind == "import":
         deal.updated_at = at  # historical data: the deal was last touched then
-    deal.version += 1
     db.add(move)
     db.flush()
     if to_stage in stages.PATH and stages.PATH.index(to_stage) >= stages.PATH.index("approved"):
@@ -328,13 +354,64 @@ def _record_move(
     return move
 
 
+# prefix (as long as a counter's), year, number: XM2026-0001
+REF_PATTERN = re.compile(r"(\D{0,20})(\d{4})-(\d{1,9})")
+
+
 def next_deal_ref(db: Session, prefix: str, year: int) -> str:
+    """The next free reference `<prefix><year>-NNNN`. The number comes from the (prefix, year)
+    counter row, which stays locked until the transaction ends, so no two deals share it."""
+    while True:
+        ref = f"{prefix}{year}-{_take_number(db, prefix, year):04d}"
+        # a reference typed in by hand may already hold a number the counter has not seen
+        if db.exec(select(Deal.id).where(Deal.deal_ref == ref)).first() is None:
+            return ref
+
+
+def note_used_ref(db: Session, ref: str) -> None:
+    """Advance the counter past a reference given explicitly (imports), so later numbers
+    never collide with it."""
+    match = REF_PATTERN.fullmatch(ref)
+    if not match:
+        return
+    prefix, year, number = match[1], int(match[2]), int(match[3])
+    table = DealRefCounter.__table__
+    _seed_counter(db, prefix, year)
+    db.connection().execute(
+        sa.update(table)
+        .where(table.c.prefix == prefix, table.c.year == year, table.c.last_number < number)
+        .values(last_number=number)
+    )
+
+
+def _take_number(db: Session, prefix: str, year: int) -> int:
+    table = DealRefCounter.__table__
+    _seed_counter(db, prefix, year)
+    return (
+        db.connection()
+        .execute(
+            sa.update(table)
+            .where(table.c.prefix == prefix, table.c.year == year)
+            .values(last_number=table.c.last_number + 1)
+            .returning(table.c.last_number)
+        )
+        .scalar_one()
+    )
+
+
+def _seed_counter(db: Session, prefix: str, year: int) -> None:
+    """Start a (prefix, year) counter at the highest number its deals already use."""
+    table = DealRefCounter.__table__
+    found = table.c.prefix == prefix, table.c.year == year
+    if db.connection().execute(sa.select(table.c.year).where(*found)).first():
+        return
     stem = f"{prefix}{year}-"
-    last = db.exec(
-        select(Deal.deal_ref).where(Deal.deal_ref.startswith(stem)).order_by(Deal.deal_ref.desc())
-    ).first()
-    number = int(last[len(stem) :]) + 1 if last and last[len(stem) :].isdigit() else 1
-    return f"{stem}{number:04d}"
+    refs = db.exec(select(Deal.deal_ref).where(Deal.deal_ref.startswith(stem, autoescape=True)))
+    numbers = [int(r[len(stem) :]) for r in refs if r[len(stem) :].isdigit()]
+    row = {"prefix": prefix, "year": year, "last_number": max(numbers, default=0)}
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    # a simultaneous first deal of the year may create the row first: then it is already right
+    db.connection().execute(dialect.insert(table).values(**row).on_conflict_do_nothing())
 
 
 def due_without_step(values: dict, deal: Deal | None) -> bool:
@@ -372,12 +449,12 @@ def create_deal(
     """A new deal in `sourcing` (or the stage an import sets afterwards)."""
     at = at or utcnow()
     _check_deal_values(db, values)
-    created_on = values.get("created_on") or at.date()
+    created_on = values.get("created_on") or clock.local_date(at)
     deal = Deal(
         proposed_total_yuan=sum(
             (a or Decimal(0) for _i, a in values["participations"]), Decimal(0)
         ),
-        deal_ref=values.get("deal_ref") or next_deal_ref(db, prefix, created_on.year),
+        deal_ref=_deal_ref(db, values.get("deal_ref"), prefix, created_on.year),
         stage="sourcing",
         stage_entered_at=at,
         created_on=created_on,
@@ -402,19 +479,30 @@ def create_deal(
     return deal
 
 
+def _deal_ref(db: Session, given: str | None, prefix: str, year: int) -> str:
+    if not given:
+        return next_deal_ref(db, prefix, year)
+    if db.exec(select(Deal.id).where(Deal.deal_ref == given)).first() is not None:
+        raise DealError(_l("Deal reference %(ref)s is already taken.", ref=given), "deal_ref")
+    note_used_ref(db, given)
+    return given
+
+
 def update_deal(db: Session, deal: Deal, values: dict, expected_version: int | None = None) -> Deal:
     check_version(db, deal, "deals", expected_version)
     _check_deal_values(db, values, deal)
-    with db.no_autoflush:  # one flush, so the audit trail keeps the edit as one entry
-        for key in DEAL_FIELDS:
-            if key in values:
-                setattr(deal, key, values[key])
-        if "participations" in values:
-            _sync_participations(deal, values["participations"])
-        if "team_ids" in values:
-            _sync_team(deal, values["team_ids"])
-        deal.version += 1
-    db.flush()
+    with unless_changed_meanwhile(db, deal, "deals"):
+        with db.no_autoflush:  # one flush, so the audit trail keeps the edit as one entry
+            for key in DEAL_FIELDS:
+                if key in values:
+                    setattr(deal, key, values[key])
+            if "participations" in values:
+                _sync_participations(deal, values["participations"])
+            if "team_ids" in values:
+                _sync_team(deal, values["team_ids"])
+            # every save is a new version, also one that changes only the team or sub-funds
+            deal.updated_at = utcnow()
+        db.flush()
     workspace.sync_next_step(db, deal)
     return deal
 

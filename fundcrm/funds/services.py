@@ -1,15 +1,20 @@
 """Fund setup rules: sub-funds with their LPA settings, LPs and commitments (flush only)."""
 
 import re
+from contextlib import nullcontext
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
+from fundcrm.db import refused_if_taken
 from fundcrm.domain.ratios import is_ratio
 from fundcrm.models import Commitment, FundSettings, LimitedPartner, SubFund
 
 CODE = re.compile(r"^[A-Z0-9_-]{1,30}$")
+CODE_TAKEN = _l("Another sub-fund already uses this code.")
+LP_TAKEN = _l("An LP with this name already exists.")
+COMMITMENT_TAKEN = _l("This LP already has a commitment to this sub-fund.")
 
 
 class SetupError(ValueError):
@@ -69,15 +74,17 @@ def _check_sub_fund(db: Session, sub_fund_id: int | None, values: dict) -> None:
         select(SubFund.id).where(SubFund.code == values["code"], SubFund.id != sub_fund_id)
     ).first()
     if clash:
-        raise SetupError(_l("Another sub-fund already uses this code."), "code")
+        raise SetupError(CODE_TAKEN, "code")
     check_sub_fund_rules(values)
 
 
-def _apply(db: Session, record, values: dict):
-    for key, value in values.items():
-        setattr(record, key, value)
-    db.add(record)
-    db.flush()
+def _apply(db: Session, record, values: dict, taken: SetupError | None = None):
+    """Write the values; `taken` is the refusal for a unique key saved meanwhile by another."""
+    with refused_if_taken(db, taken) if taken else nullcontext():
+        for key, value in values.items():
+            setattr(record, key, value)
+        db.add(record)
+        db.flush()
     return record
 
 
@@ -89,7 +96,7 @@ def save_sub_fund(db: Session, sub_fund: SubFund, values: dict) -> SubFund:
         **{name: "".join(values[name].split()) for name in ("ic_quorum", "ic_threshold")},
     }
     _check_sub_fund(db, sub_fund.id, values)
-    return _apply(db, sub_fund, values)
+    return _apply(db, sub_fund, values, SetupError(CODE_TAKEN, "code"))
 
 
 def save_lp(db: Session, lp: LimitedPartner, values: dict) -> LimitedPartner:
@@ -100,8 +107,8 @@ def save_lp(db: Session, lp: LimitedPartner, values: dict) -> LimitedPartner:
         )
     ).first()
     if clash:
-        raise SetupError(_l("An LP with this name already exists."), "name")
-    return _apply(db, lp, values)
+        raise SetupError(LP_TAKEN, "name")
+    return _apply(db, lp, values, SetupError(LP_TAKEN, "name"))
 
 
 def save_commitment(db: Session, commitment: Commitment, values: dict) -> Commitment:
@@ -117,9 +124,9 @@ def save_commitment(db: Session, commitment: Commitment, values: dict) -> Commit
         )
     ).first()
     if clash:
-        raise SetupError(_l("This LP already has a commitment to this sub-fund."), "sub_fund_id")
+        raise SetupError(COMMITMENT_TAKEN, "sub_fund_id")
     values = {**values, **_reinvestment(lp, values)}
-    return _apply(db, commitment, values)
+    return _apply(db, commitment, values, SetupError(COMMITMENT_TAKEN, "sub_fund_id"))
 
 
 def _reinvestment(lp: LimitedPartner, values: dict) -> dict:

@@ -3,7 +3,14 @@
 from fundcrm.models.audit import AuditEntry
 from fundcrm.models.base import utcnow
 from fundcrm.models.companies import Company, CompanyField, Contact
-from fundcrm.models.deals import Deal, DealMember, DealSubFund, StageGate, StageMove
+from fundcrm.models.deals import (
+    Deal,
+    DealMember,
+    DealRefCounter,
+    DealSubFund,
+    StageGate,
+    StageMove,
+)
 from fundcrm.models.funds import Commitment, FundSettings, LimitedPartner, SubFund
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
@@ -31,6 +38,7 @@ __all__ = [
     "Contact",
     "Deal",
     "DealMember",
+    "DealRefCounter",
     "DealSubFund",
     "FundSettings",
     "LimitedPartner",

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from fundcrm import clock
+
 # Stable constraint names, so Alembic can alter and drop them on SQLite and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -16,7 +18,8 @@ SQLModel.metadata.naming_convention = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """This instant in UTC, from the fund clock (the default of every timestamp column)."""
+    return clock.now()
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -41,6 +44,12 @@ class UTCDateTime(sa.TypeDecorator):
 
 def timestamp_column(**kwargs) -> sa.Column:
     return sa.Column(UTCDateTime(), **kwargs)
+
+
+def version_column() -> sa.Column:
+    """The optimistic lock's counter: name it in `__mapper_args__ = {"version_id_col": ...}` so
+    every UPDATE carries `WHERE version = :seen` and the mapper counts it up."""
+    return sa.Column("version", sa.Integer, nullable=False)
 
 
 def money_column(**kwargs) -> sa.Column:

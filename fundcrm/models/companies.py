@@ -5,11 +5,14 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
-from fundcrm.models.base import timestamp_column, utcnow
+from fundcrm.models.base import timestamp_column, utcnow, version_column
+
+_VERSION = version_column()
 
 
 class Company(SQLModel, table=True):
     __tablename__ = "companies"
+    __mapper_args__ = {"version_id_col": _VERSION}
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -31,7 +34,7 @@ class Company(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=timestamp_column(nullable=False, index=True)
     )
-    version: int = Field(default=1)
+    version: int = Field(default=1, sa_column=_VERSION)
 
     fields: list["CompanyField"] = Relationship(
         back_populates="company",

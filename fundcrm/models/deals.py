@@ -6,14 +6,17 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
-from fundcrm.models.base import money_column, timestamp_column, utcnow
+from fundcrm.models.base import money_column, timestamp_column, utcnow, version_column
 from fundcrm.models.companies import Company
 from fundcrm.models.funds import SubFund
 from fundcrm.models.users import User
 
+_VERSION = version_column()
+
 
 class Deal(SQLModel, table=True):
     __tablename__ = "deals"
+    __mapper_args__ = {"version_id_col": _VERSION}
     __table_args__ = (
         sa.Index("ix_deals_stage_updated_at", "stage", "updated_at"),
         # lets the board count and sum a stage from the index alone
@@ -46,7 +49,7 @@ class Deal(SQLModel, table=True):
         default_factory=utcnow,
         sa_column=timestamp_column(nullable=False, index=True, onupdate=utcnow),
     )
-    version: int = Field(default=1)
+    version: int = Field(default=1, sa_column=_VERSION)
 
     company: Company | None = Relationship()
     owner: User | None = Relationship()
@@ -132,3 +135,14 @@ class StageGate(SQLModel, table=True):
     conditions: list[str] = Field(
         default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
     )
+
+
+class DealRefCounter(SQLModel, table=True):
+    """The last number handed out for deal references `<prefix><year>-<number>`: the row is
+    locked while a number is taken, so simultaneous new deals never get the same reference."""
+
+    __tablename__ = "deal_ref_counters"
+
+    prefix: str = Field(max_length=20, primary_key=True)
+    year: int = Field(primary_key=True)
+    last_number: int = Field(default=0)

@@ -29,7 +29,8 @@
   });
 
   async function move(card, stage, extra) {
-    const body = Object.assign({ to_stage: stage }, extra);
+    // the column the card was in: a move made meanwhile by someone else is refused
+    const body = Object.assign({ to_stage: stage, from_stage: card.closest(".board-column").dataset.stage }, extra);
     if (stage === "passed" && !body.pass_reason) {
       const reason = window.prompt(board.dataset.msgReason);
       if (!reason) return;

@@ -213,11 +213,11 @@ def new_company(code: str, values: dict, now) -> dict:
 
 
 def apply(company: Company, values: dict) -> None:
-    """An update as save_company makes it: the given fields, the name key, a new version."""
+    """An update as save_company makes it: the given fields, the name key (the mapper counts
+    the version up)."""
     for key in COMPANY_FIELDS:
         if key in values:
             setattr(company, key, values[key])
     company.name_key = name_key(company.name)
     if "application_fields" in values:
         set_application_fields(company, values["application_fields"])
-    company.version += 1
