@@ -117,8 +117,14 @@ def manager_id(app) -> int:
 
 def sign_in(client, user_id: int) -> None:
     """As tests/conftest.py does: a signed-in session without the login form."""
+    from sqlmodel import Session
+
+    from fundcrm.models import User
+
+    with Session(client.application.extensions["fundcrm.engine"]) as db_session:
+        alternative_id = db_session.get(User, user_id).get_id()  # id and session token
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = alternative_id
         session["_fresh"] = True
 
 

@@ -103,8 +103,10 @@ def make_user(app):
 
 def sign_in(client, user_id: int) -> None:
     """Sign a test client in without the form (the form itself is tested in test_auth)."""
+    with Session(client.application.extensions["fundcrm.engine"]) as db_session:
+        alternative_id = db_session.get(User, user_id).get_id()  # id and session token
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = alternative_id
         session["_fresh"] = True
 
 

@@ -3,7 +3,7 @@ import json
 from sqlmodel import select
 
 from fundcrm.models import AuditEntry, User
-from tests.conftest import post_form
+from tests.conftest import PASSWORD, post_form
 
 
 def create(client, **fields):
@@ -86,6 +86,7 @@ def test_admin_disables_a_user_and_changes_roles(client, login_as, make_user, db
     assert json.loads(update.changes) == {
         "active": [True, False],
         "name": [email.split("@")[0], "改名"],
+        "session_token": ["***", "***"],  # the user's open sessions end, the token never shown
     }
 
 
@@ -113,3 +114,46 @@ def test_the_last_admin_cannot_be_disabled_or_demoted(client, login_as, dbs):
 def test_unknown_user_is_404(client, login_as):
     login_as("admin")
     assert client.get("/admin/users/999999").status_code == 404
+
+
+def test_admin_password_reset_ends_the_users_sessions(app, client, login_as, make_user, dbs):
+    login_as("admin")
+    user_id, email = make_user("manager")
+    users_browser = app.test_client()
+    post_form(users_browser, "/login", {"email": email, "password": PASSWORD})
+    assert users_browser.get("/").status_code == 200
+    post_form(
+        client,
+        f"/admin/users/{user_id}",
+        {"name": "x", "roles": ["manager"], "active": "y", "password": "brand-new-password"},
+    )
+    response = users_browser.get("/")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert client.get("/admin/users").status_code == 200  # the administrator stays signed in
+
+
+def test_admin_resetting_their_own_password_stays_signed_in(app, client, login_as, dbs):
+    admin_id, email = login_as("admin")
+    other_browser = app.test_client()
+    post_form(other_browser, "/login", {"email": email, "password": PASSWORD})
+    response = post_form(
+        client,
+        f"/admin/users/{admin_id}",
+        {"name": "x", "roles": ["admin"], "active": "y", "password": "brand-new-password"},
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+    assert other_browser.get("/").status_code == 302
+
+
+def test_disabling_and_enabling_again_does_not_revive_old_sessions(
+    app, client, login_as, make_user
+):
+    login_as("admin")
+    user_id, email = make_user("manager")
+    users_browser = app.test_client()
+    post_form(users_browser, "/login", {"email": email, "password": PASSWORD})
+    for active in ("", "y"):
+        form = {"name": "x", "roles": ["manager"], "active": active}
+        assert post_form(client, f"/admin/users/{user_id}", form).status_code == 302
+    assert users_browser.get("/").status_code == 302

@@ -1,8 +1,13 @@
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlmodel import select
 
-from fundcrm.models import LoginThrottle, User, utcnow
+from fundcrm.auth import services
+from fundcrm.models import AuditEntry, LoginThrottle, User, utcnow
 from tests.conftest import PASSWORD, csrf_token, post_form
 
 WRONG = "邮箱或密码错误。"
@@ -196,3 +201,153 @@ def test_failed_logins_write_no_audit_records(client, dbs):
 
     login(client, "ghost@example.com", "whatever")
     assert dbs.exec(select(AuditEntry)).all() == []
+
+
+def test_signing_out_ends_the_users_sessions_in_every_browser(app, client, make_user, dbs):
+    user_id, email = make_user("manager")
+    other_browser = app.test_client()
+    login(client, email, PASSWORD)
+    login(other_browser, email, PASSWORD)
+    post_form(client, "/logout", {}, token_from="/")
+    response = other_browser.get("/")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    entry = dbs.exec(
+        select(AuditEntry).where(AuditEntry.table_name == "users", AuditEntry.action == "update")
+    ).one()
+    assert entry.actor_id == user_id and entry.row_id == str(user_id)
+    assert json.loads(entry.changes) == {"session_token": ["***", "***"]}  # never the token
+
+
+def test_a_browser_signed_out_elsewhere_can_sign_in_again(app, client, make_user):
+    _, email = make_user("manager")
+    other_browser = app.test_client()
+    login(client, email, PASSWORD)
+    login(other_browser, email, PASSWORD)
+    post_form(other_browser, "/logout", {}, token_from="/")
+    assert login(client, email, PASSWORD).status_code == 302  # its stale cookie is no obstacle
+    assert signed_in(client)
+
+
+def test_password_change_keeps_this_browser_and_ends_the_others(app, client, make_user):
+    _, email = make_user("manager")
+    other_browser = app.test_client()
+    login(client, email, PASSWORD)
+    login(other_browser, email, PASSWORD)
+    assert change_password(client, PASSWORD, "a-new-long-password").status_code == 302
+    assert signed_in(client)
+    assert other_browser.get("/").status_code == 302
+
+
+def test_a_session_without_the_current_token_is_refused(app, make_user, dbs):
+    from fundcrm.auth import load_user
+
+    user_id, _ = make_user("manager")
+    token = dbs.get(User, user_id).session_token
+    with app.test_request_context():
+        assert load_user(f"{user_id}:{token}").id == user_id
+        assert load_user(f"{user_id}:x") is None
+        assert load_user(str(user_id)) is None  # what sessions carried before tokens
+
+
+def count_hash_checks(monkeypatch, delay: float = 0.0) -> list[str]:
+    """The hashes sign-in checks passwords against, one per check (threads included)."""
+    checked = []
+    real = services.check_password_hash
+
+    def counting(pwhash, password):
+        checked.append(pwhash)
+        time.sleep(delay)  # keeps simultaneous attempts overlapping
+        return real(pwhash, password)
+
+    monkeypatch.setattr(services, "check_password_hash", counting)
+    return checked
+
+
+def test_sign_in_checks_exactly_one_hash_whether_or_not_the_email_exists(
+    app, client, make_user, monkeypatch
+):
+    _, email = make_user("manager")
+    checked = count_hash_checks(monkeypatch)
+    assert WRONG in login(client, "ghost@example.com", PASSWORD).get_data(as_text=True)
+    assert len(checked) == 1
+    assert checked[0].startswith(app.config["PASSWORD_HASH_METHOD"] + "$")  # a real hash
+    assert WRONG in login(client, email, "wrong-password").get_data(as_text=True)
+    assert login(client, email, PASSWORD).status_code == 302
+    assert len(checked) == 3
+
+
+def test_thirty_simultaneous_wrong_passwords_check_at_most_five(app, make_user, dbs, monkeypatch):
+    _, email = make_user("manager")
+    checked = count_hash_checks(monkeypatch, delay=0.05)
+    browsers = [app.test_client() for _ in range(30)]
+    tokens = [csrf_token(browser) for browser in browsers]
+    start = threading.Barrier(len(browsers))
+
+    def attempt(i):
+        start.wait()
+        form = {"email": email, "password": "wrong-password", "csrf_token": tokens[i]}
+        return browsers[i].post("/login", data=form).get_data(as_text=True)
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        pages = list(pool.map(attempt, range(len(browsers))))
+    assert len(checked) == app.config["LOGIN_MAX_FAILURES"] == 5
+    assert sum(WRONG in page for page in pages) == 5
+    assert sum(LOCKED in page for page in pages) == 25
+    assert dbs.get(LoginThrottle, email).locked_until > utcnow() + timedelta(minutes=14)
+    assert LOCKED in login(browsers[0], email, PASSWORD).get_data(as_text=True)
+    assert len(checked) == 5  # the locked email is refused without checking any hash
+
+
+def test_a_remember_me_cookie_ends_with_the_sessions(app, make_user, dbs):
+    from flask_login.utils import encode_cookie
+
+    user_id, email = make_user("manager")
+    with app.app_context():
+        cookie = encode_cookie(dbs.get(User, user_id).get_id())
+    remembered = app.test_client()
+    remembered.set_cookie(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"), cookie)
+    assert signed_in(remembered)
+    browser = app.test_client()
+    login(browser, email, PASSWORD)
+    post_form(browser, "/logout", {}, token_from="/")
+    assert not signed_in(remembered)
+
+
+def test_upgrading_gives_every_existing_user_a_token_of_their_own(app):
+    import sqlalchemy as sa
+
+    from fundcrm import migrate
+    from fundcrm.models.base import UTCDateTime
+
+    engine = app.extensions["fundcrm.engine"]
+    users = sa.table(
+        "users",
+        *(sa.column(name) for name in ("id", "email", "name", "password_hash", "active")),
+        sa.column("created_at", UTCDateTime()),
+    )
+    roles = sa.table("user_roles", sa.column("user_id"), sa.column("role"))
+    migrate.drop_everything(engine)
+    try:
+        migrate.upgrade(engine, "0004")
+        with engine.begin() as connection:
+            for user_id in (1, 2):
+                connection.execute(
+                    users.insert().values(
+                        id=user_id,
+                        email=f"u{user_id}@example.com",
+                        name="u",
+                        password_hash="x",
+                        active=True,
+                        created_at=utcnow(),
+                    )
+                )
+                connection.execute(roles.insert().values(user_id=user_id, role="manager"))
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            tokens = connection.execute(sa.text("SELECT session_token FROM users")).scalars().all()
+            kept = connection.execute(sa.text("SELECT count(*) FROM user_roles")).scalar_one()
+        assert len(set(tokens)) == 2 and all(len(token) >= 40 for token in tokens)
+        assert kept == 2
+    finally:
+        migrate.drop_everything(engine)
+        migrate.upgrade(engine)

@@ -1,5 +1,7 @@
 """Sign-in, sign-out, own password, and the user accounts behind them."""
 
+import hmac
+
 from flask_login import LoginManager
 
 from fundcrm import db
@@ -10,8 +12,12 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def load_user(alternative_id: str) -> User | None:
+    """The active user whose current session token the session carries (see `User.get_id`)."""
+    user_id, _, token = alternative_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10 and token):
         return None
     user = db.session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    return user if hmac.compare_digest(user.session_token.encode(), token.encode()) else None

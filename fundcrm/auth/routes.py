@@ -10,7 +10,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.exc import IntegrityError
 
 from fundcrm import db
 from fundcrm.auth import services
@@ -43,7 +42,7 @@ def login():
                 db.session(), form.email.data, form.password.data, current_app.config
             )
         except services.SignInRefused as refused:
-            _commit_failure_count()
+            db.session().commit()  # the lock or the cleared count
             form.password.errors.append(REFUSALS[refused.reason]())
         else:
             db.session().commit()
@@ -56,16 +55,11 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
-def _commit_failure_count():
-    try:
-        db.session().commit()
-    except IntegrityError:  # another worker counted the same email's first failure at once
-        db.session().rollback()
-
-
 @bp.post("/logout")
 @requires("use_app")
 def logout():
+    services.end_sessions(current_user)  # every browser of this user, not only this one
+    db.session().commit()
     logout_user()
     locale = session.get("locale")
     session.clear()
@@ -89,6 +83,7 @@ def change_password():
                 form.password.errors.append(str(error.message))
             else:
                 db.session().commit()
+                login_user(current_user._get_current_object())  # this browser, with the new token
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

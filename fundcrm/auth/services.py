@@ -1,13 +1,21 @@
 """Account rules: creating users, checking passwords, throttling failed sign-ins."""
 
+import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from fundcrm import clock
+from fundcrm.db import refused_if_taken
 from fundcrm.domain.vocab import ROLES
-from fundcrm.models import LoginThrottle, User, UserRole, utcnow
+from fundcrm.models import LoginThrottle, User, UserRole
+from fundcrm.models.base import UTCDateTime
+from fundcrm.models.users import new_session_token
 
 
 class AccountError(ValueError):
@@ -42,13 +50,16 @@ def check_roles(roles: list[str]) -> None:
         raise AccountError(_l("Choose at least one role."), "roles")
 
 
+EMAIL_TAKEN = _l("An account with this email already exists.")
+
+
 def create_user(
     db: Session, *, email: str, name: str, roles: list[str], password: str, settings: dict
 ) -> User:
     """Add an account (flush only); raises AccountError and writes nothing on bad input."""
     email = normalise_email(email)
     if find_user(db, email) is not None:
-        raise AccountError(_l("An account with this email already exists."), "email")
+        raise AccountError(EMAIL_TAKEN, "email")
     if not name.strip():
         raise AccountError(_l("Enter a name."), "name")
     check_roles(roles)
@@ -59,8 +70,9 @@ def create_user(
         password_hash=generate_password_hash(password, settings["PASSWORD_HASH_METHOD"]),
         roles=[UserRole(role=r) for r in dict.fromkeys(roles)],
     )
-    db.add(user)
-    db.flush()
+    with refused_if_taken(db, AccountError(EMAIL_TAKEN, "email")):
+        db.add(user)
+        db.flush()
     return user
 
 
@@ -77,8 +89,15 @@ def set_roles(db: Session, user: User, roles: list[str]) -> None:
 
 
 def set_password(user: User, password: str, settings: dict) -> None:
+    """A new password ends every session signed in with the old one."""
     check_password_rules(password, settings["PASSWORD_MIN_LENGTH"])
     user.password_hash = generate_password_hash(password, settings["PASSWORD_HASH_METHOD"])
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: sessions carrying the old token are refused from now on."""
+    user.session_token = new_session_token()
 
 
 def count_active_admins(db: Session) -> int:
@@ -97,43 +116,79 @@ class SignInRefused(Exception):
         self.reason = reason  # "invalid", "locked" or "disabled"
 
 
-def _throttle(db: Session, email: str) -> LoginThrottle:
-    row = db.get(LoginThrottle, email)
-    if row is None:
-        row = LoginThrottle(email=email)
-        db.add(row)
-    return row
-
-
 def authenticate(
     db: Session, email: str, password: str, settings: dict, now: datetime | None = None
 ) -> User:
-    """The user whose credentials these are, or SignInRefused; failures count per email."""
-    now = now or utcnow()
+    """The user whose credentials these are, or SignInRefused; failures count per email.
+
+    Every attempt is counted before the password is checked, so simultaneous guesses cannot
+    outrun the limit; exactly one hash is checked per counted attempt, known email or not.
+    """
+    now = now or clock.now()
     email = normalise_email(email)
-    throttle = db.get(LoginThrottle, email)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
+    attempt = _reserve_attempt(db, email, settings, now)
+    if attempt is None or attempt > settings["LOGIN_MAX_FAILURES"]:
         raise SignInRefused("locked")
     user = find_user(db, email)
-    if user is None or not check_password_hash(user.password_hash, password):
-        _count_failure(db, email, settings, now)
+    if not _password_matches(user, password, settings):
+        if attempt == settings["LOGIN_MAX_FAILURES"]:
+            _lock(db, email, settings, now)
         raise SignInRefused("invalid")
+    db.exec(sa.delete(LoginThrottle).where(LoginThrottle.email == email))  # the right password
     if not user.active:
         raise SignInRefused("disabled")
-    if throttle is not None:
-        db.delete(throttle)
+    if not user.session_token:  # a row written outside the app
+        end_sessions(user)
     return user
 
 
-def _count_failure(db: Session, email: str, settings: dict, now: datetime) -> None:
-    throttle = _throttle(db, email)
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash to check unknown emails against, so they take as long as known ones."""
+    return generate_password_hash(secrets.token_urlsafe(16), method)
+
+
+def _password_matches(user: User | None, password: str, settings: dict) -> bool:
+    if user is None:
+        check_password_hash(_dummy_hash(settings["PASSWORD_HASH_METHOD"]), password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+def _reserve_attempt(db: Session, email: str, settings: dict, now: datetime) -> int | None:
+    """Count this attempt in one atomic statement: the attempt's number within the window, or
+    None while the email is locked."""
+    throttle = LoginThrottle.__table__
+    stamp = sa.literal(now, UTCDateTime())
     window = timedelta(minutes=settings["LOGIN_WINDOW_MINUTES"])
-    if throttle.window_started_at is None or now - throttle.window_started_at > window:
-        throttle.window_started_at, throttle.failures = now, 0
-    throttle.failures += 1
-    if throttle.failures >= settings["LOGIN_MAX_FAILURES"]:
-        throttle.locked_until = now + timedelta(minutes=settings["LOGIN_LOCK_MINUTES"])
-        throttle.failures, throttle.window_started_at = 0, None
+    fresh = sa.or_(
+        throttle.c.window_started_at.is_(None),
+        throttle.c.window_started_at < sa.literal(now - window, UTCDateTime()),
+        throttle.c.locked_until.is_not(None),  # a lock that has ended starts a new count
+    )
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(throttle).values(email=email, failures=1, window_started_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[throttle.c.email],
+        set_={
+            "failures": sa.case((fresh, 1), else_=throttle.c.failures + 1),
+            "window_started_at": sa.case((fresh, stamp), else_=throttle.c.window_started_at),
+            "locked_until": None,
+        },
+        where=sa.or_(throttle.c.locked_until.is_(None), throttle.c.locked_until <= stamp),
+    ).returning(throttle.c.failures)
+    attempt = db.exec(statement).scalar_one_or_none()
+    # The one commit in a service: a short transaction of its own (sign-in has written nothing
+    # yet), so every worker counts this attempt before any password is checked. The request's
+    # own connection, as a second one could wait on this request's SQLite lock.
+    db.commit()
+    return attempt
+
+
+def _lock(db: Session, email: str, settings: dict, now: datetime) -> None:
+    """The last allowed failure locks the email for the lock period from now."""
+    until = now + timedelta(minutes=settings["LOGIN_LOCK_MINUTES"])
+    db.exec(sa.update(LoginThrottle).where(LoginThrottle.email == email).values(locked_until=until))
 
 
 def update_user(
@@ -159,6 +214,8 @@ def update_user(
         )
     if password:
         set_password(user, password, settings)
+    elif user.active and not active:
+        end_sessions(user)  # a disabled account comes back without its old sessions
     user.name = name.strip()
     user.active = active
     set_roles(db, user, roles)

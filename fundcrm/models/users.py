@@ -1,5 +1,6 @@
 """Accounts, their roles and the login throttle."""
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -7,6 +8,11 @@ from flask_login import UserMixin
 from sqlmodel import Field, Relationship, SQLModel
 
 from fundcrm.models.base import timestamp_column, utcnow
+
+
+def new_session_token() -> str:
+    """A fresh secret that the user's signed-in sessions must carry."""
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, SQLModel, table=True):
@@ -19,11 +25,22 @@ class User(UserMixin, SQLModel, table=True):
     active: bool = Field(default=True)
     locale: str | None = Field(default=None, max_length=10)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
+    # Part of every signed-in session's user id; a new token ends all sessions at once. The empty
+    # server default only lets the column be added to existing rows; each row gets a real token.
+    session_token: str = Field(
+        default_factory=new_session_token,
+        max_length=64,
+        sa_column_kwargs={"server_default": ""},
+    )
 
     roles: list["UserRole"] = Relationship(
         back_populates="user",
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"},
     )
+
+    def get_id(self) -> str:
+        """flask-login's id for the session cookie: the row id and the current session token."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
