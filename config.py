@@ -7,6 +7,7 @@ below overrides the matching setting.
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent
 
@@ -31,6 +32,17 @@ def _dev_secret_key(folder: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _time_zone(name: str) -> str:
+    """The fund's time zone, checked when the app starts rather than on the first date."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(
+            f"FUNDCRM_TIMEZONE={name!r} is not a time zone name (e.g. Asia/Shanghai)"
+        ) from None
+    return name
 
 
 class Config:
@@ -64,6 +76,8 @@ class Config:
     BOARD_CARDS_PER_STAGE = 20
     MAX_UPLOAD_MB = 50  # documents
     MAX_IMPORT_MB = 50  # spreadsheets to import
+    MAX_IMPORT_INFLATED_MB = 200  # an XLSX unpacked (a zip bomb is refused)
+    MAX_IMPORT_ROWS = 200_000
     TESTING = False
     DEBUG = False
 
@@ -75,11 +89,13 @@ class Config:
         self.SECRET_KEY = os.environ.get("FUNDCRM_SECRET_KEY") or getattr(self, "SECRET_KEY", None)
         secure = _env_bool("FUNDCRM_SECURE_COOKIES", self.SECURE_COOKIES_DEFAULT)
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = secure
-        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("FUNDCRM_TIMEZONE", "Asia/Shanghai")
+        self.BABEL_DEFAULT_TIMEZONE = _time_zone(
+            os.environ.get("FUNDCRM_TIMEZONE", "Asia/Shanghai")
+        )
         self.CLI_LOCALE = os.environ.get("FUNDCRM_CLI_LOCALE", self.CLI_LOCALE)
         for name in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_MINUTES", "LOGIN_LOCK_MINUTES"):
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
-        for name in ("MAX_UPLOAD_MB", "MAX_IMPORT_MB"):
+        for name in ("MAX_UPLOAD_MB", "MAX_IMPORT_MB", "MAX_IMPORT_INFLATED_MB", "MAX_IMPORT_ROWS"):
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
         # Flask refuses larger requests before reading them (413, with its own page).
         self.MAX_CONTENT_LENGTH = (max(self.MAX_UPLOAD_MB, self.MAX_IMPORT_MB) + 1) * 2**20

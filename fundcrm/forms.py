@@ -2,11 +2,14 @@
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from fundcrm.domain.money import MoneyError, parse_wan, wan_text
+from fundcrm.domain.text import first_illegal
 from fundcrm.domain.vocab import Vocabulary
 from fundcrm.i18n import current_locale
 
@@ -16,6 +19,34 @@ MONEY_MESSAGES = {
     "too_precise": _l("At most 6 decimals in 万元 (one fen)."),
     "too_large": _l("The amount is too large: check the unit (万元)."),
 }
+
+
+class SafeForm(FlaskForm):
+    """The base of every form: no field takes text that the database or an export cannot hold.
+
+    A field holding a control character gets that error alone; the other validators (which
+    may query the database) run only on a clean form."""
+
+    def validate(self, extra_validators=None):
+        unsafe = {field.name: found for field in self if (found := _illegal_in(field))}
+        if not unsafe:
+            return super().validate(extra_validators)
+        for field in self:
+            found = unsafe.get(field.name)
+            field.errors = [control_character_message(found)] if found else []
+        return False
+
+
+def control_character_message(char: str) -> str:
+    return _(
+        "This text holds an invisible control character (%(char)s), usually brought by a "
+        "paste: remove it and save again.",
+        char=char,
+    )
+
+
+def _illegal_in(field) -> str | None:
+    return next(filter(None, map(first_illegal, field.raw_data or [])), None)
 
 
 class VocabField(SelectField):
@@ -42,6 +73,8 @@ class VocabField(SelectField):
         self.data = value or None
 
     def pre_validate(self, form):
+        if self.data is None and (self.flags.required or not self.blank):
+            raise ValidationError(_l("Choose one of the options."))
         if self.data is not None and self.data not in self.vocabulary:
             raise ValidationError(_l("Unknown code: %(code)s", code=self.data))
 
@@ -96,6 +129,9 @@ class WanField(StringField):
         except MoneyError as error:
             raise ValueError(str(MONEY_MESSAGES[error.code])) from None
 
+    def pre_validate(self, form):
+        _refuse_blank_required(self, MONEY_MESSAGES["not_a_number"])
+
 
 class PercentField(StringField):
     """A percentage between 0 and 100 as Decimal."""
@@ -116,3 +152,12 @@ class PercentField(StringField):
         if not value.is_finite() or not 0 <= value <= 100:
             raise ValueError(str(_l("Enter a percentage between 0 and 100.")))
         self.data = value
+
+    def pre_validate(self, form):
+        _refuse_blank_required(self, _l("Enter a percentage, e.g. 20."))
+
+
+def _refuse_blank_required(field, message) -> None:
+    """A required number sent as blanks only: InputRequired sees input, the field no value."""
+    if field.flags.required and field.data is None and field.raw_data and not field.process_errors:
+        raise StopValidation(str(message))

@@ -702,3 +702,159 @@ def test_changing_an_lps_government_flag_keeps_its_other_commitments_consistent(
     )
     refused = run(app, "import", "commitments", public)
     assert refused.exit_code == 1 and "INDUSTRY" in refused.output
+
+
+# -- bounded imports -----------------------------------------------------------------------------
+
+SHEET_PATH = "xl/worksheets/sheet1.xml"
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>'
+)
+SHEET_TAIL = b"</sheetData></worksheet>"
+BOMB_MB = 300
+
+
+def _workbook_parts() -> dict[str, bytes]:
+    """The parts of a one-sheet workbook as openpyxl writes it."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def xlsx_with_sheet(sheet_chunks, lie_size: int | None = None) -> bytes:
+    """A workbook whose sheet XML is streamed from `sheet_chunks`; `lie_size` rewrites the
+    sheet's uncompressed size in the zip's headers, as a crafted bomb does."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in _workbook_parts().items():
+            if name != SHEET_PATH:
+                archive.writestr(name, data)
+        with archive.open(SHEET_PATH, "w") as sheet:
+            for chunk in sheet_chunks:
+                sheet.write(chunk)
+    data = bytearray(buffer.getvalue())
+    if lie_size is not None:  # the local header, then the central directory's entry
+        _patch_size(data, b"PK\x03\x04", 30, 22, lie_size)
+        _patch_size(data, b"PK\x01\x02", 46, 24, lie_size)
+    return bytes(data)
+
+
+def _patch_size(data: bytearray, signature: bytes, name_at: int, size_at: int, size: int):
+    import struct
+
+    name = SHEET_PATH.encode()
+    start = data.find(signature)
+    while data[start + name_at : start + name_at + len(name)] != name:
+        start = data.find(signature, start + 1)
+    struct.pack_into("<I", data, start + size_at, size)
+
+
+def _padding(megabytes: int):
+    """Whitespace between the sheet's rows: valid XML that deflate shrinks a thousandfold."""
+    yield SHEET_HEAD
+    block = b" " * 2**20
+    for _ in range(megabytes):
+        yield block
+    yield SHEET_TAIL
+
+
+@pytest.fixture(scope="module")
+def zip_bomb() -> bytes:
+    return xlsx_with_sheet(_padding(BOMB_MB))
+
+
+@pytest.fixture(scope="module")
+def lying_zip_bomb() -> bytes:
+    return xlsx_with_sheet(_padding(BOMB_MB), lie_size=50_000)
+
+
+def test_a_zip_bomb_is_refused_from_its_directory(app, dbs, tmp_path, zip_bomb):
+    from fundcrm.imports import reader
+
+    assert len(zip_bomb) < 0.5 * 2**20
+    inflated = reader.Inflated(200 * 2**20)
+    with pytest.raises(reader.FileRefused, match="unpacks to more than 200 MB"):
+        reader.read(zip_bomb, "xlsx", "companies", reader.Limits(), inflated)
+    assert inflated.bytes == 0  # refused before any member was inflated
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(zip_bomb)
+    result = run(app, "import", "companies", path)
+    assert result.exit_code == 1
+    assert "The workbook unpacks to more than 200 MB" in result.output
+    assert companies(dbs) == {} and audit_count(dbs) == 0
+
+
+def test_a_zip_bomb_whose_directory_lies_inflates_no_more_than_it_declares(
+    app, dbs, tmp_path, lying_zip_bomb
+):
+    from fundcrm.imports import reader
+
+    assert len(lying_zip_bomb) < 0.5 * 2**20
+    inflated = reader.Inflated(200 * 2**20)
+    with pytest.raises(reader.FileRefused, match="cannot be opened"):
+        reader.read(lying_zip_bomb, "xlsx", "companies", reader.Limits(), inflated)
+    assert inflated.bytes < 2**20  # the declared 50 KB and the small parts, not 300 MB
+    path = tmp_path / "lying.xlsx"
+    path.write_bytes(lying_zip_bomb)
+    result = run(app, "import", "companies", path)
+    assert result.exit_code == 1 and "The workbook cannot be opened" in result.output
+    assert companies(dbs) == {} and audit_count(dbs) == 0
+
+
+def test_inflated_bytes_are_capped_while_streaming(monkeypatch, zip_bomb):
+    """Were the directory not believed at all, reading stops at the limit."""
+    from fundcrm.imports import reader
+
+    monkeypatch.setattr(reader, "_check_declared_size", lambda data, limit: None)
+    limit = 5 * 2**20
+    inflated = reader.Inflated(limit)
+    with pytest.raises(reader.FileRefused, match="unpacks to more than 5 MB"):
+        reader.read(zip_bomb, "xlsx", "companies", reader.Limits(limit), inflated)
+    assert limit < inflated.bytes <= limit + reader._CountedMember.CHUNK
+
+
+def test_rows_are_capped_while_streaming(app, dbs, tmp_path):
+    head = "name,uscc,focus_area,enterprise_stage\n"
+    rows = "".join(f"公司{n},{make_uscc(n)},embodied_ai,growth\n" for n in range(1, 12))
+    app.config["MAX_IMPORT_ROWS"] = 10
+    try:
+        result = run(app, "import", "companies", write(tmp_path, "a.csv", head + rows))
+    finally:
+        app.config["MAX_IMPORT_ROWS"] = 200_000
+    assert result.exit_code == 1
+    assert "The file has more than 10 rows: split it into several files." in result.output
+    assert companies(dbs) == {} and audit_count(dbs) == 0
+
+
+def test_a_sheet_jumping_to_its_last_row_is_refused(app, dbs, tmp_path):
+    """One row numbered 1,048,576 would make the reader yield a million blank rows."""
+    last = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(xlsx_with_sheet([SHEET_HEAD, last, SHEET_TAIL]))
+    result = run(app, "import", "companies", path)
+    assert result.exit_code == 1
+    assert "The file has more than 200000 rows" in result.output
+
+
+def test_a_cell_with_a_control_character_is_reported_and_nothing_written(app, dbs, tmp_path):
+    text = (
+        "name,uscc,focus_area,enterprise_stage,description\n"
+        f"重庆好机器人有限公司,{make_uscc(14)},embodied_ai,growth,正常\n"
+        f"重庆坏\x07机器人有限公司,{make_uscc(15)},embodied_ai,growth,含\x1b转义\n"
+    )
+    result = run(app, "import", "companies", write(tmp_path, "a.csv", text))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    message = "The cell holds an invisible control character (U+{code}): remove it."
+    assert f"row 3, column name: {message.format(code='0007')}" in lines
+    assert f"row 3, column description: {message.format(code='001B')}" in lines
+    assert companies(dbs) == {} and audit_count(dbs) == 0

@@ -252,3 +252,13 @@ def test_the_navigation_shows_imports_to_managers_only(client, staff):
     assert 'href="/imports"' in client.get("/").get_data(as_text=True)
     sign_in(client, staff["ic_member"].id)
     assert 'href="/imports"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_zip_bomb_upload_is_refused_and_nothing_is_kept(app, client, manager, dbs):
+    from tests.test_imports import BOMB_MB, _padding, xlsx_with_sheet
+
+    bomb = xlsx_with_sheet(_padding(BOMB_MB))
+    before = pending_folders(app)
+    response = upload(client, "companies", bomb, "bomb.xlsx")
+    assert "The workbook unpacks to more than 200 MB" in response.get_data(as_text=True)
+    assert pending_folders(app) == before and len(companies(dbs)) == 1

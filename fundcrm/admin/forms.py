@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from fundcrm.domain.vocab import ROLES
-from fundcrm.forms import CheckedMultiField
+from fundcrm.forms import CheckedMultiField, SafeForm
 from fundcrm.i18n import current_locale
 
 
@@ -32,7 +31,7 @@ def _role_choices():
     return ROLES.choices(current_locale())
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(SafeForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     roles = RoleField(_l("Roles"))
@@ -44,7 +43,7 @@ class UserCreateForm(FlaskForm):
         self.roles.choices = _role_choices()
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(SafeForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     roles = RoleField(_l("Roles"))
     active = BooleanField(_l("Active (may sign in)"))
@@ -58,7 +57,7 @@ class UserEditForm(FlaskForm):
         self.roles.choices = _role_choices()
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(SafeForm):
     class Meta:
         csrf = False  # a GET search form: nothing changes
 

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,10 +20,10 @@ from fundcrm.domain.vocab import (
     SPECIALIZED_LEVELS,
     ZONES,
 )
-from fundcrm.forms import VocabField, VocabMultiField
+from fundcrm.forms import SafeForm, VocabField, VocabMultiField
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(SafeForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
     uscc = StringField(
         _l("Unified Social Credit Code"), validators=[DataRequired(), Length(max=40)]
@@ -68,7 +67,7 @@ class CompanyForm(FlaskForm):
         return values
 
 
-class ContactForm(FlaskForm):
+class ContactForm(SafeForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
@@ -83,7 +82,7 @@ class ContactForm(FlaskForm):
         }
 
 
-class MergeForm(FlaskForm):
+class MergeForm(SafeForm):
     other_uscc = StringField(
         _l("USCC of the duplicate to merge into this company"),
         validators=[DataRequired(), Length(max=40)],

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -9,13 +8,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from fundcrm.domain.stages import ALL_STAGES
 from fundcrm.domain.vocab import ENTERPRISE_STAGES, FOCUS_AREAS, ROUNDS, SOURCES, ZONES
-from fundcrm.forms import CheckedMultiField, VocabField, WanField
+from fundcrm.forms import CheckedMultiField, SafeForm, VocabField, WanField
 
 
-class DealForm(FlaskForm):
+class DealForm(SafeForm):
     company_uscc = StringField(_l("Company USCC"), validators=[Optional(), Length(max=40)])
     # A company that is not in the CRM yet is created in the same step from these fields.
     company_name = StringField(_l("New company: name"), validators=[Optional(), Length(max=200)])
@@ -50,8 +50,12 @@ def deal_form(sub_funds, *args, **kwargs) -> DealForm:
     return form
 
 
-class MoveForm(FlaskForm):
-    to_stage = SelectField(_l("Move to"), validators=[DataRequired()])
+class MoveForm(SafeForm):
+    """The deal page's move form; the board's JSON move is read through it too."""
+
+    # Any known stage is accepted here: deals.services.check_move names a move it refuses.
+    to_stage = SelectField(_l("Move to"), validators=[DataRequired()], validate_choice=False)
+    from_stage = HiddenField()  # the stage the user saw, when the page sends it
     pass_reason = StringField(
         _l("Reason (required when passing)"), validators=[Optional(), Length(max=500)]
     )
@@ -61,8 +65,16 @@ class MoveForm(FlaskForm):
     )
     submit = SubmitField(_l("Move"))
 
+    def validate_to_stage(self, field):
+        if field.data not in ALL_STAGES:
+            raise ValidationError(_l("Unknown stage: %(code)s", code=field.data))
 
-class GateForm(FlaskForm):
+    def validate_from_stage(self, field):
+        if field.data and field.data not in ALL_STAGES:
+            raise ValidationError(_l("Unknown stage: %(code)s", code=field.data))
+
+
+class GateForm(SafeForm):
     """The codes are checked by deals.services.save_gate, which names any unknown one."""
 
     to_stage = HiddenField()

@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,10 +20,17 @@ from fundcrm.domain.vocab import (
     REINVEST_AREAS,
     REINVEST_BASES,
 )
-from fundcrm.forms import CheckedMultiField, PercentField, VocabField, VocabMultiField, WanField
+from fundcrm.forms import (
+    CheckedMultiField,
+    PercentField,
+    SafeForm,
+    VocabField,
+    VocabMultiField,
+    WanField,
+)
 
 
-class FundSettingsForm(FlaskForm):
+class FundSettingsForm(SafeForm):
     name = StringField(_l("Fund name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
     target_wan = WanField(_l("Target size (万元)"), validators=[InputRequired()])
@@ -40,7 +46,7 @@ class FundSettingsForm(FlaskForm):
         }
 
 
-class SubFundForm(FlaskForm):
+class SubFundForm(SafeForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)])
     name = StringField(_l("Sub-fund name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
@@ -89,7 +95,7 @@ class SubFundForm(FlaskForm):
         self.ic_threshold.data = self.ic_threshold.data or config["DEFAULT_IC_THRESHOLD"]
 
 
-class LPForm(FlaskForm):
+class LPForm(SafeForm):
     name = StringField(_l("LP name"), validators=[DataRequired(), Length(max=200)])
     lp_type = VocabField(_l("LP type"), vocabulary=LP_TYPES, blank=False)
     is_government = BooleanField(_l("Government LP"))
@@ -103,7 +109,7 @@ class LPForm(FlaskForm):
         }
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(SafeForm):
     lp_id = SelectField(_l("LP"), coerce=int)
     sub_fund_id = SelectField(_l("Sub-fund"), coerce=int)
     committed_wan = WanField(_l("Committed (万元)"), validators=[InputRequired()])

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from fundcrm.domain import uscc
 from fundcrm.domain.money import MoneyError, parse_wan
 from fundcrm.domain.ratios import is_ratio
+from fundcrm.domain.text import first_illegal
 from fundcrm.domain.vocab import Vocabulary, lookup
 from fundcrm.forms import MONEY_MESSAGES
 from fundcrm.imports import formats
@@ -47,6 +48,13 @@ def clean(raw):
 
 def parse(column: formats.Column, raw):
     """The value of a non-blank cleaned cell for this column."""
+    if found := first_illegal(raw):
+        raise CellError(
+            _(
+                "The cell holds an invisible control character (%(char)s): remove it.",
+                char=found,
+            )
+        )
     return PARSERS[column.type](column, raw)
 
 

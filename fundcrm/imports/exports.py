@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from fundcrm.deals import queries
 from fundcrm.domain.money import wan_text
+from fundcrm.domain.text import strip_illegal
 from fundcrm.imports import formats
 from fundcrm.imports.formats import KINDS, Kind
 from fundcrm.imports.importers.base import chunks
@@ -156,7 +157,7 @@ def text_of(column: formats.Column, value) -> str:
         return format(value.normalize(), "f")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return strip_illegal(str(value))  # stored before they were refused; XLSX cannot hold them
 
 
 def csv_cell(text: str) -> str:

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SubmitField
 
+from fundcrm.forms import SafeForm
 from fundcrm.imports.formats import KINDS
 
 
-class UploadForm(FlaskForm):
+class UploadForm(SafeForm):
     kind = SelectField(_l("The file holds"))
     file = FileField(
         _l("File (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a file to import."))]
@@ -18,9 +18,9 @@ class UploadForm(FlaskForm):
         self.kind.choices = [(k.code, k.title) for k in KINDS.values()]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SafeForm):
     submit = SubmitField(_l("Import these rows"))
 
 
-class DiscardForm(FlaskForm):
+class DiscardForm(SafeForm):
     submit = SubmitField(_l("Discard"))

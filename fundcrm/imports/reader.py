@@ -8,9 +8,12 @@ Anything that cannot be read raises FileRefused with a message for the user.
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+
+from fundcrm.domain.text import CONTROL
 
 EXTENSIONS = ("csv", "xlsx")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -25,7 +28,7 @@ SIGNATURES = [  # what a file that is neither CSV nor XLSX usually starts with
     (b"Rar!", "RAR"),
     (b"7z\xbc\xaf", "7Z"),
 ]
-UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f]|^\.\.?$")
+UNSAFE_NAME = re.compile(r"[/\\]|^\.\.?$")
 
 
 class FileRefused(ValueError):
@@ -34,6 +37,34 @@ class FileRefused(ValueError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may cost: a zip bomb or a sheet of a million rows is refused."""
+
+    max_inflated_bytes: int = 200 * 2**20
+    max_rows: int = 200_000
+
+    @classmethod
+    def from_settings(cls, settings) -> "Limits":
+        return cls(
+            max_inflated_bytes=int(settings["MAX_IMPORT_INFLATED_MB"]) * 2**20,
+            max_rows=int(settings["MAX_IMPORT_ROWS"]),
+        )
+
+
+@dataclass
+class Inflated:
+    """Bytes inflated from an XLSX so far, checked against the limit as they come."""
+
+    limit: int
+    bytes: int = 0
+
+    def add(self, count: int) -> None:
+        self.bytes += count
+        if self.bytes > self.limit:
+            raise FileRefused(too_large_inflated(self.limit))
 
 
 @dataclass
@@ -47,6 +78,13 @@ def extension(filename: str) -> str:
     name = (filename or "").strip()
     if not name:
         raise FileRefused(_("Choose a file to import."))
+    if CONTROL.search(name):
+        raise FileRefused(
+            _(
+                "The file name holds an invisible control character: rename the file and "
+                "upload it again."
+            )
+        )
     if UNSAFE_NAME.search(name):
         raise FileRefused(
             _(
@@ -60,11 +98,26 @@ def extension(filename: str) -> str:
     return ext
 
 
-def read(data: bytes, ext: str, kind: str) -> Sheet:
+def too_large_inflated(limit: int) -> str:
+    return _(
+        "The workbook unpacks to more than %(mb)s MB: it is not a spreadsheet this import "
+        "can take. Save only the rows to import, or split them into several files.",
+        mb=limit // 2**20,
+    )
+
+
+def read(
+    data: bytes, ext: str, kind: str, limits: Limits = Limits(), inflated: Inflated | None = None
+) -> Sheet:
+    """`inflated` (for XLSX) counts the bytes unpacked, so a caller can see what a file cost."""
     if not data:
         raise FileRefused(_("The file is empty."))
     _check_signature(data, ext)
-    sheet = _read_xlsx(data, kind) if ext == "xlsx" else _read_csv(data)
+    if ext == "xlsx":
+        inflated = inflated or Inflated(limits.max_inflated_bytes)
+        sheet = _read_xlsx(data, kind, inflated, limits.max_rows)
+    else:
+        sheet = _read_csv(data, limits.max_rows)
     if not sheet.header or all(_blank(cell) for cell in sheet.header):
         raise FileRefused(_("Row 1 must name the columns; it is empty."))
     if not sheet.rows:
@@ -115,35 +168,97 @@ def _decode(data: bytes) -> str:
     )
 
 
-def _read_csv(data: bytes) -> Sheet:
+def _read_csv(data: bytes, max_rows: int) -> Sheet:
     text = _decode(data)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        return _sheet(csv.reader(io.StringIO(text, newline="")), max_rows)
     except csv.Error as error:
         raise FileRefused(_("The CSV file cannot be read: %(error)s", error=str(error))) from None
-    return _sheet(records)
 
 
-def _read_xlsx(data: bytes, kind: str) -> Sheet:
+class _CountedMember(io.RawIOBase):
+    """A zip member read in bounded chunks, each counted as it is inflated: the sizes in the
+    zip's directory may lie, and one unbounded read would inflate a bomb whole."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, member, inflated: Inflated):
+        super().__init__()
+        self.member, self.inflated = member, inflated
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self.member.read(min(len(buffer), self.CHUNK))
+        self.inflated.add(len(chunk))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def read(self, size=-1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(self.CHUNK), b""))
+        return super().read(size)
+
+    def close(self) -> None:
+        self.member.close()
+        super().close()
+
+
+class _CountedZip(zipfile.ZipFile):
+    """The workbook's zip, every member of which is read through _CountedMember."""
+
+    def __init__(self, file, inflated: Inflated):
+        super().__init__(file)
+        self.inflated = inflated
+
+    def open(self, name, mode="r", pwd=None, **kwargs):
+        member = super().open(name, mode, pwd, **kwargs)
+        return _CountedMember(member, self.inflated) if mode == "r" else member
+
+
+def _check_declared_size(data: bytes, limit: int) -> None:
+    """Refuse from the zip's directory, before parsing, a workbook declared too large."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl's own refusal says the workbook cannot be opened
+    if declared > limit:
+        raise FileRefused(too_large_inflated(limit))
+
+
+def _open_workbook(data: bytes, inflated: Inflated):
+    from openpyxl.reader.excel import ExcelReader
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    reader.archive.close()  # only the directory was read: the counted zip replaces it
+    reader.archive = _CountedZip(io.BytesIO(data), inflated)
+    reader.read()
+    return reader.wb
+
+
+def _read_xlsx(data: bytes, kind: str, inflated: Inflated, max_rows: int) -> Sheet:
     """openpyxl raises many kinds of exception on a malformed workbook: each is a refusal."""
-    from openpyxl import load_workbook
-
+    _check_declared_size(data, inflated.limit)
     unreadable = _("The workbook cannot be opened: save it from Excel as .xlsx and try again.")
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = _open_workbook(data, inflated)
+    except FileRefused:
+        raise
     except Exception:  # any parse failure of an uploaded file
-        raise FileRefused(unreadable) from None
+        raise FileRefused(_refusal(inflated, unreadable)) from None
     try:
         if not workbook.worksheets:
             raise FileRefused(_("The workbook has no worksheet, only charts."))
         named = [ws for ws in workbook.worksheets if ws.title.strip().lower() == kind]
         worksheet = named[0] if named else workbook.worksheets[0]
         worksheet.reset_dimensions()
-        sheet = _sheet(list(r) for r in worksheet.iter_rows(values_only=True))
+        sheet = _sheet((list(r) for r in worksheet.iter_rows(values_only=True)), max_rows)
     except FileRefused:
         raise
     except Exception:  # idem, while reading the rows
-        raise FileRefused(unreadable) from None
+        raise FileRefused(_refusal(inflated, unreadable)) from None
     finally:
         workbook.close()
     if not sheet.header or all(_blank(cell) for cell in sheet.header):
@@ -162,10 +277,28 @@ def _blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _sheet(records) -> Sheet:
-    """Row 1 is the header; entirely blank rows are skipped but keep their numbers."""
+def _refusal(inflated: Inflated, unreadable: str) -> str:
+    """A parser may wrap the limit's refusal in an error of its own: say which it was."""
+    return too_large_inflated(inflated.limit) if inflated.bytes > inflated.limit else unreadable
+
+
+MAX_COLUMNS = 1000  # far more than any kind has; a row reaching column XFD costs 16,384 cells
+
+
+def _sheet(records, max_rows: int) -> Sheet:
+    """Row 1 is the header; entirely blank rows are skipped but keep their numbers.
+
+    Rows are counted as they stream in, blank ones too (a sheet may jump to row 1,048,576)."""
     header, rows = None, []
     for number, cells in enumerate(records, start=1):
+        if number > max_rows + 1:
+            raise FileRefused(
+                _("The file has more than %(n)s rows: split it into several files.", n=max_rows)
+            )
+        if len(cells) > MAX_COLUMNS:
+            raise FileRefused(
+                _("Row %(row)s has more than %(n)s columns.", row=number, n=MAX_COLUMNS)
+            )
         if header is None:
             header = list(cells)
             continue

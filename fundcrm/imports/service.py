@@ -47,7 +47,8 @@ def run_import(
         kind, display_name(filename), hashlib.sha256(data).hexdigest(), dry_run, locale
     )
     try:
-        sheet = reader.read(data, reader.extension(filename), kind)
+        ext = reader.extension(filename)
+        sheet = reader.read(data, ext, kind, reader.Limits.from_settings(settings))
     except reader.FileRefused as refused:
         report.error(0, "", refused.message)
         return report

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
 from fundcrm.domain import uscc
+from fundcrm.domain.text import strip_illegal
 from fundcrm.funds.services import sub_funds
 from fundcrm.imports import formats
 from fundcrm.imports.exports import xlsx_row
@@ -138,6 +139,7 @@ def _vocabularies(sheet, kind: Kind, funds) -> None:
     if "sub_fund" in kind.by_code:
         column = kind.by_code["sub_fund"]
         for fund in funds:
-            sheet.append([f"{column.code} {column.label}", fund.code, fund.name, fund.name_en])
+            names = [strip_illegal(n or "") or None for n in (fund.name, fund.name_en)]
+            sheet.append([f"{column.code} {column.label}", fund.code, *names])
     for letter, width in zip("ABCD", (26, 18, 30, 36), strict=True):
         sheet.column_dimensions[letter].width = width

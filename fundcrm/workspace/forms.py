@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -13,10 +12,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundcrm.domain.vocab import ACTIVITY_KINDS, DD_STATUSES, DD_WORKSTREAMS, SEVERITIES
-from fundcrm.forms import CheckedMultiField, VocabField
+from fundcrm.forms import CheckedMultiField, SafeForm, VocabField
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(SafeForm):
     kind = VocabField(
         _l("Kind"), vocabulary=ACTIVITY_KINDS, blank=False, validators=[InputRequired()]
     )
@@ -39,7 +38,7 @@ class ActivityForm(FlaskForm):
         }
 
 
-class TaskForm(FlaskForm):
+class TaskForm(SafeForm):
     title = StringField(_l("Task"), validators=[DataRequired(), Length(max=300)])
     due_on = DateField(_l("Due date"), validators=[Optional()])
     assignee_id = SelectField(_l("Assignee"), coerce=int)
@@ -55,7 +54,7 @@ class TaskForm(FlaskForm):
         }
 
 
-class DDItemForm(FlaskForm):
+class DDItemForm(SafeForm):
     status = VocabField(_l("Status"), vocabulary=DD_STATUSES, blank=False)
     owner_id = SelectField(_l("Owner"), coerce=lambda v: int(v) if v else None)
     severity = VocabField(_l("Severity"), vocabulary=SEVERITIES, blank=False)
@@ -73,20 +72,20 @@ class DDItemForm(FlaskForm):
         }
 
 
-class NewDDItemForm(FlaskForm):
+class NewDDItemForm(SafeForm):
     workstream = VocabField(_l("Workstream"), vocabulary=DD_WORKSTREAMS, blank=False)
     title = StringField(_l("Item"), validators=[DataRequired(), Length(max=300)])
     submit = SubmitField(_l("Add item"))
 
 
-class TemplateItemForm(FlaskForm):
+class TemplateItemForm(SafeForm):
     workstream = VocabField(_l("Workstream"), vocabulary=DD_WORKSTREAMS, blank=False)
     title = StringField(_l("Item"), validators=[DataRequired(), Length(max=300)])
     active = BooleanField(_l("In use for new checklists"), default=True)
     submit = SubmitField(_l("Save"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(SafeForm):
     owner = HiddenField()  # company:12, deal:3 or dd_item:40
     title = StringField(
         _l("Title (a new upload under the same title keeps the old version)"),

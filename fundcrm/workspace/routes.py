@@ -18,6 +18,7 @@ from sqlmodel import select
 from fundcrm import db
 from fundcrm.auth.services import users_who_can
 from fundcrm.domain.filetypes import MIME_TYPES
+from fundcrm.domain.text import CONTROL
 from fundcrm.models import (
     Activity,
     Company,
@@ -30,7 +31,7 @@ from fundcrm.models import (
 )
 from fundcrm.permissions import requires, user_can
 from fundcrm.safe_redirect import local_path
-from fundcrm.views import apply_error, flash_form_errors, get_or_404
+from fundcrm.views import apply_error, flash_form_errors, get_or_404, record_id
 from fundcrm.workspace import services
 from fundcrm.workspace.forms import (
     ActivityForm,
@@ -71,7 +72,7 @@ def _activity_form(company: Company, activity: Activity | None) -> ActivityForm:
             form.user_ids.data = [u.user_id for u in activity.users]
             form.contact_ids.data = [c.contact_id for c in activity.contacts]
         else:
-            form.deal_id.data = request.args.get("deal", type=int)
+            form.deal_id.data = request.args.get("deal", type=record_id)
             form.user_ids.data = [current_user.id]
     return form
 
@@ -143,7 +144,7 @@ def _deals_by_id(ids) -> dict:
 def _task_form(task: Task | None) -> TaskForm:
     form = TaskForm(obj=task)
     form.assignee_id.choices = [(u.id, u.name) for u in _active_users()]
-    deal_id = task.deal_id if task else request.args.get("deal", type=int)
+    deal_id = task.deal_id if task else request.args.get("deal", type=record_id)
     deal = db.session().get(Deal, deal_id) if deal_id else None
     form.deal_id.choices = [("", "—")] + ([(deal.id, deal.deal_ref)] if deal else [])
     if not form.is_submitted() and task is None:
@@ -378,6 +379,14 @@ def upload_document():
             ),
             "success",
         )
+        if CONTROL.search(upload.filename or ""):
+            flash(
+                _(
+                    "Invisible control characters were removed from the file name: %(name)s.",
+                    name=document.filename,
+                ),
+                "warning",
+            )
     return redirect(target)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, func, select
 
 from fundcrm.auth import services as accounts
 from fundcrm.domain import filetypes
+from fundcrm.domain.text import plain_name
 from fundcrm.domain.vocab import DD_WORKSTREAMS
 from fundcrm.models import (
     Activity,
@@ -249,7 +250,7 @@ def store_document(
     `owner` is one of {"company_id": …}, {"deal_id": …}, {"dd_item_id": …}."""
     if len(data) > max_bytes:
         raise WorkspaceError(_l("The file is larger than %(n)d MB.", n=max_bytes // 2**20), "file")
-    safe_name = Path(filename.replace("\\", "/")).name.strip() or "upload"
+    safe_name = plain_name(Path(filename.replace("\\", "/")).name).strip() or "upload"
     try:
         kind = filetypes.check(safe_name, data)
     except ValueError as refused:
