@@ -81,14 +81,54 @@ def browser():
         browser.close()
 
 
+# Reports each violation the page's own policy catches as a console error, in every frame
+# and after every navigation (init scripts run before the page's scripts and ignore the CSP).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} refused ${event.blockedURI || "inline"}`
+    + ` in ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    """Chromium's own message ("Refused to … Content Security Policy directive …") or ours."""
+    return text.startswith("CSP violation") or "Content Security Policy" in text
+
+
 @pytest.fixture
-def page(browser, live_server):
+def csp_violations() -> list[str]:
+    """The Content-Security-Policy violations the test's pages reported (see `page`)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, csp_violations):
+    """A page in a fresh context; the test fails at teardown if any page of the context
+    reported a Content-Security-Policy violation, so every journey keeps the policy."""
     context = browser.new_context(
         base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 800}
     )
+    context.add_init_script(CSP_REPORTER)
+
+    def watch(opened):
+        opened.on(
+            "console",
+            lambda message: (
+                csp_violations.append(f"{opened.url}: {message.text}")
+                if is_csp_violation(message.text)
+                else None
+            ),
+        )
+
+    context.on("page", watch)
     page = context.new_page()
     yield page
+    if not page.is_closed():
+        page.evaluate("0")  # a round trip, so console messages still in flight arrive
     context.close()
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations))
 
 
 def screenshot(page, name: str) -> None:
