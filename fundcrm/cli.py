@@ -1,12 +1,14 @@
 """The `fundcrm` command: Flask's run/shell/routes plus db, users and demo."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
 
-from fundcrm import create_app, db, demo, migrate
+from fundcrm import backup, create_app, db, demo, migrate, serving
 from fundcrm.audit import set_actor
 from fundcrm.auth import services
 from fundcrm.domain.vocab import ROLES
@@ -53,6 +55,55 @@ def db_current():
     revision = migrate.current_revision(db.engine())
     head = migrate.head_revision(db.engine())
     click.echo(f"{revision or '(empty)'}{' (head)' if revision == head else f' (head is {head})'}")
+
+
+@db_group.command("backup")
+@click.argument("file", type=click.Path(path_type=Path))
+@with_appcontext
+def db_backup(file):
+    """Write one archive: the database, the documents and the schema revision.
+
+    FILE must not exist; if it is a folder, the archive is named by the date and time inside it.
+    """
+    instance = Path(current_app.instance_path)
+    try:
+        target, manifest = backup.write_backup(db.engine(), instance, file)
+    except (backup.BackupError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    documents = len(manifest["files"]) - 1
+    click.echo(
+        _(
+            "Backup written to %(file)s (schema %(revision)s; instance files: %(n)d).",
+            file=str(target),
+            revision=manifest["schema_revision"],
+            n=documents,
+        )
+    )
+
+
+@db_group.command("restore")
+@click.argument("file", type=click.Path(path_type=Path))
+@with_appcontext
+def db_restore(file):
+    """Replace the database and the documents with a backup's, then upgrade to head.
+
+    Refused while FundCRM is serving or another fundcrm command runs on this instance.
+    """
+    app = current_app._get_current_object()
+    serving.release(app)  # this command's own share of the lock
+    try:
+        manifest = backup.restore(db.engine(), Path(app.instance_path), file)
+    except (backup.BackupError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        _(
+            "Restored the backup of %(created)s (schema %(revision)s); the schema is now at "
+            "%(head)s.",
+            created=manifest.get("created_at"),
+            revision=manifest["schema_revision"],
+            head=migrate.current_revision(db.engine()),
+        )
+    )
 
 
 @main.group("users")
