@@ -46,9 +46,10 @@ class VersionMissing(ValueError):
     )
 
 
-def form_version(text: str | None) -> int:
-    """The version an edit form was opened at, from its hidden field."""
-    text = (text or "").strip()
+def form_version(field) -> int:
+    """The version an edit form was opened at, as posted in its hidden field (not the
+    record's own version, which a form built from the record falls back to when none came)."""
+    text = (field.raw_data[0] if field.raw_data else "").strip()
     if not text.isascii() or not text.isdigit() or len(text) > 9:
         raise VersionMissing()
     return int(text)

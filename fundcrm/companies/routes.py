@@ -38,7 +38,7 @@ def _save_company(form: CompanyForm, company: Company, template: str, **context)
             form.uscc_override_reason.data if user_can(current_user, "override_mandate") else None
         )
         try:
-            version = form_version(form.version.data) if company.id else None
+            version = form_version(form.version) if company.id else None
             services.save_company(
                 db.session(),
                 company,

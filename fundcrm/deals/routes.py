@@ -199,7 +199,7 @@ def _save_deal(deal: Deal | None):
                     session, values, current_user, prefix=current_app.config["DEAL_REF_PREFIX"]
                 )
             else:
-                version = form_version(form.version.data)
+                version = form_version(form.version)
                 services.update_deal(session, deal, values, version)
         except (services.DealError, VersionMissing) as error:
             session.rollback()
