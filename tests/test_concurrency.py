@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from fundcrm.domain import stages
-from fundcrm.models import AuditEntry, Company, Deal, StageMove, SubFund
+from fundcrm.models import AuditEntry, Company, Deal, StageMove, SubFund, User
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.test_companies import NEW
@@ -26,16 +26,18 @@ def on_postgresql(app) -> bool:
     return app.extensions["fundcrm.engine"].dialect.name == "postgresql"
 
 
-def all_at_once(app, user_id: int, requests: list) -> list:
+def all_at_once(app, user_id: int | list[int], requests: list) -> list:
     """Run `prepare(client) -> send` for each request in a thread of its own, each signed in
-    as the user; the sends start together. Returns the responses in the given order."""
+    as the user (or the request's own user, given a list); the sends start together. Returns
+    the responses in the given order."""
+    user_ids = user_id if isinstance(user_id, list) else [user_id] * len(requests)
     barrier = threading.Barrier(len(requests))
     responses, failures = [None] * len(requests), []
 
     def run(index, prepare):
         try:
             client = app.test_client()
-            sign_in(client, user_id)
+            sign_in(client, user_ids[index])
             send = prepare(client)  # reading the form and its token is not part of the race
             barrier.wait(timeout=120)
             responses[index] = send()
@@ -288,3 +290,34 @@ def test_a_sub_fund_code_taken_after_the_check_looked_gets_the_form_message(
     assert "该代码已被其他子基金使用" in page
     dbs.expire_all()
     assert len(dbs.exec(select(SubFund)).all()) == 2
+
+
+def _account_form(user, roles):
+    return {"name": user.name, "roles": roles, "active": "y", "password": ""}
+
+
+def test_two_administrators_demoting_each_other_leave_one_administrator(app, make_user, dbs):
+    first, second = (dbs.get(User, make_user("admin")[0]) for _ in range(2))
+    requests = [
+        posting(f"/admin/users/{second.id}", _account_form(second, ["manager"])),
+        posting(f"/admin/users/{first.id}", _account_form(first, ["manager"])),
+    ]
+    responses = all_at_once(app, [first.id, second.id], requests)
+    refused = [r for r in responses if r.status_code != 302]
+    assert len(refused) == 1
+    # parallel (PostgreSQL): both pass the role check, the second finds the last administrator;
+    # one at a time (SQLite): the second is no longer an administrator when it runs
+    assert refused[0].status_code == 403 or "最后一位" in refused[0].get_data(as_text=True)
+    dbs.expire_all()
+    admins = [u for u in dbs.exec(select(User)).all() if "admin" in u.role_codes]
+    assert len(admins) == 1
+
+
+def test_two_administrators_giving_the_same_role_at_once_both_succeed(app, make_user, dbs):
+    admins = [make_user("admin")[0] for _ in range(2)]
+    target = dbs.get(User, make_user("manager")[0])
+    form = _account_form(target, ["manager", "risk"])
+    responses = all_at_once(app, admins, [posting(f"/admin/users/{target.id}", form)] * 2)
+    assert [r.status_code for r in responses] == [302, 302]
+    dbs.expire_all()
+    assert dbs.get(User, target.id).role_codes == {"manager", "risk"}

@@ -205,6 +205,7 @@ def update_user(
     if not name.strip():
         raise AccountError(_l("Enter a name."), "name")
     check_roles(roles)
+    _lock_accounts(db, user)
     was_admin = user.active and "admin" in user.role_codes
     stays_admin = active and "admin" in roles
     if was_admin and not stays_admin and count_active_admins(db) <= 1:
@@ -219,6 +220,23 @@ def update_user(
     user.name = name.strip()
     user.active = active
     set_roles(db, user, roles)
+
+
+def _lock_accounts(db: Session, user: User) -> None:
+    """Lock the edited account and every active administrator's (in id order, so two edits
+    cannot deadlock), then read the account again: two administrators editing the same
+    account, or demoting each other, at the same moment run one after the other, and the
+    last-administrator check sees the other's committed change. (SQLite's writer lock
+    already serialises them.)"""
+    admins = select(UserRole.user_id).where(UserRole.role == "admin")
+    db.exec(
+        select(User.id)
+        .where((User.id == user.id) | (User.active.is_(True) & User.id.in_(admins)))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    db.refresh(user)
+    db.refresh(user, ["roles"])
 
 
 def _able(ability: str):
