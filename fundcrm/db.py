@@ -90,6 +90,17 @@ def refused_if_taken(db_session: Session, refusal: Exception) -> Iterator[None]:
         raise refusal from None
 
 
+def lock_for_edit(db_session: Session, record, *relationships: str) -> None:
+    """Lock a record being edited (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's writer lock
+    already holds) and read it again with its linked rows, so two simultaneous edits of it
+    run one after the other instead of both inserting the same link row."""
+    if record.id is None:
+        return
+    db_session.refresh(record, with_for_update=True)
+    if relationships:
+        db_session.refresh(record, list(relationships))
+
+
 def rollback_if_open() -> None:
     """Roll back the request's session, if it has one (error pages render after a failure)."""
     db_session = g.get("db_session")

@@ -321,3 +321,27 @@ def test_two_administrators_giving_the_same_role_at_once_both_succeed(app, make_
     assert [r.status_code for r in responses] == [302, 302]
     dbs.expire_all()
     assert dbs.get(User, target.id).role_codes == {"manager", "risk"}
+
+
+def test_two_edits_adding_the_same_participant_to_an_activity_both_succeed(app, staff, dbs):
+    from fundcrm.models import Activity
+    from tests.test_workspace import log_activity
+
+    client = app.test_client()
+    sign_in(client, staff["manager"].id)
+    assert log_activity(client, staff).status_code == 302
+    activity = dbs.exec(select(Activity)).one()
+    form = {
+        "kind": "meeting",
+        "occurred_on": "2026-03-02",
+        "deal_id": str(staff["deal"].id),
+        "user_ids": [str(staff["manager"].id), str(staff["admin"].id)],
+        "contact_ids": [str(staff["contact"].id)],
+        "summary": "第二次会谈",
+    }
+    url = f"/activities/{activity.id}"
+    responses = all_at_once(app, staff["manager"].id, [posting(url, form)] * 2)
+    assert [r.status_code for r in responses] == [302, 302]
+    dbs.expire_all()
+    users = {u.user_id for u in dbs.get(Activity, activity.id).users}
+    assert users == {staff["manager"].id, staff["admin"].id}

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
 from fundcrm.auth import services as accounts
+from fundcrm.db import lock_for_edit
 from fundcrm.domain import filetypes
 from fundcrm.domain.text import plain_name
 from fundcrm.domain.vocab import DD_WORKSTREAMS
@@ -41,6 +42,7 @@ class WorkspaceError(ValueError):
 
 def save_activity(db: Session, activity: Activity, values: dict, user: User | None) -> Activity:
     """Values: company_id, deal_id, kind, occurred_on, summary, user_ids, contact_ids."""
+    lock_for_edit(db, activity, "users", "contacts")
     deal = db.get(Deal, values["deal_id"]) if values.get("deal_id") else None
     if deal is not None and deal.company_id != values["company_id"]:
         raise WorkspaceError(_l("The deal belongs to another company."), "deal_id")
