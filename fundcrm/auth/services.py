@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fundcrm import clock
-from fundcrm.db import refused_if_taken
+from fundcrm.db import lock_for_edit, refused_if_taken
 from fundcrm.domain.vocab import ROLES
 from fundcrm.models import LoginThrottle, User, UserRole
 from fundcrm.models.base import UTCDateTime
@@ -223,20 +223,18 @@ def update_user(
 
 
 def _lock_accounts(db: Session, user: User) -> None:
-    """Lock the edited account and every active administrator's (in id order, so two edits
-    cannot deadlock), then read the account again: two administrators editing the same
-    account, or demoting each other, at the same moment run one after the other, and the
-    last-administrator check sees the other's committed change. (SQLite's writer lock
-    already serialises them.)"""
+    """Lock every active administrator's account (in id order, so two edits cannot deadlock),
+    then the edited one with its roles: two administrators editing one account, or demoting
+    each other, at the same moment run one after the other, and the last-administrator check
+    sees the other's committed change. (SQLite's writer lock already serialises them.)"""
     admins = select(UserRole.user_id).where(UserRole.role == "admin")
     db.exec(
         select(User.id)
-        .where((User.id == user.id) | (User.active.is_(True) & User.id.in_(admins)))
+        .where(User.active.is_(True), User.id.in_(admins))
         .order_by(User.id)
         .with_for_update()
     ).all()
-    db.refresh(user)
-    db.refresh(user, ["roles"])
+    lock_for_edit(db, user, "roles")
 
 
 def _able(ability: str):
