@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadRequest
 
@@ -140,8 +141,8 @@ def register_error_pages(app: Flask) -> None:
         ),
     }
 
-    def page(code: int, message: str | None = None):
-        if code in (409, 500):  # the failed request's session may be mid-transaction
+    def page(code: int, message: str | None = None, failed_write: bool = False):
+        if failed_write or code in (409, 500):  # the session may be mid-transaction
             from fundcrm import db
 
             db.rollback_if_open()
@@ -157,6 +158,15 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(UnsafeQuery, lambda e: page(400, e.description))
     # a version check lost at the UPDATE where no form handles it (merges, imports)
     app.register_error_handler(StaleDataError, lambda e: page(409))
+    # a value the database refuses that no check caught (a length grown by normalising)
+    app.register_error_handler(
+        DataError,
+        lambda e: page(
+            400,
+            _("A value is too long or out of range for the database. Nothing was saved."),
+            failed_write=True,
+        ),
+    )
     app.register_error_handler(
         CSRFError,
         lambda e: page(

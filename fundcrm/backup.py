@@ -283,6 +283,8 @@ def _read_manifest(tar: tarfile.TarFile, member: tarfile.TarInfo, archive: Path)
         raise _not_a_backup(archive) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _not_a_backup(archive)
+    if not isinstance(manifest.get("schema_revision"), str):
+        raise _not_a_backup(archive)
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise BackupError(

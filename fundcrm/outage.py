@@ -19,13 +19,30 @@ def connect_first() -> None:
     """Take the request's connection before anything else, so an outage shows on every page
     (the sign-in form included) rather than after the user has typed into it."""
     if request.endpoint not in UNCHECKED_ENDPOINTS:
-        db.session().connection()
+        with db.engine().connect():  # a probe: the request's own transaction begins later
+            pass
+
+
+# Answers of a reachable database that is busy: PostgreSQL's deadlock, serialization failure,
+# lock timeout and statement timeout; SQLite's writer lock held past the busy timeout.
+BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
+
+
+def is_busy(error: Exception) -> bool:
+    """Whether the database answered but was too busy, rather than unreachable."""
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
 
 
 def database_unavailable(error: Exception):
     """The 503 answer: rendered with no database, so the user counts as signed out for it."""
+    busy = is_busy(error)
     current_app.logger.error(
-        "database unavailable on %s %s: %s",
+        "database %s on %s %s: %s",
+        "busy" if busy else "unavailable",
         request.method,
         request.path,
         getattr(error, "orig", None) or type(error).__name__,  # not the SQL nor its values
@@ -33,9 +50,13 @@ def database_unavailable(error: Exception):
     db.discard_session()
     current_app.login_manager._update_request_context_with_user(None)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    message = _(
-        "The database cannot be reached at the moment. Nothing was saved. Try again in a few "
-        "minutes, and tell an administrator if it lasts."
+    message = (
+        _("The database is busy at the moment. Nothing was saved. Try again in a moment.")
+        if busy
+        else _(
+            "The database cannot be reached at the moment. Nothing was saved. Try again in a "
+            "few minutes, and tell an administrator if it lasts."
+        )
     )
     if _wants_json():
         return jsonify(ok=False, status="unavailable", errors=[message]), 503, headers

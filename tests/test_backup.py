@@ -281,8 +281,9 @@ def test_restore_refuses_files_that_are_not_backups(app, dbs, tmp_path):
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     foreign = rewritten(archive, tmp_path / "other.tar.gz", format="something-else")
+    no_revision = rewritten(archive, tmp_path / "odd.tar.gz", schema_revision=[])
 
-    for bad in (text_file, empty, zipped, no_manifest, truncated, foreign):
+    for bad in (text_file, empty, zipped, no_manifest, truncated, foreign, no_revision):
         result = run(app, "db", "restore", bad)
         assert result.exit_code == 1, bad
         assert "is not a FundCRM backup" in result.output, result.output

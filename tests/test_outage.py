@@ -141,3 +141,38 @@ def test_integrity_errors_are_not_taken_for_an_outage(app, client, staff, monkey
         assert client.get("/deals").status_code == 500
     finally:
         sa.event.remove(engine, "before_cursor_execute", broken_constraint)
+
+
+def test_a_busy_database_says_busy_not_unreachable(app, client, staff):
+    """SQLite's writer lock held past the busy timeout (or a PostgreSQL deadlock) is a 503
+    that says to try again in a moment, not that the database is gone."""
+    sign_in(client, staff["manager"].id)
+    engine = app.extensions["fundcrm.engine"]
+
+    def locked(_conn, _cursor, statement, *_args):
+        if "FROM deals" in statement:
+            raise sa.exc.OperationalError(statement, {}, Exception("database is locked"))
+
+    sa.event.listen(engine, "before_cursor_execute", locked)
+    try:
+        answer = client.get("/deals")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", locked)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 503 and "数据库正忙" in page and "无法连接" not in page
+
+
+def test_a_value_the_database_refuses_is_a_400_page_not_a_500(app, client, staff):
+    sign_in(client, staff["manager"].id)
+    engine = app.extensions["fundcrm.engine"]
+
+    def too_long(_conn, _cursor, statement, *_args):
+        if "FROM deals" in statement:
+            raise sa.exc.DataError(statement, {}, Exception("value too long"))
+
+    sa.event.listen(engine, "before_cursor_execute", too_long)
+    try:
+        answer = client.get("/deals")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", too_long)
+    assert answer.status_code == 400 and "未保存任何内容" in answer.get_data(as_text=True)

@@ -6,9 +6,12 @@ import importlib
 import inspect
 import io
 import pkgutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+import time_machine
 from flask_wtf import FlaskForm
 from openpyxl import load_workbook
 from sqlmodel import func, select
@@ -20,6 +23,7 @@ from fundcrm.models import (
     Contact,
     DDItem,
     Deal,
+    DealRefCounter,
     Document,
     LimitedPartner,
     Task,
@@ -316,3 +320,58 @@ def test_an_import_file_name_with_control_characters_is_refused(english, staff, 
     )
     assert "The file name holds an invisible control character" in response.get_data(as_text=True)
     assert count(dbs, Company) == 1
+
+
+@pytest.mark.parametrize("owner_id", ["99999999999", "99999999999999999999"])
+def test_an_upload_for_an_id_no_record_can_have_is_refused(english, staff, dbs, owner_id):
+    from fundcrm.demo import demo_pdf
+
+    sign_in(english, staff["manager"].id)
+    response = upload_document(english, f"company:{owner_id}", "bp.pdf", demo_pdf("v1"))
+    assert response.status_code == 400 and count(dbs, Document) == 0
+
+
+def test_a_long_file_name_without_a_title_is_kept_under_a_shortened_title(app, english, staff, dbs):
+    from fundcrm.demo import demo_pdf
+
+    sign_in(english, staff["manager"].id)
+    name = "商业计划书" * 47 + ".pdf"  # 239 characters; a title holds 200
+    response = upload_document(english, f"company:{staff['company'].id}", name, demo_pdf("v1"))
+    assert response.status_code == 200
+    document = dbs.exec(select(Document)).one()
+    assert (document.filename, document.title) == (name, name[:200])
+    stored = Path(app.instance_path, "documents").rglob("*")
+    assert len([p for p in stored if p.is_file()]) == 1
+
+
+def test_text_that_grows_when_case_is_folded_breaks_nothing(app, english, staff, dbs):
+    """ "İ" lower-cases to two characters and "ß" upper-cases to "SS": a value at its field's
+    limit becomes longer than its column after normalising."""
+    from fundcrm import db
+    from fundcrm.auth import services as accounts
+
+    assert (
+        post_form(english, "/login", {"email": "İ" * 254, "password": "x" * 12}).status_code == 200
+    )
+    with app.test_request_context(method="POST"):
+        with pytest.raises(accounts.SignInRefused):
+            accounts.authenticate(db.session(), "İ" * 254, "x" * 12, app.config)
+    sign_in(english, staff["manager"].id)
+    fields = company_fields(name="İ" * 200, uscc=factories.make_uscc(61))
+    created = post_form(english, "/companies/new", fields)
+    assert created.status_code == 302 and count(dbs, Company) == 2
+
+
+def test_an_odd_reference_does_not_stop_the_numbering_of_its_year(client, staff, dbs):
+    odd = factories.deal(dbs, staff["company"], staff["manager"], [(staff["angel"], "1")])
+    odd.deal_ref = "XM2026-²"  # a superscript two: a digit to str.isdigit, not to int()
+    dbs.commit()
+    dbs.exec(sa.delete(DealRefCounter))  # as after the upgrade: the year is seeded anew
+    dbs.commit()
+    sign_in(client, staff["manager"].id)
+    with time_machine.travel(datetime(2026, 6, 1, 4, tzinfo=UTC), tick=False):
+        sign_in(client, staff["manager"].id)
+        created = post_form(client, "/deals/new", deal_form(staff), token_from="/deals/new")
+    assert created.status_code == 302
+    newest = dbs.exec(select(Deal).order_by(Deal.id.desc())).first()
+    assert newest.deal_ref == "XM2026-0002"

@@ -17,6 +17,8 @@ from fundcrm.models import LoginThrottle, User, UserRole
 from fundcrm.models.base import UTCDateTime
 from fundcrm.models.users import new_session_token
 
+EMAIL_MAX_LENGTH = User.__table__.c.email.type.length
+
 
 class AccountError(ValueError):
     """A refused account change; `field` names the form field it belongs to."""
@@ -28,7 +30,9 @@ class AccountError(ValueError):
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """Trimmed and lower-cased; at most the column's length (lower-casing can lengthen text:
+    "İ" becomes two characters), so no typed address can overflow it."""
+    return email.strip().lower()[:EMAIL_MAX_LENGTH]
 
 
 def find_user(db: Session, email: str) -> User | None:
@@ -57,6 +61,8 @@ def create_user(
     db: Session, *, email: str, name: str, roles: list[str], password: str, settings: dict
 ) -> User:
     """Add an account (flush only); raises AccountError and writes nothing on bad input."""
+    if len(email.strip().lower()) > EMAIL_MAX_LENGTH:
+        raise AccountError(_l("The email address is too long."), "email")
     email = normalise_email(email)
     if find_user(db, email) is not None:
         raise AccountError(EMAIL_TAKEN, "email")
@@ -130,6 +136,7 @@ def authenticate(
     if attempt is None or attempt > settings["LOGIN_MAX_FAILURES"]:
         raise SignInRefused("locked")
     user = find_user(db, email)
+    db.commit()  # the hash takes a while: hold no transaction (nor SQLite's write lock) for it
     if not _password_matches(user, password, settings):
         if attempt == settings["LOGIN_MAX_FAILURES"]:
             _lock(db, email, settings, now)

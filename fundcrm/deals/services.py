@@ -355,7 +355,7 @@ def _record_move(
 
 
 # prefix (as long as a counter's), year, number: XM2026-0001
-REF_PATTERN = re.compile(r"(\D{0,20})(\d{4})-(\d{1,9})")
+REF_PATTERN = re.compile(r"(\D{0,20})(\d{4})-(\d{1,9})", re.ASCII)
 
 
 def next_deal_ref(db: Session, prefix: str, year: int) -> str:
@@ -399,6 +399,11 @@ def _take_number(db: Session, prefix: str, year: int) -> int:
     )
 
 
+def _ascii_number(text: str) -> bool:
+    """Digits 0-9 only: `str.isdigit` also takes "²", which `int` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _seed_counter(db: Session, prefix: str, year: int) -> None:
     """Start a (prefix, year) counter at the highest number its deals already use."""
     table = DealRefCounter.__table__
@@ -407,7 +412,7 @@ def _seed_counter(db: Session, prefix: str, year: int) -> None:
         return
     stem = f"{prefix}{year}-"
     refs = db.exec(select(Deal.deal_ref).where(Deal.deal_ref.startswith(stem, autoescape=True)))
-    numbers = [int(r[len(stem) :]) for r in refs if r[len(stem) :].isdigit()]
+    numbers = [int(n) for r in refs if _ascii_number(n := r[len(stem) :])]
     row = {"prefix": prefix, "year": year, "last_number": max(numbers, default=0)}
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     # a simultaneous first deal of the year may create the row first: then it is already right

@@ -56,7 +56,10 @@ _FORM = re.compile(r"(股份有限公司|有限责任公司|有限公司)$")
 _NOISE = re.compile(r"[\s\u3000()（）\[\]【】]+")
 
 
+NAME_KEY_LENGTH = 200  # the stored key's column; lower-casing can lengthen text ("İ")
+
+
 def name_key(name: str) -> str:
     """Names equal under this key are likely the same company."""
     key = _PLACE.sub("", _NOISE.sub("", name or ""))
-    return _FORM.sub("", key).lower()
+    return _FORM.sub("", key).lower()[:NAME_KEY_LENGTH]

@@ -84,7 +84,10 @@ def _text(column, raw) -> str:
 
 
 def _code(column, raw) -> str:
-    return _text(column, raw).upper()
+    code = _text(column, raw).upper()  # upper-casing can lengthen text ("ß" → "SS")
+    if column.max_length and len(code) > column.max_length:
+        raise CellError(_("At most %(n)s characters.", n=column.max_length))
+    return code
 
 
 # Pilot-era codes that risk or an administrator accepted on the web: a file may name those

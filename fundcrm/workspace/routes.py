@@ -344,11 +344,15 @@ def _owner_page(key: str, record) -> str:
 @requires("work_on_deals")
 def upload_document():
     form = UploadForm()
-    kind, _sep, record_id = (form.owner.data or "").partition(":")
-    if kind not in OWNER_KINDS or not record_id.isdigit():
+    kind, _sep, owner_id = (form.owner.data or "").partition(":")
+    try:
+        owner_id = record_id(owner_id)
+    except ValueError:
+        abort(400)
+    if kind not in OWNER_KINDS:
         abort(400)
     key, model = OWNER_KINDS[kind]
-    record = get_or_404(model, int(record_id))
+    record = get_or_404(model, owner_id)
     target = _owner_page(key, record)
     if not form.validate_on_submit():
         flash_form_errors(form)

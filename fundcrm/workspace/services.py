@@ -257,7 +257,7 @@ def store_document(
         kind = filetypes.check(safe_name, data)
     except ValueError as refused:
         raise WorkspaceError(UPLOAD_MESSAGES[str(refused)], "file") from None
-    title = (title or "").strip() or safe_name
+    title = (title or "").strip() or safe_name[: Document.__table__.c.title.type.length]
     ((key, value),) = owner.items()
     previous = db.exec(
         select(func.max(Document.version)).where(
@@ -265,9 +265,6 @@ def store_document(
         )
     ).one()
     storage_name = secrets.token_hex(20)
-    path = folder / storage_name[:2] / storage_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
     document = Document(
         **owner,
         title=title,
@@ -280,7 +277,10 @@ def store_document(
         uploaded_by_id=user.id if user else None,
     )
     db.add(document)
-    db.flush()
+    db.flush()  # the record first: a refused row leaves no file behind
+    path = folder / storage_name[:2] / storage_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
     return document
 
 
