@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
@@ -77,6 +78,12 @@ def _close_session(exc):
     if exc is not None:
         db_session.rollback()
     db_session.close()
+
+
+def upsert(db_session: Session, table):
+    """`INSERT … ON CONFLICT` for the session's database (SQLite and PostgreSQL share it)."""
+    dialect = postgresql if db_session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
+from fundcrm.domain.text import ascii_number
 from fundcrm.models import AuditEntry
 
 
@@ -50,7 +51,7 @@ def form_version(field) -> int:
     """The version an edit form was opened at, as posted in its hidden field (not the
     record's own version, which a form built from the record falls back to when none came)."""
     text = (field.raw_data[0] if field.raw_data else "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
+    if not ascii_number(text) or len(text) > 9:
         raise VersionMissing()
     return int(text)
 

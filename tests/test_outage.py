@@ -1,6 +1,8 @@
 """With the database down, every page answers a 503 page in the user's language, JSON callers
 and the health check 503 JSON, and nothing says what the database is or what failed."""
 
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 
@@ -104,23 +106,28 @@ def test_static_files_are_served_during_an_outage(down):
     assert down.get("/static/css/app.css").status_code == 200
 
 
-def test_a_connection_lost_mid_request_gives_503_and_the_next_request_works(
-    app, client, staff, monkeypatch
-):
+@contextmanager
+def deals_query_fails(app, error_class, message: str):
+    """While inside: the statement reading deals raises `error_class` as the driver would."""
+    engine = app.extensions["fundcrm.engine"]
+
+    def fail(_conn, _cursor, statement, *_args):
+        if "FROM deals" in statement:
+            raise error_class(statement, {}, Exception(message))
+
+    sa.event.listen(engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", fail)
+
+
+def test_a_connection_lost_mid_request_gives_503_and_the_next_request_works(app, client, staff):
     """The user is loaded, then the deals query fails: the page is drawn signed out, the
     broken session is dropped, and the database serves the next request as usual."""
     sign_in(client, staff["manager"].id)
-    engine = app.extensions["fundcrm.engine"]
-
-    def lose_connection(_conn, _cursor, statement, *_args):
-        if "FROM deals" in statement:
-            raise sa.exc.OperationalError(statement, {}, Exception("server closed the connection"))
-
-    sa.event.listen(engine, "before_cursor_execute", lose_connection)
-    try:
+    with deals_query_fails(app, sa.exc.OperationalError, "server closed the connection"):
         page = assert_outage_page(client.get("/deals"))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", lose_connection)
     assert "server closed" not in page
     again = client.get("/deals")
     assert again.status_code == 200 and staff["deal"].deal_ref in again.get_data(as_text=True)
@@ -128,51 +135,24 @@ def test_a_connection_lost_mid_request_gives_503_and_the_next_request_works(
 
 def test_integrity_errors_are_not_taken_for_an_outage(app, client, staff, monkeypatch):
     """A constraint the request broke is the request's fault: not a 503."""
-
-    def broken_constraint(_conn, _cursor, statement, *_args):
-        if "FROM deals" in statement:
-            raise sa.exc.IntegrityError(statement, {}, Exception("duplicate key"))
-
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     sign_in(client, staff["manager"].id)
-    engine = app.extensions["fundcrm.engine"]
-    sa.event.listen(engine, "before_cursor_execute", broken_constraint)
-    try:
+    with deals_query_fails(app, sa.exc.IntegrityError, "duplicate key"):
         assert client.get("/deals").status_code == 500
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", broken_constraint)
 
 
 def test_a_busy_database_says_busy_not_unreachable(app, client, staff):
     """SQLite's writer lock held past the busy timeout (or a PostgreSQL deadlock) is a 503
     that says to try again in a moment, not that the database is gone."""
     sign_in(client, staff["manager"].id)
-    engine = app.extensions["fundcrm.engine"]
-
-    def locked(_conn, _cursor, statement, *_args):
-        if "FROM deals" in statement:
-            raise sa.exc.OperationalError(statement, {}, Exception("database is locked"))
-
-    sa.event.listen(engine, "before_cursor_execute", locked)
-    try:
+    with deals_query_fails(app, sa.exc.OperationalError, "database is locked"):
         answer = client.get("/deals")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", locked)
     page = answer.get_data(as_text=True)
     assert answer.status_code == 503 and "数据库正忙" in page and "无法连接" not in page
 
 
 def test_a_value_the_database_refuses_is_a_400_page_not_a_500(app, client, staff):
     sign_in(client, staff["manager"].id)
-    engine = app.extensions["fundcrm.engine"]
-
-    def too_long(_conn, _cursor, statement, *_args):
-        if "FROM deals" in statement:
-            raise sa.exc.DataError(statement, {}, Exception("value too long"))
-
-    sa.event.listen(engine, "before_cursor_execute", too_long)
-    try:
+    with deals_query_fails(app, sa.exc.DataError, "value too long"):
         answer = client.get("/deals")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", too_long)
     assert answer.status_code == 400 and "未保存任何内容" in answer.get_data(as_text=True)

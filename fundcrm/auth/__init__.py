@@ -5,6 +5,7 @@ import hmac
 from flask_login import LoginManager
 
 from fundcrm import db
+from fundcrm.domain.text import ascii_number
 from fundcrm.models import User
 
 login_manager = LoginManager()
@@ -15,7 +16,7 @@ login_manager.session_protection = "basic"
 def load_user(alternative_id: str) -> User | None:
     """The active user whose current session token the session carries (see `User.get_id`)."""
     user_id, _, token = alternative_id.partition(":")
-    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10 and token):
+    if not (ascii_number(user_id) and len(user_id) < 10 and token):
         return None
     user = db.session().get(User, int(user_id))
     if user is None or not user.active:

@@ -6,12 +6,11 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fundcrm import clock
-from fundcrm.db import lock_for_edit, refused_if_taken
+from fundcrm.db import lock_for_edit, refused_if_taken, upsert
 from fundcrm.domain.vocab import ROLES
 from fundcrm.models import LoginThrottle, User, UserRole
 from fundcrm.models.base import UTCDateTime
@@ -173,8 +172,7 @@ def _reserve_attempt(db: Session, email: str, settings: dict, now: datetime) -> 
         throttle.c.window_started_at < sa.literal(now - window, UTCDateTime()),
         throttle.c.locked_until.is_not(None),  # a lock that has ended starts a new count
     )
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(throttle).values(email=email, failures=1, window_started_at=now)
+    statement = upsert(db, throttle).values(email=email, failures=1, window_started_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[throttle.c.email],
         set_={

@@ -8,13 +8,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from fundcrm import audit, clock
 from fundcrm.auth import services as accounts
-from fundcrm.db import refused_if_taken
+from fundcrm.db import refused_if_taken, upsert
 from fundcrm.domain import stages
+from fundcrm.domain.text import ascii_number
 from fundcrm.funds.services import committed_by_sub_fund
 from fundcrm.i18n import format_wan, vocab_label
 from fundcrm.models import (
@@ -399,11 +399,6 @@ def _take_number(db: Session, prefix: str, year: int) -> int:
     )
 
 
-def _ascii_number(text: str) -> bool:
-    """Digits 0-9 only: `str.isdigit` also takes "²", which `int` refuses."""
-    return text.isascii() and text.isdigit()
-
-
 def _seed_counter(db: Session, prefix: str, year: int) -> None:
     """Start a (prefix, year) counter at the highest number its deals already use."""
     table = DealRefCounter.__table__
@@ -412,11 +407,10 @@ def _seed_counter(db: Session, prefix: str, year: int) -> None:
         return
     stem = f"{prefix}{year}-"
     refs = db.exec(select(Deal.deal_ref).where(Deal.deal_ref.startswith(stem, autoescape=True)))
-    numbers = [int(n) for r in refs if _ascii_number(n := r[len(stem) :])]
+    numbers = [int(n) for r in refs if ascii_number(n := r[len(stem) :])]
     row = {"prefix": prefix, "year": year, "last_number": max(numbers, default=0)}
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     # a simultaneous first deal of the year may create the row first: then it is already right
-    db.connection().execute(dialect.insert(table).values(**row).on_conflict_do_nothing())
+    db.connection().execute(upsert(db, table).values(**row).on_conflict_do_nothing())
 
 
 def due_without_step(values: dict, deal: Deal | None) -> bool:

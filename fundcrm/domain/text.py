@@ -13,11 +13,16 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # in a one-line name, eve
 
 
 def first_illegal(text) -> str | None:
-    """The first character that cannot be stored, as U+XXXX; None for clean text."""
+    """The first character that cannot be stored, written like U+0000; None for clean text."""
     if not isinstance(text, str):
         return None
     found = ILLEGAL.search(text)
     return f"U+{ord(found.group()):04X}" if found else None
+
+
+def ascii_number(text: str) -> bool:
+    """Digits 0-9 only: `str.isdigit` also takes "²" and "１", which are no ids or numbers here."""
+    return text.isascii() and text.isdigit()
 
 
 def strip_illegal(text: str) -> str:
