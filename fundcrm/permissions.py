@@ -1,7 +1,11 @@
-"""Who may do what: the one place every endpoint's access is declared and checked.
+"""Who may do what: the one place every permission decision is made.
 
 Each view is marked with `@public` or `@requires(ABILITY)`; a before-request hook refuses any
 endpoint that carries no mark, so a forgotten declaration fails closed (and a test fails).
+An ability is held by roles; some abilities also have a record rule (`RECORD_RULES`) that
+decides for one record: `user_can(user, "edit_pipeline", deal)`. Views, services, templates
+(`can('edit_pipeline', deal)`) and pick-lists (`roles_with`) all ask `user_can`; no other module
+reads a user's roles.
 """
 
 from collections.abc import Callable
@@ -33,6 +37,45 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # The deal team's workspace: activities, tasks, due diligence, documents.
     "work_on_deals": frozenset({"admin", "manager"}),
     "manage_checklists": frozenset({"admin"}),
+    # Record-level abilities: the roles that may ever do it; RECORD_RULES decide per record.
+    "edit_activity": frozenset({"admin", "manager"}),
+    "edit_task": frozenset({"admin", "manager"}),
+    "complete_task": frozenset({"admin", "manager", "ic_member", "risk"}),
+    # A pilot-era USCC that fails the checksum is accepted on the web only by risk or admin.
+    "accept_pilot_uscc": frozenset({"admin", "risk"}),
+}
+
+
+def on_deal_team(user, deal) -> bool:
+    """The deal's owner or a member of its team."""
+    return deal.owner_id == user.id or any(m.user_id == user.id for m in deal.team)
+
+
+def _is_admin(user) -> bool:
+    return user.has_role("admin")
+
+
+def _deal_of(record):
+    return getattr(record, "deal", None)
+
+
+RECORD_RULES: dict[str, Callable] = {
+    # The deal team edits its deals; an administrator any deal.
+    "edit_pipeline": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
+    # Risk moves any deal too: overriding a mandate breach is its call.
+    "move_deals": lambda user, deal: user.has_role("admin", "risk") or on_deal_team(user, deal),
+    # An activity's note is its author's (administrators correct any).
+    "edit_activity": lambda user, activity: _is_admin(user) or activity.created_by_id == user.id,
+    # A task is edited by whoever set it, its assignee or the deal's team.
+    "edit_task": lambda user, task: (
+        _is_admin(user)
+        or user.id in (task.created_by_id, task.assignee_id)
+        or (_deal_of(task) is not None and on_deal_team(user, task.deal))
+    ),
+    # Ticking a task off: its assignee, whatever the role, besides those who may edit it.
+    "complete_task": lambda user, task: (
+        task.assignee_id == user.id or user_can(user, "edit_task", task)
+    ),
 }
 
 PUBLIC = "public"
@@ -68,11 +111,23 @@ def roles_with(ability: str) -> frozenset[str]:
     return frozenset(ROLES.codes) if holders == ANY_SIGNED_IN else holders
 
 
-def user_can(user, ability: str) -> bool:
+def user_can(user, ability: str, record=None) -> bool:
+    """Whether the user holds the ability and, for a record, whether its rule allows it.
+
+    Without a record only the roles are asked (a route's declaration, a menu entry)."""
     if not (user and user.is_authenticated):
         return False
     holders = ABILITIES[ability]
-    return holders == ANY_SIGNED_IN or user.has_role(*holders)
+    if holders != ANY_SIGNED_IN and not user.has_role(*holders):
+        return False
+    rule = RECORD_RULES.get(ability)
+    return record is None or rule is None or rule(user, record)
+
+
+def authorize(ability: str, record=None) -> None:
+    """Refuse the request (403) unless the signed-in user may do this to this record."""
+    if not user_can(current_user, ability, record):
+        abort(403)
 
 
 def can_access(endpoint: str) -> bool:
@@ -100,5 +155,6 @@ def _enforce():
 def init_app(app: Flask) -> None:
     app.before_request(_enforce)
     app.jinja_env.globals.update(
-        can=lambda ability: user_can(current_user, ability), can_access=can_access
+        can=lambda ability, record=None: user_can(current_user, ability, record),
+        can_access=can_access,
     )

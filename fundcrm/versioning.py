@@ -9,15 +9,21 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from fundcrm.domain.text import ascii_number
+from fundcrm.errors import ServiceError
 from fundcrm.models import AuditEntry
 
 
-class StaleEdit(Exception):
+class StaleEdit(ServiceError):
     """Someone saved the record after this form was opened; `changes` says what they did."""
 
     def __init__(self, changes: list[AuditEntry]):
-        super().__init__("stale edit")
+        super().__init__(
+            _l("Someone else saved this record after you opened it: see their change below.")
+        )
         self.changes = changes
+
+    def show_on(self, form) -> None:
+        form.stale = self.changes
 
 
 def changes_since(db: Session, table: str, record_id: int, version: int) -> list[AuditEntry]:
@@ -37,14 +43,17 @@ def changes_since(db: Session, table: str, record_id: int, version: int) -> list
     return list(reversed(newer))
 
 
-class VersionMissing(ValueError):
-    """An edit form came back without the version it was opened at."""
+class VersionMissing(ServiceError):
+    """An edit form came back without the version it was opened at (shown above the submit
+    button: the version is a hidden field)."""
 
-    field = None  # shown above the submit button: the version is a hidden field
-    message = _l(
-        "This form does not say which version of the record it was opened at: reload the "
-        "page and make the change again."
-    )
+    def __init__(self):
+        super().__init__(
+            _l(
+                "This form does not say which version of the record it was opened at: reload "
+                "the page and make the change again."
+            )
+        )
 
 
 def form_version(field) -> int:

@@ -1,9 +1,12 @@
 """Helpers every feature's views share."""
 
-from flask import abort, flash
+from collections.abc import Callable
+
+from flask import abort, flash, redirect
 from werkzeug.routing import IntegerConverter
 
 from fundcrm import db
+from fundcrm.errors import ServiceError
 
 MAX_ID = 2**31 - 1  # INTEGER primary keys on every database
 
@@ -26,9 +29,31 @@ def record_id(text: str) -> int:
 
 
 def apply_error(form, error) -> None:
-    """Show a service's refusal on the form field it names (else above the submit button)."""
-    field = getattr(form, getattr(error, "field", None) or "", None) or form.submit
-    field.errors = [*field.errors, str(error.message)]
+    """Show a service's refusal on the form (see ServiceError.show_on)."""
+    error.show_on(form)
+
+
+def submit(form, action: Callable, saved, to):
+    """The one way a form is handled: validate → service → commit → flash → redirect.
+
+    `action()` calls the service; `saved` and `to` are the flashed message and the address to
+    go to, or functions of the action's result. Returns the redirect, or None when the form is
+    to be shown again: with field errors, or with what a refusal put on it (`form.stale`,
+    `form.similar`, see ServiceError.show_on).
+    """
+    form.stale, form.similar = None, []
+    if not form.validate_on_submit():
+        return None
+    session = db.session()
+    try:
+        result = action()
+    except ServiceError as refusal:
+        session.rollback()
+        refusal.show_on(form)
+        return None
+    session.commit()
+    flash(saved(result) if callable(saved) else saved, "success")
+    return redirect(to(result) if callable(to) else to)
 
 
 def get_or_404(model, record_id):

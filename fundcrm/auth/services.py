@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from fundcrm import clock
 from fundcrm.db import lock_for_edit, refused_if_taken, upsert
 from fundcrm.domain.vocab import ROLES
+from fundcrm.errors import ServiceError
 from fundcrm.models import LoginThrottle, User, UserRole
 from fundcrm.models.base import UTCDateTime
 from fundcrm.models.users import new_session_token
@@ -19,13 +20,8 @@ from fundcrm.models.users import new_session_token
 EMAIL_MAX_LENGTH = User.__table__.c.email.type.length
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """A refused account change; `field` names the form field it belongs to."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def normalise_email(email: str) -> str:

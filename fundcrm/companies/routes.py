@@ -35,7 +35,7 @@ def _save_company(form: CompanyForm, company: Company, template: str, **context)
     similar, stale = [], None
     if form.validate_on_submit():
         override = (
-            form.uscc_override_reason.data if user_can(current_user, "override_mandate") else None
+            form.uscc_override_reason.data if user_can(current_user, "accept_pilot_uscc") else None
         )
         try:
             version = form_version(form.version) if company.id else None

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from fundcrm import clock
 from fundcrm.domain import uscc
+from fundcrm.errors import ServiceError
 from fundcrm.models import (
     Activity,
     ActivityContact,
@@ -17,23 +18,28 @@ from fundcrm.models import (
     Document,
     User,
 )
+from fundcrm.permissions import user_can
 from fundcrm.versioning import check_version, unless_changed_meanwhile
 
 
-class CompanyError(ValueError):
+class CompanyError(ServiceError):
+    """A refused company change; `existing` is the company already holding a USCC."""
+
     def __init__(self, message, field: str | None = None, existing: Company | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
         self.existing = existing
 
 
-class SimilarNames(Exception):
-    """Companies whose names match loosely: shown to the user before saving."""
+class SimilarNames(ServiceError):
+    """Companies whose names match loosely: shown to the user, who confirms to save anyway."""
 
     def __init__(self, candidates: list[Company]):
-        super().__init__("similar names")
+        super().__init__(_l("Companies with similar names exist: check them, then save again."))
         self.candidates = candidates
+
+    def show_on(self, form) -> None:
+        form.similar = self.candidates
+        form.confirm_similar.data = "1"
 
 
 COMPANY_FIELDS = (
@@ -70,7 +76,7 @@ def check_uscc(
             _l("A USCC has 18 characters: digits and the letters A–Y without I, O, S, V, Z."),
             "uscc",
         )
-    may_override = bool(override_reason) and user is not None and user.has_role("risk", "admin")
+    may_override = bool(override_reason) and user_can(user, "accept_pilot_uscc")
     if not result.valid and result.code != accepted and not may_override:
         raise CompanyError(
             _l(

@@ -15,6 +15,7 @@ from fundcrm.auth import services as accounts
 from fundcrm.db import refused_if_taken, upsert
 from fundcrm.domain import stages
 from fundcrm.domain.text import ascii_number
+from fundcrm.errors import ServiceError
 from fundcrm.funds.services import committed_by_sub_fund
 from fundcrm.i18n import format_wan, vocab_label
 from fundcrm.models import (
@@ -28,6 +29,7 @@ from fundcrm.models import (
     User,
     utcnow,
 )
+from fundcrm.permissions import user_can
 from fundcrm.versioning import check_version, unless_changed_meanwhile
 from fundcrm.workspace import services as workspace
 
@@ -75,11 +77,8 @@ BREACH_MESSAGES = {
 NEXT_STEP_NEEDED = _l("A due date needs the next step it is for.")
 
 
-class DealError(ValueError):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class DealError(ServiceError):
+    """A refused change of this feature."""
 
 
 @dataclass
@@ -240,7 +239,7 @@ def check_move(
             mandate_facts(db, deal),
             today or clock.today(),
         )
-        may_override = user is not None and user.has_role("risk", "admin")
+        may_override = user_can(user, "override_mandate")
         if breaches and not (may_override and (override_reason or "").strip()):
             raise MoveRefused([breach_message(b) for b in breaches], breaches, may_override)
         return breaches

@@ -9,6 +9,7 @@ from sqlmodel import Session, func, select
 
 from fundcrm.db import refused_if_taken
 from fundcrm.domain.ratios import is_ratio
+from fundcrm.errors import ServiceError
 from fundcrm.models import Commitment, FundSettings, LimitedPartner, SubFund
 
 CODE = re.compile(r"^[A-Z0-9_-]{1,30}$")
@@ -17,11 +18,8 @@ LP_TAKEN = _l("An LP with this name already exists.")
 COMMITMENT_TAKEN = _l("This LP already has a commitment to this sub-fund.")
 
 
-class SetupError(ValueError):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class SetupError(ServiceError):
+    """A refused change of this feature."""
 
 
 def fund_settings(db: Session) -> FundSettings | None:

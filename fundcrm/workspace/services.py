@@ -13,6 +13,7 @@ from fundcrm.db import lock_for_edit
 from fundcrm.domain import filetypes
 from fundcrm.domain.text import plain_name
 from fundcrm.domain.vocab import DD_WORKSTREAMS
+from fundcrm.errors import ServiceError
 from fundcrm.models import (
     Activity,
     ActivityContact,
@@ -30,11 +31,8 @@ from fundcrm.models import (
 CLOSED_STATUSES = {"done", "waived"}
 
 
-class WorkspaceError(ValueError):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class WorkspaceError(ServiceError):
+    """A refused change of this feature."""
 
 
 # Activities -------------------------------------------------------------------------------

@@ -1,0 +1,148 @@
+"""Moving deals through the pipeline: the board, the move form and the gates' settings."""
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from fundcrm import db
+from fundcrm.deals import queries, services
+from fundcrm.deals.forms import GateForm, MoveForm
+from fundcrm.deals.routes import bp, filters_from_request, list_context
+from fundcrm.domain import stages
+from fundcrm.domain.vocab import STAGES
+from fundcrm.i18n import current_locale
+from fundcrm.models import Deal
+from fundcrm.permissions import requires, user_can
+from fundcrm.views import get_or_404
+
+
+@bp.get("/board")
+@requires("read_pipeline")
+def board():
+    session = db.session()
+    filters = filters_from_request()
+    if filters.errors:
+        totals, cards = {}, []
+    else:
+        totals, cards = queries.board_columns(
+            session, filters, current_app.config["BOARD_CARDS_PER_STAGE"]
+        )
+    columns = {stage: [] for stage in stages.ALL_STAGES}
+    for deal in cards:
+        columns[deal.stage].append(deal)
+    return render_template(
+        "deals/board.html",
+        filters=filters,
+        columns=columns,
+        totals=totals,
+        can_move=user_can(current_user, "move_deals"),
+        **list_context(session),
+    ), (400 if filters.errors else 200)
+
+
+def move_form_for(deal: Deal) -> MoveForm:
+    form = MoveForm()
+    form.from_stage.data = deal.stage
+    form.to_stage.choices = [
+        (s, STAGES.label(s, current_locale()))
+        for s in stages.targets(deal.stage, deal.return_stage)
+    ]
+    return form
+
+
+@bp.post("/<int:deal_id>/move")
+@requires("move_deals")
+def move(deal_id: int):
+    """Move a deal: from the deal page's form, or as JSON from the board."""
+    session = db.session()
+    deal = get_or_404(Deal, deal_id)
+    form = _posted_move()
+    if form is None:
+        return jsonify(ok=False, errors=[_("Send the move as JSON.")]), 400
+    if not form.validate():
+        return _move_refused(deal, _field_messages(form), False)
+    to_stage = form.to_stage.data
+    try:
+        services.move_stage(
+            session,
+            deal,
+            to_stage,
+            current_user,
+            seen_stage=form.from_stage.data or None,
+            pass_reason=form.pass_reason.data,
+            override_reason=form.override_reason.data,
+        )
+    except services.MoveRefused as refused:
+        session.rollback()
+        return _move_refused(deal, [str(m) for m in refused.messages], refused.overridable)
+    session.commit()
+    message = _(
+        "%(ref)s moved to %(stage)s.",
+        ref=deal.deal_ref,
+        stage=STAGES.label(to_stage, current_locale()),
+    )
+    if request.is_json:
+        return jsonify(ok=True, stage=to_stage, message=message)
+    flash(message, "success")
+    return redirect(url_for("deals.show", deal_id=deal.id))
+
+
+def _posted_move() -> MoveForm | None:
+    """The move as MoveForm read it, from the deal page's form or the board's JSON object of
+    texts; None for JSON of any other shape."""
+    if not request.is_json:
+        return MoveForm()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str | None) for k, v in data.items()
+    ):
+        return None
+    formdata = MultiDict({k: v.strip() for k, v in data.items() if v is not None})
+    return MoveForm(formdata=formdata, meta={"csrf": False})  # CSRFProtect checked the header
+
+
+def _field_messages(form) -> list[str]:
+    return [f"{field.label.text}: {error}" for field in form for error in field.errors]
+
+
+def _move_refused(deal: Deal, messages: list[str], overridable: bool):
+    if request.is_json:
+        return jsonify(ok=False, errors=messages, overridable=overridable), 422
+    for message in messages:
+        flash(message, "danger")
+    if overridable:
+        flash(_("Risk or an administrator may override this with a reason."), "warning")
+    return redirect(url_for("deals.show", deal_id=deal.id))
+
+
+@bp.route("/gates", methods=["GET", "POST"])
+@requires("manage_gates")
+def gates():
+    session = db.session()
+    form = GateForm()
+    if form.validate_on_submit():
+        try:
+            services.save_gate(
+                session, form.to_stage.data, form.required_fields.data, form.conditions.data
+            )
+        except services.DealError as error:
+            session.rollback()
+            flash(str(error.message), "danger")
+        else:
+            session.commit()
+            flash(_("Gate saved: the next move obeys it."), "success")
+            return redirect(url_for("deals.gates"))
+    elif form.is_submitted():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "danger")
+    return render_template(
+        "deals/gates.html",
+        rules=services.gates(session),
+        path=stages.PATH,
+        fields=stages.GATE_FIELDS,
+        conditions=stages.GATE_CONDITIONS,
+        field_labels=services.FIELD_LABELS,
+        condition_labels=services.CONDITION_LABELS,
+    )
