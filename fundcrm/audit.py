@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from flask import has_request_context
 from sqlalchemy import event, insert, inspect
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from fundcrm.models import AuditEntry, utcnow
 
@@ -152,6 +152,36 @@ def _record(db_session: Session, flush_context) -> None:
             rows.append(entry(db_session, action, obj.__tablename__, _row_id(obj), changes))
     if rows:
         db_session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def history(
+    db: Session,
+    table: str,
+    row_id,
+    *,
+    children: tuple[str, ...] = (),
+    actions: tuple[str, ...] = (),
+    limit: int = 50,
+) -> list[AuditEntry]:
+    """One record's audit entries, newest first: its own and, for each table in `children`,
+    those of the rows whose key starts with the record's id (a company's application fields
+    are "<company id>/<field>"). `actions` keeps only those actions (create, update, delete)."""
+    row_id = str(row_id)
+    record = (AuditEntry.table_name == table) & (AuditEntry.row_id == row_id)
+    for child in children:
+        record |= (AuditEntry.table_name == child) & AuditEntry.row_id.startswith(
+            f"{row_id}/", autoescape=True
+        )
+    query = select(AuditEntry).where(record)
+    if actions:
+        query = query.where(AuditEntry.action.in_(actions))
+    return list(db.exec(query.order_by(AuditEntry.id.desc()).limit(limit)).all())
+
+
+def changes_by(db: Session, actor_id: int, limit: int = 10) -> list[AuditEntry]:
+    """The latest entries one user made, newest first (the home page's recent changes)."""
+    query = select(AuditEntry).where(AuditEntry.actor_id == actor_id)
+    return list(db.exec(query.order_by(AuditEntry.id.desc()).limit(limit)).all())
 
 
 event.listen(Session, "before_flush", _note_versions)

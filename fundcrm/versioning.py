@@ -6,36 +6,40 @@ from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from fundcrm import audit, history
 from fundcrm.domain.text import ascii_number
 from fundcrm.errors import ServiceError
 from fundcrm.models import AuditEntry
 
 
 class StaleEdit(ServiceError):
-    """Someone saved the record after this form was opened; `changes` says what they did."""
+    """Someone saved the record after this form was opened: `changes` are their audit entries,
+    `shown` the same as people read them (fundcrm.history), put on the form as `form.stale`."""
 
-    def __init__(self, changes: list[AuditEntry]):
+    def __init__(self, changes: list[AuditEntry], shown: list | None = None):
         super().__init__(
             _l("Someone else saved this record after you opened it: see their change below.")
         )
         self.changes = changes
+        self.shown = shown if shown is not None else []
+
+    @classmethod
+    def since(cls, db: Session, table: str, record_id: int, version: int) -> "StaleEdit":
+        """The refusal naming what changed after `version`, read while the session can (a
+        refused form's view rolls back, and the entries with it)."""
+        changes = changes_since(db, table, record_id, version)
+        return cls(changes, history.readable(db, changes))
 
     def show_on(self, form) -> None:
-        form.stale = self.changes
+        form.stale = self.shown
 
 
 def changes_since(db: Session, table: str, record_id: int, version: int) -> list[AuditEntry]:
     """The audited changes made to the record after it reached `version`, oldest first."""
-    entries = db.exec(
-        select(AuditEntry)
-        .where(AuditEntry.table_name == table, AuditEntry.row_id == str(record_id))
-        .order_by(AuditEntry.id.desc())
-        .limit(100)
-    ).all()
     newer = []
-    for entry in entries:
+    for entry in audit.history(db, table, record_id, limit=100):
         changed = json.loads(entry.changes).get("version")
         if entry.action == "create" or (changed and changed[1] <= version):
             break
@@ -68,7 +72,7 @@ def form_version(field) -> int:
 def check_version(db: Session, record, table: str, expected: int | None) -> None:
     """Refuse early when the form's version is not the one just read (the UPDATE checks again)."""
     if expected is not None and record.id is not None and record.version != expected:
-        raise StaleEdit(changes_since(db, table, record.id, expected))
+        raise StaleEdit.since(db, table, record.id, expected)
 
 
 @contextmanager
@@ -80,4 +84,4 @@ def unless_changed_meanwhile(db: Session, record, table: str) -> Iterator[None]:
         with db.begin_nested():
             yield
     except StaleDataError:
-        raise StaleEdit(changes_since(db, table, record_id, seen)) from None
+        raise StaleEdit.since(db, table, record_id, seen) from None

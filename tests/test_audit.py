@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import timedelta
 
 from sqlmodel import select
@@ -93,3 +94,14 @@ def test_cli_and_demo_changes_are_audited_under_their_names(app, dbs):
         demo.seed(db.session(), app.config)
     labels = set(dbs.exec(select(AuditEntry.actor_label)).all())
     assert labels == {"demo"}
+
+
+def test_the_trail_names_people_and_records_and_reads_values(client, login_as, dbs):
+    user_id, email = login_as("admin")
+    name = email.split("@")[0]
+    post_form(client, "/language", {"locale": "en"}, token_from="/")
+    page = client.get(f"/admin/audit?table=users&row={user_id}").get_data(as_text=True)
+    shown = " ".join(re.sub(r"<[^>]+>", "", page).split())
+    assert f"{name} ({email})" in shown  # the "who" filter, by name
+    assert f"{name} updated User {name} Language: — → English" in shown
+    assert "locale" not in shown and f"#{user_id}" not in shown

@@ -10,10 +10,9 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import text
-from sqlmodel import select
 
-from fundcrm import db, migrate
-from fundcrm.models import AuditEntry, Deal, Task
+from fundcrm import audit, db, history, migrate
+from fundcrm.main import queries
 from fundcrm.permissions import public, requires
 from fundcrm.safe_redirect import local_path
 
@@ -23,30 +22,13 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @requires("use_app")
 def home():
-    recent = (
-        db.session()
-        .exec(
-            select(AuditEntry)
-            .where(AuditEntry.actor_id == current_user.id)
-            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-            .limit(10)
-        )
-        .all()
-    )
-    tasks = (
-        db.session()
-        .exec(
-            select(Task)
-            .where(Task.assignee_id == current_user.id, Task.status == "open")
-            .order_by(Task.due_on, Task.id)
-            .limit(20)
-        )
-        .all()
-    )
-    deal_ids = [t.deal_id for t in tasks if t.deal_id]
-    deals = db.session().exec(select(Deal).where(Deal.id.in_(deal_ids))).all() if deal_ids else []
+    session = db.session()
+    tasks = queries.open_tasks(session, current_user)
     return render_template(
-        "main/home.html", recent=recent, tasks=tasks, deals={d.id: d for d in deals}
+        "main/home.html",
+        recent=history.readable(session, audit.changes_by(session, current_user.id)),
+        tasks=tasks,
+        deals={t.deal.id: t.deal for t in tasks if t.deal is not None},
     )
 
 

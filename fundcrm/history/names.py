@@ -1,0 +1,169 @@
+"""The names of the records a page of history refers to: one query per kind of record."""
+
+from collections.abc import Callable, Iterable
+
+from flask_babel import format_date
+from sqlmodel import Session, select
+
+from fundcrm.i18n import current_locale, vocab_label
+from fundcrm.models import (
+    Activity,
+    Commitment,
+    Company,
+    Contact,
+    DDItem,
+    DDTemplateItem,
+    Deal,
+    DealSubFund,
+    Document,
+    FundSettings,
+    LimitedPartner,
+    StageMove,
+    SubFund,
+    Task,
+    User,
+)
+from fundcrm.views import MAX_ID
+
+
+def joined(*parts) -> str:
+    return " · ".join(str(p) for p in parts if p not in (None, ""))
+
+
+def _localised(name: str, name_en: str | None) -> str:
+    return name_en if name_en and not current_locale().startswith("zh") else name
+
+
+# For each kind of record: the statement reading the names of some of them (the first column
+# is the id, or the email for accounts) and how a row of it reads.
+NAMES: dict[str, tuple[Callable, Callable]] = {
+    "users": (lambda ids: select(User.id, User.name).where(User.id.in_(ids)), lambda r: r[1]),
+    "accounts": (
+        lambda emails: select(User.email, User.name).where(User.email.in_(emails)),
+        lambda r: r[1],
+    ),
+    "fund_settings": (
+        lambda ids: select(FundSettings.id, FundSettings.name, FundSettings.name_en).where(
+            FundSettings.id.in_(ids)
+        ),
+        lambda r: _localised(r[1], r[2]),
+    ),
+    "sub_funds": (
+        lambda ids: select(SubFund.id, SubFund.name, SubFund.name_en).where(SubFund.id.in_(ids)),
+        lambda r: _localised(r[1], r[2]),
+    ),
+    "lps": (
+        lambda ids: select(LimitedPartner.id, LimitedPartner.name).where(
+            LimitedPartner.id.in_(ids)
+        ),
+        lambda r: r[1],
+    ),
+    "commitments": (
+        lambda ids: (
+            select(Commitment.id, LimitedPartner.name, SubFund.name, SubFund.name_en)
+            .join(LimitedPartner, LimitedPartner.id == Commitment.lp_id)
+            .join(SubFund, SubFund.id == Commitment.sub_fund_id)
+            .where(Commitment.id.in_(ids))
+        ),
+        lambda r: f"{r[1]} → {_localised(r[2], r[3])}",
+    ),
+    "companies": (
+        lambda ids: select(Company.id, Company.name).where(Company.id.in_(ids)),
+        lambda r: r[1],
+    ),
+    "contacts": (
+        lambda ids: select(Contact.id, Contact.name).where(Contact.id.in_(ids)),
+        lambda r: r[1],
+    ),
+    "deals": (
+        lambda ids: (
+            select(Deal.id, Deal.deal_ref, Company.name)
+            .join(Company, Company.id == Deal.company_id)
+            .where(Deal.id.in_(ids))
+        ),
+        lambda r: f"{r[1]} {r[2]}",
+    ),
+    "deal_sub_funds": (
+        lambda ids: (
+            select(DealSubFund.id, Deal.deal_ref, SubFund.name, SubFund.name_en)
+            .join(Deal, Deal.id == DealSubFund.deal_id)
+            .join(SubFund, SubFund.id == DealSubFund.sub_fund_id)
+            .where(DealSubFund.id.in_(ids))
+        ),
+        lambda r: joined(r[1], _localised(r[2], r[3])),
+    ),
+    "stage_moves": (
+        lambda ids: (
+            select(StageMove.id, Deal.deal_ref, StageMove.to_stage)
+            .join(Deal, Deal.id == StageMove.deal_id)
+            .where(StageMove.id.in_(ids))
+        ),
+        lambda r: f"{r[1]} → {vocab_label('stage', r[2])}",
+    ),
+    "activities": (
+        lambda ids: (
+            select(Activity.id, Activity.kind, Activity.occurred_on, Company.name)
+            .join(Company, Company.id == Activity.company_id)
+            .where(Activity.id.in_(ids))
+        ),
+        lambda r: joined(vocab_label("activity_kind", r[1]), format_date(r[2]), r[3]),
+    ),
+    "tasks": (lambda ids: select(Task.id, Task.title).where(Task.id.in_(ids)), lambda r: r[1]),
+    "dd_template_items": (
+        lambda ids: select(DDTemplateItem.id, DDTemplateItem.title).where(
+            DDTemplateItem.id.in_(ids)
+        ),
+        lambda r: r[1],
+    ),
+    "dd_items": (
+        lambda ids: (
+            select(DDItem.id, Deal.deal_ref, DDItem.title)
+            .join(Deal, Deal.id == DDItem.deal_id)
+            .where(DDItem.id.in_(ids))
+        ),
+        lambda r: joined(r[1], r[2]),
+    ),
+    "documents": (
+        lambda ids: select(Document.id, Document.title, Document.version).where(
+            Document.id.in_(ids)
+        ),
+        lambda r: f"{r[1]} (v{r[2]})",
+    ),
+}
+
+
+class Names:
+    """The names of the records a page of history refers to, read in one query per kind."""
+
+    def __init__(self):
+        self.wanted: dict[str, set] = {}
+        self.found: dict[str, dict[str, str]] = {}
+
+    def want(self, target: str | None, value) -> None:
+        if target in NAMES and value not in (None, ""):
+            self.wanted.setdefault(target, set()).add(str(value))
+
+    def read(self, db: Session) -> None:
+        for target, values in self.wanted.items():
+            keys = values if target == "accounts" else [int(v) for v in values if _is_id(v)]
+            if not keys:
+                continue
+            statement, name_of = NAMES[target]
+            rows = db.exec(statement(sorted(keys))).all()
+            self.found[target] = {str(row[0]): name_of(row) for row in rows}
+
+    def of(self, target: str, value) -> str | None:
+        return self.found.get(target, {}).get(str(value))
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
+
+
+def names_of(db: Session, target: str, values: Iterable) -> Names:
+    """The names of some records of one kind (e.g. the users who moved a deal), read at once."""
+    found = Names()
+    for value in values:
+        found.want(target, value)
+    found.read(db)
+    return found
