@@ -86,8 +86,17 @@ def test_moves_from_each_stage():
 
 
 def test_gates_on_the_way_are_all_applied():
-    gates = [stages.Gate(["focus_area"], []), stages.Gate([], ["memo_submitted"])]
-    assert stages.gate_shortfalls(gates, {"focus_area"}, set()) == ["memo_submitted"]
+    gates = [stages.Gate(["focus_area"], []), stages.Gate(["focus_area"], ["memo_submitted"])]
+    assert stages.combined(gates) == stages.Gate(["focus_area"], ["memo_submitted"])
+
+
+def test_the_suggested_move_is_never_backward():
+    assert stages.suggested_target("sourcing", None) == "screening"
+    assert stages.suggested_target("ic", None) == "signing"
+    assert stages.suggested_target("signing", None) is None  # only the closing form closes
+    assert stages.suggested_target("on_hold", "approved") == "approved"
+    assert stages.suggested_target("passed", "screening") == "screening"
+    assert "closed" not in stages.menu_targets("signing", None)
 
 
 def _facts(**overrides):

@@ -53,7 +53,7 @@ def deal_form(sub_funds, *args, **kwargs) -> DealForm:
 class MoveForm(SafeForm):
     """The deal page's move form; the board's JSON move is read through it too."""
 
-    # Any known stage is accepted here: deals.services.check_move names a move it refuses.
+    # Any known stage is accepted here: deals.moves.check_move names a move it refuses.
     to_stage = SelectField(_l("Move to"), validators=[DataRequired()], validate_choice=False)
     from_stage = HiddenField()  # the stage the user saw, when the page sends it
     pass_reason = StringField(
@@ -75,7 +75,7 @@ class MoveForm(SafeForm):
 
 
 class GateForm(SafeForm):
-    """The codes are checked by deals.services.save_gate, which names any unknown one."""
+    """The codes are checked by deals.moves.save_gate, which names any unknown one."""
 
     to_stage = HiddenField()
     required_fields = SelectMultipleField(validate_choice=False)

@@ -5,16 +5,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from fundcrm import db
-from fundcrm.deals import queries, services
+from fundcrm import clock, db
+from fundcrm.deals import moves, queries, refusals
 from fundcrm.deals.forms import GateForm, MoveForm
 from fundcrm.deals.routes import bp, filters_from_request, list_context
 from fundcrm.domain import stages
 from fundcrm.domain.vocab import STAGES
 from fundcrm.i18n import current_locale
 from fundcrm.models import Deal
-from fundcrm.permissions import requires, user_can
-from fundcrm.views import get_or_404
+from fundcrm.permissions import authorize, requires, user_can
+from fundcrm.views import get_or_404, submit
 
 
 @bp.get("/board")
@@ -31,23 +31,35 @@ def board():
     columns = {stage: [] for stage in stages.ALL_STAGES}
     for deal in cards:
         columns[deal.stage].append(deal)
+    today = clock.today()
     return render_template(
         "deals/board.html",
         filters=filters,
         columns=columns,
         totals=totals,
+        today=today,
+        days_in_stage={d.id: (today - clock.local_date(d.stage_entered_at)).days for d in cards},
+        menu_targets=stages.menu_targets,
+        suggested_target=stages.suggested_target,
         can_move=user_can(current_user, "move_deals"),
         **list_context(session),
     ), (400 if filters.errors else 200)
 
 
 def move_form_for(deal: Deal) -> MoveForm:
+    """The deal page's move form, the next forward stage (or the stage a deal on hold or
+    passed returns to) chosen; never a backward one."""
     form = MoveForm()
     form.from_stage.data = deal.stage
-    form.to_stage.choices = [
+    suggested = stages.suggested_target(deal.stage, deal.return_stage)
+    choices = [
         (s, STAGES.label(s, current_locale()))
-        for s in stages.targets(deal.stage, deal.return_stage)
+        for s in stages.menu_targets(deal.stage, deal.return_stage)
     ]
+    if choices and suggested is None:  # a browser would show the first, a backward move
+        choices.insert(0, ("", _("Choose a stage")))
+    form.to_stage.choices = choices
+    form.to_stage.data = suggested or ""
     return form
 
 
@@ -57,6 +69,10 @@ def move(deal_id: int):
     """Move a deal: from the deal page's form, or as JSON from the board."""
     session = db.session()
     deal = get_or_404(Deal, deal_id)
+    if request.is_json and not user_can(current_user, "move_deals", deal):
+        message = _("Only the deal's team, risk or an administrator may move this deal.")
+        return jsonify(ok=False, errors=[message]), 403
+    authorize("move_deals", deal)
     form = _posted_move()
     if form is None:
         return jsonify(ok=False, errors=[_("Send the move as JSON.")]), 400
@@ -64,7 +80,7 @@ def move(deal_id: int):
         return _move_refused(deal, _field_messages(form), False)
     to_stage = form.to_stage.data
     try:
-        services.move_stage(
+        moves.move_stage(
             session,
             deal,
             to_stage,
@@ -73,7 +89,7 @@ def move(deal_id: int):
             pass_reason=form.pass_reason.data,
             override_reason=form.override_reason.data,
         )
-    except services.MoveRefused as refused:
+    except moves.MoveRefused as refused:
         session.rollback()
         return _move_refused(deal, [str(m) for m in refused.messages], refused.overridable)
     session.commit()
@@ -111,8 +127,6 @@ def _move_refused(deal: Deal, messages: list[str], overridable: bool):
         return jsonify(ok=False, errors=messages, overridable=overridable), 422
     for message in messages:
         flash(message, "danger")
-    if overridable:
-        flash(_("Risk or an administrator may override this with a reason."), "warning")
     return redirect(url_for("deals.show", deal_id=deal.id))
 
 
@@ -121,28 +135,24 @@ def _move_refused(deal: Deal, messages: list[str], overridable: bool):
 def gates():
     session = db.session()
     form = GateForm()
-    if form.validate_on_submit():
-        try:
-            services.save_gate(
-                session, form.to_stage.data, form.required_fields.data, form.conditions.data
-            )
-        except services.DealError as error:
-            session.rollback()
-            flash(str(error.message), "danger")
-        else:
-            session.commit()
-            flash(_("Gate saved: the next move obeys it."), "success")
-            return redirect(url_for("deals.gates"))
-    elif form.is_submitted():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "danger")
+    saved = submit(
+        form,
+        lambda: moves.save_gate(
+            session, form.to_stage.data, form.required_fields.data, form.conditions.data
+        ),
+        _("Gate saved: the next move obeys it."),
+        url_for("deals.gates"),
+    )
+    if saved:
+        return saved
+    for error in (e for f in form for e in f.errors):  # each stage's form posts here:
+        flash(str(error), "danger")  # its messages go above them all
     return render_template(
         "deals/gates.html",
-        rules=services.gates(session),
+        rules=moves.gates(session),
         path=stages.PATH,
         fields=stages.GATE_FIELDS,
         conditions=stages.GATE_CONDITIONS,
-        field_labels=services.FIELD_LABELS,
-        condition_labels=services.CONDITION_LABELS,
+        field_labels=refusals.FIELD_LABELS,
+        condition_labels=refusals.CONDITION_LABELS,
     )

@@ -1,6 +1,6 @@
 """The pipeline (DOMAIN.md section 3): which moves exist, what each gate asks, mandate checks.
 
-Pure rules over plain values; fundcrm.deals.services gathers the facts and applies them.
+Pure rules over plain values; fundcrm.deals.moves gathers the facts and applies them.
 """
 
 from dataclasses import dataclass, field
@@ -63,24 +63,41 @@ def is_forward(from_stage: str, to_stage: str) -> bool:
     return from_stage in PATH and to_stage in PATH and PATH.index(to_stage) > PATH.index(from_stage)
 
 
+def suggested_target(stage: str, return_stage: str | None) -> str | None:
+    """The move a user most likely makes next, never a backward one: the next stage on the
+    path, or from on hold or passed the stage the deal returns to. None from 签约 on, as only
+    the closing form closes a deal."""
+    if stage in OFF_PATH:
+        return return_stage
+    if stage in PATH[:-2]:
+        return PATH[PATH.index(stage) + 1]
+    return None
+
+
+def menu_targets(stage: str, return_stage: str | None) -> list[str]:
+    """The stages a move form or card menu offers: every target but `closed`, which only the
+    closing form reaches."""
+    return [s for s in targets(stage, return_stage) if s != "closed"]
+
+
 @dataclass(frozen=True)
 class Gate:
     required_fields: list[str]
     conditions: list[str]
 
 
-def gate_shortfalls(gates: list[Gate], filled: set[str], met: set[str]) -> list[str]:
-    """Codes of what the gates on the way miss: field codes first, then condition codes."""
-    fields = [f for gate in gates for f in gate.required_fields if f not in filled]
-    conditions = [c for gate in gates for c in gate.conditions if c not in met]
-    return list(dict.fromkeys(fields + conditions))
+def combined(gates: list[Gate]) -> Gate:
+    """What the gates of every stage a move enters ask, together, each once and in order."""
+    fields = [f for gate in gates for f in gate.required_fields]
+    conditions = [c for gate in gates for c in gate.conditions]
+    return Gate(list(dict.fromkeys(fields)), list(dict.fromkeys(conditions)))
 
 
 @dataclass
 class MandateFacts:
     """One participating sub-fund's view of a deal."""
 
-    sub_fund: str
+    sub_fund: str  # the sub-fund as messages name it
     allowed_stages: list[str]
     focus_areas: list[str]
     cap_pct: Decimal
@@ -91,11 +108,62 @@ class MandateFacts:
     new_company: bool  # the sub-fund has not invested in the company before
 
 
+@dataclass(frozen=True)
+class MandateCase:
+    """The move being judged: the stages it enters, the company and the business date."""
+
+    entered: list[str]
+    company_stage: str | None
+    company_focus: str | None
+    today: date
+
+
 @dataclass
 class Breach:
-    code: str  # stage / focus / cap / period
+    code: str  # stage / focus / period / cap
     sub_fund: str
     params: dict = field(default_factory=dict)
+
+
+def outside_stages(f: MandateFacts, case: MandateCase) -> Breach | None:
+    """The company's enterprise stage is not one the sub-fund invests in."""
+    if f.allowed_stages and case.company_stage not in f.allowed_stages:
+        return Breach(
+            "stage", f.sub_fund, {"allowed": f.allowed_stages, "value": case.company_stage}
+        )
+    return None
+
+
+def outside_focus(f: MandateFacts, case: MandateCase) -> Breach | None:
+    """The company's focus area is not one the sub-fund invests in."""
+    if f.focus_areas and case.company_focus not in f.focus_areas:
+        return Breach("focus", f.sub_fund, {"allowed": f.focus_areas, "value": case.company_focus})
+    return None
+
+
+def after_investment_period(f: MandateFacts, case: MandateCase) -> Breach | None:
+    """A new company after the sub-fund's investment period (follow-ons are allowed)."""
+    if f.new_company and f.investment_end and case.today > f.investment_end:
+        return Breach("period", f.sub_fund, {"end": f.investment_end})
+    return None
+
+
+def over_cap(f: MandateFacts, case: MandateCase) -> Breach | None:
+    """The sub-fund's cost in one company would exceed its single-project cap (at IC and at
+    closing only)."""
+    if not CAP_STAGES.intersection(case.entered):
+        return None
+    limit = (f.size_yuan * f.cap_pct / 100).quantize(Decimal("0.01"))
+    total = f.invested_yuan + f.proposed_yuan
+    if total <= limit:
+        return None
+    amounts = {"invested": f.invested_yuan, "proposed": f.proposed_yuan, "total": total}
+    return Breach(
+        "cap", f.sub_fund, {**amounts, "limit": limit, "pct": f.cap_pct, "size": f.size_yuan}
+    )
+
+
+MANDATE_RULES = (outside_stages, outside_focus, after_investment_period, over_cap)
 
 
 def mandate_breaches(
@@ -106,19 +174,7 @@ def mandate_breaches(
     today: date,
 ) -> list[Breach]:
     """What entering these stages would break of each participating sub-fund's mandate."""
-    breaches: list[Breach] = []
     if not MANDATE_STAGES.intersection(entered):
-        return breaches
-    for f in facts:
-        if f.allowed_stages and company_stage not in f.allowed_stages:
-            breaches.append(Breach("stage", f.sub_fund, {"value": company_stage}))
-        if f.focus_areas and company_focus not in f.focus_areas:
-            breaches.append(Breach("focus", f.sub_fund, {"value": company_focus}))
-        if f.new_company and f.investment_end and today > f.investment_end:
-            breaches.append(Breach("period", f.sub_fund, {"end": f.investment_end}))
-        if CAP_STAGES.intersection(entered):
-            limit = (f.size_yuan * f.cap_pct / 100).quantize(Decimal("0.01"))
-            total = f.invested_yuan + f.proposed_yuan
-            if total > limit:
-                breaches.append(Breach("cap", f.sub_fund, {"limit": limit, "total": total}))
-    return breaches
+        return []
+    case = MandateCase(entered, company_stage, company_focus, today)
+    return [b for f in facts for rule in MANDATE_RULES if (b := rule(f, case))]

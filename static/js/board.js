@@ -1,14 +1,25 @@
-// Drag a card to another column: the move goes through the same gates as the deal page's
-// form; a refusal is shown on the card, which stays where it was.
+// Move a card to another stage by dragging it, from its ⋯ menu, or from the keyboard (the card
+// is focusable: Enter or Space opens the menu, arrow keys choose, Enter moves, Escape closes).
+// Every way posts the same JSON move, through the same gates as the deal page's form; a
+// refusal is shown on the card, which stays where it was.
 (function () {
   "use strict";
   const board = document.getElementById("board");
   if (!board || board.dataset.canMove !== "true") return;
+  const FOCUS_KEY = "fundcrm.board.focus";
+  const labels = {};
+  board.querySelectorAll(".board-column").forEach((column) => {
+    labels[column.dataset.stage] = column.dataset.label;
+  });
   let dragged = null;
+  let openMenu = null;
+
+  // -- dragging ------------------------------------------------------------------------------
 
   board.addEventListener("dragstart", (event) => {
-    dragged = event.target.closest(".board-card");
+    dragged = event.target.closest(".board-card.movable");
     if (!dragged) return;
+    closeMenu(false);
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", dragged.dataset.dealId);
   });
@@ -27,6 +38,94 @@
       }
     });
   });
+
+  // -- the menu --------------------------------------------------------------------------------
+
+  board.addEventListener("click", (event) => {
+    const button = event.target.closest(".card-move");
+    if (button) {
+      const card = button.closest(".board-card");
+      if (openMenu && openMenu.card === card) closeMenu(true);
+      else showMenu(card);
+      return;
+    }
+    const item = event.target.closest(".move-menu [role=menuitem]");
+    if (item) {
+      const card = item.closest(".board-card");
+      closeMenu(false);
+      move(card, item.dataset.stage, {});
+    }
+  });
+
+  document.addEventListener("click", (event) => {
+    if (openMenu && !openMenu.card.contains(event.target)) closeMenu(false);
+  });
+
+  board.addEventListener("keydown", (event) => {
+    if (openMenu && openMenu.element.contains(event.target)) {
+      menuKey(event);
+      return;
+    }
+    const card = event.target;
+    if (card.classList && card.classList.contains("movable") && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      showMenu(card);
+    }
+  });
+
+  function showMenu(card) {
+    closeMenu(false);
+    const targets = (card.dataset.targets || "").split(" ").filter(Boolean);
+    if (!targets.length) return;
+    const menu = document.createElement("div");
+    menu.className = "move-menu list-group shadow";
+    menu.setAttribute("role", "menu");
+    menu.setAttribute("aria-label", board.dataset.msgMenu);
+    targets.forEach((stage) => {
+      const item = document.createElement("button");
+      item.type = "button";
+      item.className = "list-group-item list-group-item-action py-1 small";
+      item.setAttribute("role", "menuitem");
+      item.tabIndex = -1;
+      item.dataset.stage = stage;
+      item.textContent = labels[stage] || stage;
+      if (stage === card.dataset.suggested) item.classList.add("suggested");
+      menu.appendChild(item);
+    });
+    card.appendChild(menu);
+    card.classList.add("menu-open");
+    const button = card.querySelector(".card-move");
+    if (button) button.setAttribute("aria-expanded", "true");
+    openMenu = { card: card, element: menu };
+    (menu.querySelector(".suggested") || menu.firstElementChild).focus();
+  }
+
+  function closeMenu(refocus) {
+    if (!openMenu) return;
+    const card = openMenu.card;
+    openMenu.element.remove();
+    card.classList.remove("menu-open");
+    const button = card.querySelector(".card-move");
+    if (button) button.setAttribute("aria-expanded", "false");
+    openMenu = null;
+    if (refocus) card.focus();
+  }
+
+  function menuKey(event) {
+    const items = Array.from(openMenu.element.querySelectorAll("[role=menuitem]"));
+    const at = items.indexOf(document.activeElement);
+    const go = { ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1, Home: 0, End: items.length - 1 };
+    if (event.key in go) {
+      event.preventDefault();
+      items[(go[event.key] + items.length) % items.length].focus();
+    } else if (event.key === "Escape" || event.key === "Tab") {
+      event.preventDefault();
+      closeMenu(true);
+    }
+    // Enter and Space press the focused item: its click handler moves the card.
+  }
+
+  // -- the move --------------------------------------------------------------------------------
 
   async function move(card, stage, extra) {
     // the column the card was in: a move made meanwhile by someone else is refused
@@ -51,6 +150,8 @@
     }
     const result = await response.json().catch(() => ({ ok: false, errors: [board.dataset.msgFailed] }));
     if (result.ok) {
+      // the counts and sums change too: show the board again, the moved card in focus
+      window.sessionStorage.setItem(FOCUS_KEY, card.id);
       window.location.reload();
       return;
     }
@@ -62,10 +163,21 @@
       }
     }
     showError(card, (result.errors || []).join(" "));
+    card.focus();
   }
 
   function showError(card, text) {
     card.querySelector(".card-error").textContent = text;
     card.classList.toggle("refused", Boolean(text));
+  }
+
+  const focused = window.sessionStorage.getItem(FOCUS_KEY);
+  if (focused) {
+    window.sessionStorage.removeItem(FOCUS_KEY);
+    const card = document.getElementById(focused);
+    if (card) {
+      card.focus();
+      card.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
   }
 })();
