@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
-from fundcrm import clock
 from fundcrm.domain import uscc
 from fundcrm.domain.stages import ALL_STAGES
 from fundcrm.domain.vocab import (
@@ -22,7 +21,22 @@ from fundcrm.domain.vocab import (
     STAGES,
     ZONES,
 )
-from fundcrm.models import Activity, Company, CompanyField, Deal, DealSubFund, SubFund, User
+from fundcrm.models import (
+    Activity,
+    Company,
+    CompanyField,
+    Deal,
+    DealMember,
+    DealSubFund,
+    StageGate,
+    StageMove,
+    SubFund,
+    Task,
+    User,
+    UserRole,
+)
+from fundcrm.models.deals import ROUND_ORDER, STAGE_ORDER
+from fundcrm.permissions import roles_with, user_can
 
 VOCAB_FILTERS = {
     "stage": STAGES,
@@ -34,22 +48,22 @@ VOCAB_FILTERS = {
     "round": ROUNDS,
     "source": SOURCES,
 }
-COMPANY_FILTERS = ("focus_area", "enterprise_stage", "application_fields", "zone", "district")
-DEAL_SORTS = {
-    "updated": Deal.updated_at.desc(),
-    "-updated": Deal.updated_at.asc(),
-    "created": Deal.created_on.desc(),
-    "-created": Deal.created_on.asc(),
-    "ref": Deal.deal_ref.asc(),
-    "company": Company.name.asc(),
-    "stage": Deal.stage.asc(),
+# Each sort key orders ascending and its `-key` descending; the id breaks ties the same way.
+# Every order is one index scan: see the indexes of models.deals.Deal.
+DEAL_ORDERS = {
+    "ref": (Deal.deal_ref,),
+    "company": (Company.name, Company.id, Deal.id),
+    "stage": (STAGE_ORDER, Deal.id),
+    "round": (ROUND_ORDER, Deal.id),
+    "proposed": (Deal.proposed_total_yuan, Deal.id),
+    "owner": (User.name, User.id, Deal.id),
+    "due": (Deal.next_step_due, Deal.id),
+    "updated": (Deal.updated_at, Deal.id),
+    "created": (Deal.created_on, Deal.id),
 }
-COMPANY_SORTS = {
-    "name": Company.name.asc(),
-    "-name": Company.name.desc(),
-    "created": Company.created_at.desc(),
-    "-created": Company.created_at.asc(),
-}
+DEAL_SORTS = {**dict.fromkeys(DEAL_ORDERS, False), **{f"-{k}": True for k in DEAL_ORDERS}}
+DEFAULT_DEAL_SORT = "-updated"
+MAX_SEARCH = 100  # characters of `q`
 
 
 @dataclass
@@ -87,8 +101,19 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
             except ValueError:
                 filters.errors.append(str(_l("%(name)s must be a date as YYYY-MM-DD.", name=name)))
     if q := args.get("q", "").strip():
-        filters.values["q"] = q[:100]
-    sort = args.get("sort", default_sort)
+        if len(q) > MAX_SEARCH:
+            filters.errors.append(
+                str(
+                    _l(
+                        "Search for at most %(max)s characters (%(given)s given).",
+                        max=MAX_SEARCH,
+                        given=len(q),
+                    )
+                )
+            )
+        else:
+            filters.values["q"] = q
+    sort = args.get("sort", "").strip() or default_sort
     if sort not in sorts:
         filters.errors.append(str(_l("Unknown sort: %(sort)s", sort=sort)))
     else:
@@ -119,7 +144,7 @@ def _parse_owner(args, db, filters):
         filters.values["owner_email"] = user_id
 
 
-def _company_conditions(filters: ListFilters) -> list:
+def company_conditions(filters: ListFilters) -> list:
     conditions = []
     for name in ("focus_area", "enterprise_stage", "zone", "district"):
         if codes := filters.get(name):
@@ -131,7 +156,7 @@ def _company_conditions(filters: ListFilters) -> list:
     return conditions
 
 
-def _contains(column, text: str):
+def contains(column, text: str):
     """Substring match: case-insensitive only where case exists (Latin letters), since ILIKE
     costs about twice LIKE on Chinese text and folds nothing there."""
     if any("a" <= ch.lower() <= "z" for ch in text):
@@ -139,21 +164,29 @@ def _contains(column, text: str):
     return column.contains(text, autoescape=True)
 
 
-def _search_company(q: str) -> list:
-    logged = select(Activity.company_id).where(_contains(Activity.summary, q))
-    return [
+def company_search(q: str) -> list:
+    logged = select(Activity.company_id).where(contains(Activity.summary, q))
+    conditions = [
         Company.id.in_(logged),
-        _contains(Company.name, q),
-        Company.uscc == uscc.normalise(q),
-        _contains(Company.description, q),
+        contains(Company.name, q),
+        contains(Company.description, q),
     ]
+    if part := uscc_part(q):
+        conditions.append(Company.uscc.contains(part, autoescape=True))
+    return conditions
+
+
+def uscc_part(q: str) -> str | None:
+    """`q` as a piece of a USCC (any part, spaces and case ignored), if it can be one."""
+    code = uscc.normalise(q)
+    return code if code.isascii() and code.isalnum() else None
 
 
 def deal_conditions(filters: ListFilters) -> list:
     """WHERE clauses on `deals` alone; company filters become `company_id IN (…)`, so no join
     is made unless the order needs the company's name."""
     conditions = []
-    if company := _company_conditions(filters):
+    if company := company_conditions(filters):
         conditions.append(Deal.company_id.in_(select(Company.id).where(*company)))
     if codes := filters.get("stage"):
         conditions.append(Deal.stage.in_(codes))
@@ -171,12 +204,12 @@ def deal_conditions(filters: ListFilters) -> list:
     if end := filters.get("created_to"):
         conditions.append(Deal.created_on <= end)
     if q := filters.get("q"):
-        matching_companies = select(Company.id).where(sa.or_(*_search_company(q)))
-        logged = select(Activity.deal_id).where(_contains(Activity.summary, q))
+        matching_companies = select(Company.id).where(sa.or_(*company_search(q)))
+        logged = select(Activity.deal_id).where(contains(Activity.summary, q))
         conditions.append(
             sa.or_(
                 Deal.company_id.in_(matching_companies),
-                _contains(Deal.notes, q),
+                contains(Deal.notes, q),
                 Deal.deal_ref == q.upper(),
                 Deal.id.in_(logged),
             )
@@ -184,8 +217,8 @@ def deal_conditions(filters: ListFilters) -> list:
     return conditions
 
 
-def deal_query(filters: ListFilters):
-    return select(Deal).where(*deal_conditions(filters))
+def deal_query(filters: ListFilters, *conditions):
+    return select(Deal).where(*deal_conditions(filters), *conditions)
 
 
 def with_deal_details(query):
@@ -194,26 +227,104 @@ def with_deal_details(query):
         selectinload(Deal.company).selectinload(Company.fields),
         selectinload(Deal.owner),
         selectinload(Deal.participations).selectinload(DealSubFund.sub_fund),
+        selectinload(Deal.team),  # the record rule deciding who may edit
     )
 
 
-def ordered_deals(filters: ListFilters):
-    query = deal_query(filters)
-    if filters.sort == "company":
+def ordered_deals(filters: ListFilters, *conditions):
+    """The filtered deals in the list's order; `conditions` narrow them further (My deals)."""
+    query = deal_query(filters, *conditions)
+    key = filters.sort.removeprefix("-")
+    if key == "company":
         query = query.join(Company, Deal.company_id == Company.id)
-    return with_deal_details(query.order_by(DEAL_SORTS[filters.sort], Deal.id.desc()))
+    elif key == "owner":
+        query = query.join(User, Deal.owner_id == User.id)
+    direction = sa.desc if DEAL_SORTS[filters.sort] else sa.asc
+    return with_deal_details(query.order_by(*(direction(c) for c in DEAL_ORDERS[key])))
 
 
-def company_query(filters: ListFilters):
-    query = select(Company).where(*_company_conditions(filters))
-    start, end = clock.day_range(filters.get("created_from"), filters.get("created_to"))
-    if start:
-        query = query.where(Company.created_at >= start)
-    if end:
-        query = query.where(Company.created_at < end)
-    if q := filters.get("q"):
-        query = query.where(sa.or_(*_search_company(q)))
-    return query.order_by(COMPANY_SORTS[filters.sort], Company.id.desc())
+def on_team(user) -> sa.ColumnElement:
+    """The deals the user owns or is on the team of."""
+    team = select(DealMember.deal_id).where(DealMember.user_id == user.id)
+    return sa.or_(Deal.owner_id == user.id, Deal.id.in_(team))
+
+
+def mandate_flagged(_user=None) -> sa.ColumnElement:
+    """The deals with a move that broke a sub-fund's mandate or overrode a breach."""
+    flagged = select(StageMove.deal_id).where(
+        sa.or_(
+            StageMove.override_reason.is_not(None),
+            func.json_array_length(StageMove.breaches) > 0,
+        )
+    )
+    return Deal.id.in_(flagged)
+
+
+# Why a deal is among someone's "My deals": (the ability that brings it in, None for everyone;
+# what it means, shown above the list; the condition for the user). A capability adding a
+# reason (an IC member's meetings) appends its entry here.
+MY_DEALS_REASONS = [
+    (None, _l("deals you own or are on the team of"), on_team),
+    (
+        "review_mandates",
+        _l("deals with a mandate breach or an override on a move"),
+        mandate_flagged,
+    ),
+]
+
+
+def my_deals(user) -> tuple[sa.ColumnElement, list[str]]:
+    """The condition of the user's "My deals" and what it includes, in words."""
+    reasons = [
+        (label, condition(user))
+        for ability, label, condition in MY_DEALS_REASONS
+        if ability is None or user_can(user, ability)
+    ]
+    return sa.or_(*(c for _, c in reasons)), [str(label) for label, _ in reasons]
+
+
+def pipeline_owners(db: Session) -> list[User]:
+    """The users who may own deals, for the list's owner filter."""
+    return db.exec(
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role.in_(roles_with("edit_pipeline")))
+        .distinct()
+        .order_by(User.name)
+    ).all()
+
+
+def company_by_uscc(db: Session, code: str) -> Company | None:
+    return db.exec(select(Company).where(Company.uscc == code)).first()
+
+
+def deal_for_page(db: Session, deal_id: int) -> Deal | None:
+    """One deal with what its page shows, in a fixed number of statements."""
+    return db.exec(
+        select(Deal)
+        .where(Deal.id == deal_id)
+        .options(
+            selectinload(Deal.participations).selectinload(DealSubFund.sub_fund),
+            selectinload(Deal.moves),
+            selectinload(Deal.company),
+            selectinload(Deal.team).selectinload(DealMember.user),
+        )
+    ).first()
+
+
+def deal_activities(db: Session, deal_id: int) -> list[Activity]:
+    return db.exec(
+        select(Activity)
+        .where(Activity.deal_id == deal_id)
+        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+    ).all()
+
+
+def deal_tasks(db: Session, deal_id: int) -> list[Task]:
+    """A deal's tasks, open ones first, each by due date."""
+    return db.exec(
+        select(Task).where(Task.deal_id == deal_id).order_by(Task.status.desc(), Task.due_on)
+    ).all()
 
 
 def board_columns(db: Session, filters: ListFilters, per_stage: int):
@@ -243,3 +354,8 @@ def board_columns(db: Session, filters: ListFilters, per_stage: int):
         )
     ).all()
     return {stage: (count, total) for stage, count, total in totals}, cards
+
+
+def saved_gates(db: Session) -> list[StageGate]:
+    """The gates an administrator has saved (the others keep DOMAIN.md's default)."""
+    return list(db.exec(select(StageGate)).all())

@@ -1,71 +1,73 @@
-import json
-
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
-from sqlmodel import select
 
-from fundcrm import db
+from fundcrm import audit, db
 from fundcrm.auth.services import users_who_can
 from fundcrm.companies import services as company_services
 from fundcrm.deals import queries, services
 from fundcrm.deals.forms import deal_form
 from fundcrm.domain import stages, uscc
 from fundcrm.funds.services import sub_funds
-from fundcrm.models import Activity, AuditEntry, Company, Deal, DealSubFund, Task, User, UserRole
+from fundcrm.history import readable, who
+from fundcrm.history.names import names_of
+from fundcrm.models import Company, Deal
 from fundcrm.pagination import paginate
-from fundcrm.permissions import requires
-from fundcrm.versioning import StaleEdit, VersionMissing, form_version
-from fundcrm.views import apply_error, get_or_404, record_id
+from fundcrm.permissions import authorize, requires
+from fundcrm.versioning import form_version
+from fundcrm.views import get_or_404, record_id, submit
 from fundcrm.workspace import services as workspace_services
 
 bp = Blueprint("deals", __name__, url_prefix="/deals")
 
 
 def filters_from_request():
-    return queries.parse_filters(request.args, db.session(), queries.DEAL_SORTS, "updated")
+    return queries.parse_filters(
+        request.args, db.session(), queries.DEAL_SORTS, queries.DEFAULT_DEAL_SORT
+    )
+
+
+def list_context(session) -> dict:
+    return {"sub_funds": sub_funds(session), "owners": queries.pipeline_owners(session)}
+
+
+def _deal_list(endpoint: str, *conditions, reasons=()):
+    """A page of the filtered, sorted deals; 400 with the messages for a bad filter or sort."""
+    session = db.session()
+    filters = filters_from_request()
+    query = queries.ordered_deals(filters, *conditions)
+    if filters.errors:
+        query = query.where(Deal.id.is_(None))
+    page = paginate(session, query)
+    return render_template(
+        "deals/index.html",
+        page=page,
+        filters=filters,
+        endpoint=endpoint,
+        reasons=reasons,
+        **list_context(session),
+    ), (400 if filters.errors else 200)
 
 
 @bp.get("")
 @requires("read_pipeline")
 def index():
-    session = db.session()
-    filters = filters_from_request()
-    query = queries.ordered_deals(filters)
-    if filters.errors:
-        query = query.where(Deal.id.is_(None))
-    page = paginate(session, query)
-    context = list_context(session)
-    return render_template("deals/index.html", page=page, filters=filters, **context), (
-        400 if filters.errors else 200
-    )
-
-
-def list_context(session) -> dict:
-    owners = session.exec(
-        select(User)
-        .join(UserRole)
-        .where(UserRole.role.in_(["manager", "admin"]))
-        .distinct()
-        .order_by(User.name)
-    ).all()
-    return {"sub_funds": sub_funds(session), "owners": owners}
+    return _deal_list("deals.index")
 
 
 @bp.get("/mine")
 @requires("read_pipeline")
 def mine():
-    return redirect(url_for("deals.index", owner_email=current_user.email))
+    """我的项目: the deals the user owns or is on the team of, and what their role adds."""
+    condition, reasons = queries.my_deals(current_user)
+    return _deal_list("deals.mine", condition, reasons=reasons)
 
 
 def _prepare_form(session, deal: Deal | None):
@@ -97,7 +99,7 @@ def _resolve_company(session, form) -> Company:
     """The deal's company: an existing one by USCC, or a new one from the form's fields."""
     code = uscc.normalise(form.company_uscc.data or "")
     if code:
-        company = session.exec(select(Company).where(Company.uscc == code)).first()
+        company = queries.company_by_uscc(session, code)
         if company is not None:
             return company
     if not (form.company_name.data or "").strip():
@@ -161,33 +163,23 @@ def _deal_values(form, by_email, funds, company: Company) -> dict:
 def _save_deal(deal: Deal | None):
     session = db.session()
     form, by_email, funds = _prepare_form(session, deal)
-    stale, similar = None, []
-    if form.validate_on_submit():
-        try:
-            company = _resolve_company(session, form)
-            values = _deal_values(form, by_email, funds, company)
-            if deal is None:
-                deal = services.create_deal(
-                    session, values, current_user, prefix=current_app.config["DEAL_REF_PREFIX"]
-                )
-            else:
-                version = form_version(form.version)
-                services.update_deal(session, deal, values, version)
-        except (services.DealError, VersionMissing) as error:
-            session.rollback()
-            apply_error(form, error)
-        except StaleEdit as conflict:
-            session.rollback()
-            stale = conflict.changes
-        except company_services.SimilarNames as found:
-            session.rollback()
-            similar = found.candidates
-            form.confirm_similar.data = "1"
-        else:
-            session.commit()
-            flash(_("Deal %(ref)s saved.", ref=deal.deal_ref), "success")
-            return redirect(url_for("deals.show", deal_id=deal.id))
-    return render_template("deals/form.html", form=form, deal=deal, stale=stale, similar=similar)
+
+    def save() -> Deal:
+        version = form_version(form.version) if deal is not None else None
+        company = _resolve_company(session, form)
+        values = _deal_values(form, by_email, funds, company)
+        if deal is None:
+            prefix = current_app.config["DEAL_REF_PREFIX"]
+            return services.create_deal(session, values, current_user, prefix=prefix)
+        return services.update_deal(session, deal, values, version)
+
+    saved = submit(
+        form,
+        save,
+        lambda saved_deal: _("Deal %(ref)s saved.", ref=saved_deal.deal_ref),
+        lambda saved_deal: url_for("deals.show", deal_id=saved_deal.id),
+    )
+    return saved or render_template("deals/form.html", form=form, deal=deal)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -199,50 +191,33 @@ def new():
 @bp.route("/<int:deal_id>/edit", methods=["GET", "POST"])
 @requires("edit_pipeline")
 def edit(deal_id: int):
-    return _save_deal(get_or_404(Deal, deal_id))
+    deal = get_or_404(Deal, deal_id)
+    authorize("edit_pipeline", deal)
+    return _save_deal(deal)
 
 
 def _timeline(session, deal: Deal) -> list[dict]:
-    """Moves and edits, newest first."""
-    events = [{"at": m.at, "move": m} for m in deal.moves]
-    edits = session.exec(
-        select(AuditEntry)
-        .where(
-            AuditEntry.action == "update",
-            (AuditEntry.table_name == "deals") & (AuditEntry.row_id == str(deal.id)),
-        )
-        .order_by(AuditEntry.id.desc())
-        .limit(50)
-    ).all()
-    events += [{"at": e.at, "edit": e, "changes": _shown_changes(e)} for e in edits]
+    """Moves (with who made them, by name) and edits, newest first."""
+    movers = names_of(session, "users", (m.by_id for m in deal.moves))
+    events = [{"at": m.at, "move": m, "by": who(m.by_id, m.by_label, movers)} for m in deal.moves]
+    edits = _shown_changes(session, audit.history(session, "deals", deal.id, actions=("update",)))
+    events += [{"at": e.at, "edit": e, "changes": e.changes} for e in edits]
     return sorted(events, key=lambda e: e["at"], reverse=True)
 
 
-def _shown_changes(entry: AuditEntry) -> dict:
-    hidden = {
-        "version",
-        "updated_at",
-        "stage",
-        "stage_entered_at",
-        "return_stage",
-        "proposed_total_yuan",
-    }
-    return {k: v for k, v in json.loads(entry.changes).items() if k not in hidden}
+def _shown_changes(session, entries) -> list:
+    """Edits as people read them, without what the moves show (the stage columns and the
+    reason a deal was passed, kept on its move) and the total of the sub-funds' proposed
+    amounts."""
+    moved = {"stage", "stage_entered_at", "return_stage", "pass_reason", "proposed_total_yuan"}
+    return readable(session, entries, hide=moved)
 
 
 @bp.get("/<int:deal_id>")
 @requires("read_pipeline")
 def show(deal_id: int):
     session = db.session()
-    deal = session.exec(
-        select(Deal)
-        .where(Deal.id == deal_id)
-        .options(
-            selectinload(Deal.participations).selectinload(DealSubFund.sub_fund),
-            selectinload(Deal.moves),
-            selectinload(Deal.company),
-        )
-    ).first()
+    deal = queries.deal_for_page(session, deal_id)
     if deal is None:
         abort(404)
     move_form = move_routes.move_form_for(deal)
@@ -258,14 +233,8 @@ def show(deal_id: int):
 
 def _workspace(session, deal: Deal) -> dict:
     """Activities, tasks, the DD checklist's state and the documents of one deal."""
-    activities = session.exec(
-        select(Activity)
-        .where(Activity.deal_id == deal.id)
-        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
-    ).all()
-    tasks = session.exec(
-        select(Task).where(Task.deal_id == deal.id).order_by(Task.status.desc(), Task.due_on)
-    ).all()
+    activities = queries.deal_activities(session, deal.id)
+    tasks = queries.deal_tasks(session, deal.id)
     checklist = workspace_services.checklist(session, deal.id)
     return {
         "activities": activities,

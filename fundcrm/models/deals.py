@@ -6,12 +6,30 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
+from fundcrm.domain.stages import ALL_STAGES
+from fundcrm.domain.vocab import ROUNDS
 from fundcrm.models.base import money_column, timestamp_column, utcnow, version_column
 from fundcrm.models.companies import Company
 from fundcrm.models.funds import SubFund
 from fundcrm.models.users import User
 
 _VERSION = version_column()
+
+
+def code_order(column: str, codes) -> sa.TextClause:
+    """A column's codes in their vocabulary's order (the pipeline's, for stages) as SQL.
+
+    Written with literals, never parameters, so that ORDER BY repeats the indexed expression
+    exactly: both SQLite and PostgreSQL use an index on an expression only then."""
+    cases = " ".join(f"WHEN '{code}' THEN {n}" for n, code in enumerate(codes))
+    return sa.text(f"(CASE {column} {cases} END)")
+
+
+# Ordering by stage follows the pipeline and by round the financing sequence, not the
+# alphabet. An index on the expression (rather than a stored order column) has nothing to keep
+# in sync: moves, imports, the demo and bulk updates all write `stage` alone.
+STAGE_ORDER = code_order("deals.stage", ALL_STAGES)
+ROUND_ORDER = code_order("deals.round", list(ROUNDS.codes))
 
 
 class Deal(SQLModel, table=True):
@@ -21,11 +39,25 @@ class Deal(SQLModel, table=True):
         sa.Index("ix_deals_stage_updated_at", "stage", "updated_at"),
         # lets the board count and sum a stage from the index alone
         sa.Index("ix_deals_stage_proposed_total_yuan", "stage", "proposed_total_yuan"),
+        # One index per sort of the deal lists (deals.queries.DEAL_SORTS); the id breaks ties,
+        # so each order, ascending or descending, is one scan of its index. They replace the
+        # single-column indexes on created_on, updated_at, company_id and owner_id.
+        sa.Index("ix_deals_stage_order_id", code_order("stage", ALL_STAGES), "id"),
+        sa.Index("ix_deals_round_order_id", code_order("round", list(ROUNDS.codes)), "id"),
+        sa.Index("ix_deals_proposed_total_yuan_id", "proposed_total_yuan", "id"),
+        sa.Index("ix_deals_next_step_due_id", "next_step_due", "id"),
+        sa.Index("ix_deals_updated_at_id", "updated_at", "id"),
+        sa.Index("ix_deals_created_on_id", "created_on", "id"),
+        # sorting by company or owner walks companies.name / users.name, then these
+        sa.Index("ix_deals_company_id_id", "company_id", "id"),
+        sa.Index("ix_deals_owner_id_id", "owner_id", "id"),
+        # My deals: an owner's deals, most recently updated first
+        sa.Index("ix_deals_owner_id_updated_at", "owner_id", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_ref: str = Field(max_length=30, unique=True)
-    company_id: int = Field(foreign_key="companies.id", index=True)
+    company_id: int = Field(foreign_key="companies.id")
     round: str | None = Field(default=None, max_length=20, index=True)
     stage: str = Field(default="sourcing", max_length=20)
     stage_entered_at: datetime = Field(
@@ -33,7 +65,7 @@ class Deal(SQLModel, table=True):
     )
     return_stage: str | None = Field(default=None, max_length=20)  # where on_hold/passed go back
     source: str | None = Field(default=None, max_length=20, index=True)
-    owner_id: int = Field(foreign_key="users.id", index=True)
+    owner_id: int = Field(foreign_key="users.id")
     ask_yuan: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
     pre_money_yuan: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
     # Σ of the participations' proposed amounts, kept by deals.services with them
@@ -44,10 +76,10 @@ class Deal(SQLModel, table=True):
     next_step_due: date | None = None
     pass_reason: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
-    created_on: date = Field(index=True)
+    created_on: date
     updated_at: datetime = Field(
         default_factory=utcnow,
-        sa_column=timestamp_column(nullable=False, index=True, onupdate=utcnow),
+        sa_column=timestamp_column(nullable=False, onupdate=utcnow),
     )
     version: int = Field(default=1, sa_column=_VERSION)
 

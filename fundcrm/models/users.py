@@ -17,6 +17,8 @@ def new_session_token() -> str:
 
 class User(UserMixin, SQLModel, table=True):
     __tablename__ = "users"
+    # the deal and task lists sort by owner or assignee name
+    __table_args__ = (sa.Index("ix_users_name_id", "name", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)

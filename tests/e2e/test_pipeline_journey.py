@@ -67,3 +67,47 @@ def test_the_board_and_list_read_in_english(page):
     page.goto("/deals?stage=closed")
     assert page.locator("#deals-table tbody tr").count() >= 9
     screenshot(page, "deals-en")
+
+
+def test_manager_picks_the_company_of_a_new_deal_by_name_or_part_of_its_uscc(page):
+    sign_in(page, "manager@example.com")
+    page.wait_for_url("**/")
+    page.goto("/deals/new")
+    page.fill("#company-search", "机")
+    assert "2" in page.inner_text("#company-search-status")  # at least 2 characters
+    page.fill("#company-search", "机器人")
+    first = page.locator("#company-suggestions .company-option").first
+    first.wait_for()
+    name = first.locator("span").inner_text()
+    code = first.get_attribute("data-uscc")
+    first.click()
+    assert page.input_value("#company_uscc") == code
+    assert name in page.inner_text("#company-search-status")
+
+    page.fill("#company_uscc", "")
+    page.fill("#company-search", code[6:12].lower())
+    page.locator("#company-suggestions .company-option").first.wait_for()
+    page.keyboard.press("ArrowDown")
+    active = page.locator("#company-suggestions .company-option.active")
+    chosen, chosen_name = active.get_attribute("data-uscc"), active.locator("span").inner_text()
+    assert code[6:12] in chosen
+    page.keyboard.press("Enter")  # chooses the suggestion; the deal form is not sent
+    assert page.input_value("#company_uscc") == chosen and "/deals/new" in page.url
+    screenshot(page, "deal-company-picker-zh")
+
+    page.check("#sub_fund-ANGEL")
+    page.fill("#proposed_wan_ANGEL", "800")
+    page.select_option("#round", "strategic")
+    page.click("#submit")
+    page.wait_for_selector("#deal-stage")
+    assert page.locator("h1 a").inner_text() == chosen_name
+
+    # the new deal is among the manager's own; a header sorts, and again the other way
+    page.goto("/deals/mine")
+    assert page.locator("#deals-table").filter(has_text=chosen_name).count() == 1
+    page.click('#deals-table th a[data-sort="proposed"]')
+    assert "sort=-proposed" in page.url
+    assert page.get_attribute('th:has(a[data-sort="proposed"])', "aria-sort") == "descending"
+    page.click('#deals-table th a[data-sort="proposed"]')
+    assert "sort=proposed" in page.url and "sort=-proposed" not in page.url
+    screenshot(page, "my-deals-zh")
