@@ -1,12 +1,14 @@
 import json
+import re
 
 import pytest
 from sqlmodel import func, select
 
-from fundcrm.models import AuditEntry, Company, Contact, Deal
+from fundcrm.models import AuditEntry, Company, CompanyField, Contact, Deal
 from tests import factories
 from tests.conftest import csrf_token, post_form, sign_in
 
+ENGLISH = {"Accept-Language": "en"}  # messages new in this module, before translation
 NEW = {
     "name": "重庆灵犀具身智能科技有限公司",
     "uscc": factories.make_uscc(77),
@@ -23,8 +25,8 @@ def companies(dbs):
     return {c.uscc: c for c in dbs.exec(select(Company)).all()}
 
 
-def create(client, **fields):
-    return post_form(client, "/companies/new", {**NEW, **fields})
+def create(client, headers=None, **fields):
+    return post_form(client, "/companies/new", {**NEW, **fields}, headers=headers)
 
 
 def test_manager_creates_a_company_with_a_chinese_name(client, staff, dbs):
@@ -40,8 +42,8 @@ def test_manager_creates_a_company_with_a_chinese_name(client, staff, dbs):
 def test_wrong_check_character_is_refused_naming_the_expected_one(client, staff, dbs):
     sign_in(client, staff["manager"].id)
     code = NEW["uscc"][:17] + ("0" if NEW["uscc"][17] != "0" else "1")
-    page = create(client, uscc=code).get_data(as_text=True)
-    assert f"校验位（第 18 位）应为 {NEW['uscc'][17]}" in page
+    page = create(client, uscc=code, headers=ENGLISH).get_data(as_text=True)
+    assert f"The check character (position 18) should be {NEW['uscc'][17]}" in page
     assert code not in companies(dbs)
 
 
@@ -283,3 +285,171 @@ def test_an_edit_without_a_valid_version_is_refused(client, staff, dbs, version)
     assert page.status_code == 200
     assert "reload the page and make the change again" in page.get_data(as_text=True)
     assert companies(dbs)[company.uscc].description != "新简介"
+
+
+# -- the company picker's lookup ------------------------------------------------------------
+
+
+def lookup(client, q, headers=None):
+    return client.get("/companies/lookup", query_string={"q": q}, headers=headers)
+
+
+def test_lookup_finds_a_company_by_part_of_its_name_or_uscc(client, staff, dbs):
+    robot = staff["company"]  # 重庆擎天机器人科技有限公司
+    sign_in(client, staff["ic_member"].id)
+    middle = robot.uscc[5:12].lower()
+    spaced = f" {middle[:3]} {middle[3:]} "
+    for q in ("擎天", "机器人科技", spaced, robot.uscc):
+        response = lookup(client, q)
+        assert response.status_code == 200, q
+        assert response.get_json() == {
+            "companies": [
+                {"id": robot.id, "name": robot.name, "uscc": robot.uscc, "district": "渝北区"}
+            ]
+        }, q
+    assert lookup(client, "洁宝").get_json() == {"companies": []}
+    english = lookup(client, "擎天", headers=ENGLISH).get_json()["companies"][0]
+    assert english["district"] == "Yubei District"
+
+
+def test_lookup_lists_the_exact_uscc_then_name_prefixes_then_the_rest(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    # "擎天" inside the name; a name starting with it; a USCC holding the exact code searched
+    inside = staff["company"]
+    prefix = factories.company(dbs, "擎天智能装备有限公司", factories.make_uscc(2))
+    exact = factories.company(dbs, "两江擎天科技有限公司", factories.make_uscc(3))
+    dbs.commit()
+    names = [c["name"] for c in lookup(client, "擎天").get_json()["companies"]]
+    assert names == [prefix.name, exact.name, inside.name]  # prefix, then by name
+    found = lookup(client, exact.uscc.lower()).get_json()["companies"]
+    assert [c["id"] for c in found] == [exact.id]
+    # a part of the USCC all three share: the exact code is none of theirs, names decide
+    shared = factories.make_uscc(1)[2:8]
+    assert {c["id"] for c in lookup(client, shared).get_json()["companies"]} == {
+        inside.id,
+        prefix.id,
+        exact.id,
+    }
+
+
+def test_lookup_gives_at_most_ten_in_a_fixed_number_of_statements(
+    client, staff, dbs, count_queries
+):
+    sign_in(client, staff["manager"].id)
+    with count_queries() as one:
+        assert len(lookup(client, "擎天").get_json()["companies"]) == 1
+    for i in range(12):
+        factories.company(dbs, f"重庆擎天分公司{i:02d}", factories.make_uscc(100 + i))
+    dbs.commit()
+    with count_queries() as many:
+        found = lookup(client, "擎天").get_json()["companies"]
+    assert len(found) == 10
+    assert one.n == many.n
+
+
+@pytest.mark.parametrize("q", ["", "擎", "  擎  ", "a", "擎" * 101, "9" * 200])
+def test_lookup_refuses_a_search_too_short_or_too_long(client, staff, q):
+    sign_in(client, staff["manager"].id)
+    response = lookup(client, q, headers=ENGLISH)
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "Type 2 to 100 characters of the company's name or USCC."
+    }
+
+
+def test_lookup_is_for_staff_who_read_the_pipeline(client, staff):
+    sign_in(client, staff["viewer"].id)
+    assert lookup(client, "擎天").status_code == 403
+
+
+# -- the company list: partial USCC, sorts ------------------------------------------------
+
+
+def test_part_of_a_uscc_finds_the_company_in_the_list(client, staff, dbs):
+    other = factories.company(dbs, "重庆洁宝清洁机器人有限公司", factories.make_uscc(4, "500103"))
+    dbs.commit()
+    sign_in(client, staff["ic_member"].id)
+    part = other.uscc[2:8]  # the area code only this one has
+    spaced = f"{part[:3].lower()} {part[3:]}"
+    page = client.get("/companies", query_string={"q": spaced}).get_data(as_text=True)
+    assert other.name in page and staff["company"].name not in page
+
+
+def _list_names(client, sort):
+    page = client.get("/companies", query_string={"sort": sort, "q": "排序"})
+    assert page.status_code == 200, sort
+    text = page.get_data(as_text=True)
+    rows = text.split('id="companies-table"')[1].split("</tbody>")[0]
+    return [n for n in re.findall(r'/companies/\d+">([^<]+)</a>', rows)]
+
+
+SORTED = {  # company name → its values in the list's columns (`q=排序` leaves the others out)
+    "甲": dict(uscc=3, focus_area="robot_body", enterprise_stage="growth", zone="central",
+               district="渝中区", application_fields=["logistics", "medical"]),
+    "乙": dict(uscc=1, focus_area="embodied_ai", enterprise_stage="startup", zone=None,
+               district=None, city="成都", application_fields=["cleaning"]),
+    "丙": dict(uscc=2, focus_area="large_model", enterprise_stage="mature", zone="liangjiang",
+               district="渝北区", application_fields=[]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("key", "ascending"),
+    [
+        ("name", ["丙", "乙", "甲"]),  # by the code points of the names
+        ("uscc", ["乙", "丙", "甲"]),
+        ("focus_area", ["乙", "丙", "甲"]),  # embodied_ai, large_model, robot_body
+        ("enterprise_stage", ["甲", "丙", "乙"]),  # growth, mature, startup
+        ("application_fields", ["乙", "甲", "丙"]),  # cleaning, logistics, none last
+        ("zone", ["甲", "丙", "乙"]),  # central, liangjiang, none last
+        ("district", ["甲", "丙", "乙"]),  # by code, none last
+        ("created", ["甲", "乙", "丙"]),
+    ],
+)
+def test_the_list_sorts_by_every_column_both_ways(client, staff, dbs, key, ascending):
+    from datetime import timedelta
+
+    from fundcrm.models import utcnow
+
+    now = utcnow()
+    for i, (name, values) in enumerate(SORTED.items()):
+        values = dict(values)
+        code = factories.make_uscc(10 + values.pop("uscc"))
+        company = factories.company(dbs, f"排序{name}公司", code, **values)
+        company.created_at = now - timedelta(days=10 - i)
+    dbs.commit()
+    sign_in(client, staff["manager"].id)
+    expected = [f"排序{n}公司" for n in ascending]
+    assert _list_names(client, key) == expected
+    assert _list_names(client, f"-{key}") == expected[::-1]
+
+
+def test_the_newest_companies_come_first_by_default(client, staff, dbs):
+    factories.company(dbs, "重庆新来的科技有限公司", factories.make_uscc(9))
+    dbs.commit()
+    sign_in(client, staff["manager"].id)
+    page = client.get("/companies").get_data(as_text=True)
+    assert page.index("重庆新来的科技有限公司") < page.index(staff["company"].name)
+
+
+def test_an_unknown_sort_is_a_400_with_the_message(client, staff):
+    sign_in(client, staff["manager"].id)
+    response = client.get("/companies?sort=headcount")
+    assert response.status_code == 400
+    assert "headcount" in response.get_data(as_text=True)
+
+
+def test_every_sort_of_the_list_has_its_index():
+    from fundcrm.companies.queries import COMPANY_SORTS
+
+    indexed = {tuple(c.name for c in index.columns) for index in Company.__table__.indexes}
+    unique = {tuple(c.name for c in u.columns) for u in Company.__table__.constraints}
+    for key, order in COMPANY_SORTS.items():
+        column = key.removeprefix("-")
+        if column == "application_fields":
+            # each company's first field: a look-up of the (company_id, field) primary key
+            assert [c.name for c in CompanyField.__table__.primary_key] == ["company_id", "field"]
+            continue
+        name = "created_at" if column == "created" else column
+        assert (name, "id") in indexed or (name,) in unique, key
+        assert len(order) == 2  # the column, then the id the same way

@@ -1,18 +1,19 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import select
 
-from fundcrm import db
-from fundcrm.companies import services
+from fundcrm import audit, db
+from fundcrm.companies import queries, services
 from fundcrm.companies.forms import CompanyForm, ContactForm, MergeForm
-from fundcrm.deals.queries import COMPANY_SORTS, company_query, parse_filters
+from fundcrm.deals.queries import parse_filters
 from fundcrm.domain import uscc
-from fundcrm.models import Activity, AuditEntry, Company, Contact, Deal
+from fundcrm.history import readable
+from fundcrm.i18n import vocab_label
+from fundcrm.models import Company, Contact
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires, user_can
-from fundcrm.versioning import StaleEdit, VersionMissing, form_version
-from fundcrm.views import apply_error, get_or_404
+from fundcrm.versioning import form_version
+from fundcrm.views import get_or_404, submit
 from fundcrm.workspace import services as workspace
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -22,61 +23,74 @@ bp = Blueprint("companies", __name__, url_prefix="/companies")
 @requires("read_pipeline")
 def index():
     session = db.session()
-    filters = parse_filters(request.args, session, COMPANY_SORTS, "created")
+    filters = parse_filters(request.args, session, queries.COMPANY_SORTS, queries.DEFAULT_SORT)
     if filters.errors:
-        page = paginate(session, company_query(filters).where(Company.id.is_(None)))
+        page = paginate(session, queries.no_companies(filters))
         return render_template("companies/index.html", page=page, filters=filters), 400
-    page = paginate(session, company_query(filters))
+    page = paginate(session, queries.company_query(filters))
     return render_template("companies/index.html", page=page, filters=filters)
 
 
-def _save_company(form: CompanyForm, company: Company, template: str, **context):
-    """Validate and save; refusals, similar names and stale versions re-render the form."""
-    similar, stale = [], None
-    if form.validate_on_submit():
+@bp.get("/lookup")
+@requires("read_pipeline")
+def lookup():
+    """The new-deal form's company picker: companies whose name or USCC holds `q`, as JSON."""
+    q = request.args.get("q", "").strip()
+    if not queries.LOOKUP_MIN <= len(q) <= queries.LOOKUP_MAX:
+        message = _(
+            "Type %(min)s to %(max)s characters of the company's name or USCC.",
+            min=queries.LOOKUP_MIN,
+            max=queries.LOOKUP_MAX,
+        )
+        return jsonify(error=message), 400
+    found = queries.lookup(db.session(), q)
+    return jsonify(
+        companies=[
+            {
+                "id": c.id,
+                "name": c.name,
+                "uscc": c.uscc,
+                "district": vocab_label("district", c.district) or c.city or "",
+            }
+            for c in found
+        ]
+    )
+
+
+def _save_company(form: CompanyForm, company: Company | None):
+    """Create or update through the company rules; a refusal (a USCC already taken, similar
+    names, a stale version) shows on the form, which is rendered again."""
+    form.existing = None
+
+    def save():
         override = (
             form.uscc_override_reason.data if user_can(current_user, "accept_pilot_uscc") else None
         )
-        try:
-            version = form_version(form.version) if company.id else None
-            services.save_company(
-                db.session(),
-                company,
-                form.values(),
-                user=current_user,
-                override_reason=override,
-                confirmed_similar=form.confirm_similar.data == "1",
-                expected_version=version,
-            )
-        except (services.CompanyError, VersionMissing) as error:
-            db.session().rollback()
-            apply_error(form, error)
-            context["existing"] = getattr(error, "existing", None)
-        except services.SimilarNames as found:
-            db.session().rollback()
-            similar = found.candidates
-            form.confirm_similar.data = "1"
-        except StaleEdit as conflict:
-            db.session().rollback()
-            stale = conflict.changes
-        else:
-            db.session().commit()
-            flash(_("Company %(name)s saved.", name=company.name), "success")
-            return redirect(url_for("companies.show", company_id=company.id))
-    return render_template(
-        template, form=form, company=company, similar=similar, stale=stale, **context
+        options = {
+            "user": current_user,
+            "override_reason": override,
+            "confirmed_similar": form.confirm_similar.data == "1",
+        }
+        if company is None:
+            return services.create_company(db.session(), form.values(), **options)
+        version = form_version(form.version)
+        return services.update_company(
+            db.session(), company, form.values(), expected_version=version, **options
+        )
+
+    done = submit(
+        form,
+        save,
+        lambda saved: _("Company %(name)s saved.", name=saved.name),
+        lambda saved: url_for("companies.show", company_id=saved.id),
     )
+    return done or render_template("companies/form.html", form=form, company=company)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires("edit_companies")
 def new():
-    form = CompanyForm()
-    return _save_company(
-        form,
-        Company(name="", name_key="", uscc="", focus_area="", enterprise_stage=""),
-        "companies/form.html",
-    )
+    return _save_company(CompanyForm(), None)
 
 
 @bp.route("/<int:company_id>/edit", methods=["GET", "POST"])
@@ -88,7 +102,7 @@ def edit(company_id: int):
         form.application_fields.data = company.application_fields
         form.version.data = str(company.version)
         form.uscc_override_reason.data = company.uscc_override_reason
-    return _save_company(form, company, "companies/form.html")
+    return _save_company(form, company)
 
 
 @bp.get("/<int:company_id>")
@@ -100,30 +114,17 @@ def show(company_id: int):
 def _company_page(company: Company, contact_form: ContactForm):
     """The company page; a refused contact form comes back with what was typed."""
     session = db.session()
-    deals = session.exec(
-        select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_on.desc())
-    ).all()
-    history = session.exec(
-        select(AuditEntry)
-        .where(
-            (AuditEntry.table_name == "companies") & (AuditEntry.row_id == str(company.id))
-            | (AuditEntry.table_name == "company_fields")
-            & AuditEntry.row_id.startswith(f"{company.id}/")
-        )
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(30)
-    ).all()
-    activities = session.exec(
-        select(Activity)
-        .where(Activity.company_id == company.id)
-        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
-    ).all()
+    history = readable(
+        session,
+        audit.history(session, "companies", company.id, children=("company_fields",), limit=30),
+        hide={"company_id"},
+    )
     return render_template(
         "companies/show.html",
-        activities=activities,
+        activities=queries.activities_of(session, company.id),
         company_documents=workspace.documents_of(session, company_id=company.id),
         company=company,
-        deals=deals,
+        deals=queries.deals_of(session, company.id),
         history=history,
         contact_form=contact_form,
         uscc_valid=uscc.check(company.uscc).valid,
@@ -135,12 +136,15 @@ def _company_page(company: Company, contact_form: ContactForm):
 def add_contact(company_id: int):
     company = get_or_404(Company, company_id)
     form = ContactForm()
-    if not form.validate_on_submit():
-        return _company_page(company, form)
-    services.save_contact(db.session(), Contact(company_id=company.id, name=""), form.values())
-    db.session().commit()
-    flash(_("Contact added."), "success")
-    return redirect(url_for("companies.show", company_id=company.id) + "#contacts")
+    done = submit(
+        form,
+        lambda: services.save_contact(
+            db.session(), Contact(company_id=company.id, name=""), form.values()
+        ),
+        _("Contact added."),
+        url_for("companies.show", company_id=company.id) + "#contacts",
+    )
+    return done or _company_page(company, form)
 
 
 @bp.route("/<int:company_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
@@ -150,12 +154,13 @@ def edit_contact(company_id: int, contact_id: int):
     if contact.company_id != company_id:
         abort(404)
     form = ContactForm(obj=contact)
-    if form.validate_on_submit():
-        services.save_contact(db.session(), contact, form.values())
-        db.session().commit()
-        flash(_("Contact saved."), "success")
-        return redirect(url_for("companies.show", company_id=company_id) + "#contacts")
-    return render_template("companies/contact_form.html", form=form, contact=contact)
+    done = submit(
+        form,
+        lambda: services.save_contact(db.session(), contact, form.values()),
+        _("Contact saved."),
+        url_for("companies.show", company_id=company_id) + "#contacts",
+    )
+    return done or render_template("companies/contact_form.html", form=form, contact=contact)
 
 
 @bp.post("/<int:company_id>/contacts/<int:contact_id>/delete")
@@ -181,32 +186,15 @@ def merge(company_id: int):
     session = db.session()
     keep = get_or_404(Company, company_id)
     form = MergeForm()
-    other = None
-    if form.validate_on_submit():
-        other = session.exec(
-            select(Company).where(Company.uscc == uscc.normalise(form.other_uscc.data))
-        ).first()
-        if other is None:
-            form.other_uscc.errors.append(_("No company has this USCC."))
-        elif not form.confirm.data:
-            form.confirm.errors.append(_("Tick the box to confirm the merge."))
-        else:
-            try:
-                name = other.name
-                services.merge_companies(session, keep, other)
-            except services.CompanyError as error:
-                session.rollback()
-                apply_error(form, error)
-            else:
-                session.commit()
-                flash(
-                    _("%(other)s was merged into %(name)s.", other=name, name=keep.name), "success"
-                )
-                return redirect(url_for("companies.show", company_id=keep.id))
-    return render_template(
+    done = submit(
+        form,
+        lambda: services.merge_by_uscc(session, keep, form.other_uscc.data, form.confirm.data),
+        lambda other: _("%(other)s was merged into %(name)s.", other=other, name=keep.name),
+        url_for("companies.show", company_id=keep.id),
+    )
+    return done or render_template(
         "companies/merge.html",
         form=form,
         company=keep,
-        other=other,
         similar=services.similar_companies(session, keep.name, keep.id),
     )

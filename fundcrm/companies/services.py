@@ -1,23 +1,18 @@
-"""Company rules: USCC identity, loose-name duplicates, stale edits, merging (flush only)."""
+"""Company rules, one function each, for the company form, the new-deal form's inline company
+and the companies import alike: the USCC (checked_uscc), a USCC held by another company
+(refuse_taken_uscc, uscc_taken), loose-name duplicates (similar_names, similar_message),
+location (check_location) and what a new company holds (new_company). Flush only."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from fundcrm import clock
+from fundcrm.companies import queries
 from fundcrm.domain import uscc
 from fundcrm.errors import ServiceError
-from fundcrm.models import (
-    Activity,
-    ActivityContact,
-    Company,
-    CompanyField,
-    Contact,
-    Deal,
-    Document,
-    User,
-)
+from fundcrm.models import Activity, Company, CompanyField, Contact, Deal, Document, User, utcnow
 from fundcrm.permissions import user_can
 from fundcrm.versioning import check_version, unless_changed_meanwhile
 
@@ -29,15 +24,20 @@ class CompanyError(ServiceError):
         super().__init__(message, field)
         self.existing = existing
 
+    def show_on(self, form) -> None:
+        super().show_on(form)
+        form.existing = self.existing  # the form links to it
+
 
 class SimilarNames(ServiceError):
     """Companies whose names match loosely: shown to the user, who confirms to save anyway."""
 
-    def __init__(self, candidates: list[Company]):
-        super().__init__(_l("Companies with similar names exist: check them, then save again."))
+    def __init__(self, candidates: list):
+        super().__init__(similar_message(candidates))
         self.candidates = candidates
 
     def show_on(self, form) -> None:
+        super().show_on(form)
         form.similar = self.candidates
         form.confirm_similar.data = "1"
 
@@ -58,56 +58,84 @@ COMPANY_FIELDS = (
 )
 
 
-def check_uscc(
-    db: Session,
+def checked_uscc(
     code: str,
-    company_id: int | None = None,
-    override_reason: str | None = None,
+    *,
     user: User | None = None,
-    accepted: str | None = None,
+    override_reason: str | None = None,
+    accepted=(),
 ) -> str:
-    """The normalised code, or CompanyError naming what is wrong (the check character too).
+    """The USCC rule of DOMAIN.md section 5: the normalised code, or CompanyError naming what
+    is wrong (the expected check character too).
 
-    `accepted` is a pilot-era code already accepted for this company: it stays accepted."""
+    A pilot-era code failing the checksum passes only when it is in `accepted` (already
+    accepted for the company) or a user who may `accept_pilot_uscc` gives a reason; an import
+    has neither, so it refuses such codes with the same message."""
     result = uscc.check(code)
-    override_reason = (override_reason or "").strip()
     if not result.shape_ok:
         raise CompanyError(
             _l("A USCC has 18 characters: digits and the letters A–Y without I, O, S, V, Z."),
             "uscc",
         )
-    may_override = bool(override_reason) and user_can(user, "accept_pilot_uscc")
-    if not result.valid and result.code != accepted and not may_override:
+    may_override = bool((override_reason or "").strip()) and user_can(user, "accept_pilot_uscc")
+    if not result.valid and result.code not in accepted and not may_override:
         raise CompanyError(
             _l(
                 "The check character (position 18) should be %(expected)s, not %(given)s. "
-                "An early pilot-era code needs an override by risk or an administrator.",
+                "An early pilot-era code is accepted only in the company form, with an "
+                "override reason from risk or an administrator.",
                 expected=result.expected,
                 given=result.code[17],
             ),
             "uscc",
         )
-    refuse_taken_uscc(db, result.code, company_id)
     return result.code
 
 
+def uscc_taken(name: str, existing: Company | None = None) -> CompanyError:
+    """The refusal of a second company with a USCC that `name` already holds."""
+    return CompanyError(
+        _l("A company with this USCC already exists: %(name)s.", name=name),
+        "uscc",
+        existing=existing,
+    )
+
+
 def refuse_taken_uscc(db: Session, code: str, company_id: int | None) -> None:
-    existing = db.exec(
-        select(Company).where(Company.uscc == code, Company.id != company_id)
-    ).first()
-    if existing:
-        raise CompanyError(
-            _l("A company with this USCC already exists: %(name)s.", name=existing.name),
-            "uscc",
-            existing=existing,
-        )
+    if existing := queries.by_uscc(db, code, other_than=company_id):
+        raise uscc_taken(existing.name, existing)
 
 
-def similar_companies(db: Session, name: str, company_id: int | None = None) -> list[Company]:
-    query = select(Company).where(Company.name_key == uscc.name_key(name))
-    if company_id:
-        query = query.where(Company.id != company_id)
-    return list(db.exec(query.order_by(Company.id).limit(10)).all())
+SIMILAR_CHUNK = 2000  # name keys per query
+
+
+def similar_names(db: Session, names, other_than: int | None = None) -> dict[str, list]:
+    """Name key → the companies (id, uscc, name) whose names match loosely (DOMAIN.md
+    section 5), for one name or a whole file of them."""
+    keys = list(dict.fromkeys(uscc.name_key(n) for n in names))
+    found: dict[str, list] = {}
+    for start in range(0, len(keys), SIMILAR_CHUNK):
+        found.update(queries.similar_by_key(db, keys[start : start + SIMILAR_CHUNK], other_than))
+    return found
+
+
+def similar_message(candidates) -> str:
+    """What the form and the import say about loosely matching names."""
+    return _l(
+        "The name is close to that of %(names)s, a company with another USCC: check that it "
+        "is not the same company.",
+        names="、".join(f"{c.name}（{c.uscc}）" for c in candidates),
+    )
+
+
+def refuse_similar(db: Session, name: str, company_id: int | None = None) -> None:
+    """SimilarNames unless no other company's name matches loosely."""
+    if candidates := similar_companies(db, name, company_id):
+        raise SimilarNames(candidates)
+
+
+def similar_companies(db: Session, name: str, company_id: int | None = None) -> list:
+    return similar_names(db, [name], company_id).get(uscc.name_key(name), [])
 
 
 def check_location(values: dict) -> None:
@@ -122,7 +150,65 @@ def check_location(values: dict) -> None:
         raise CompanyError(_l("The founding date is in the future."), "founded_on")
 
 
-def save_company(
+def new_company(code: str, values: dict, *, override_reason=None, approver=None, now=None):
+    """Every column of a new company with a checked USCC, as the form and the import create it
+    (the import inserts these in bulk, the form through the ORM)."""
+    name = values["name"].strip()
+    pilot = not uscc.check(code).valid
+    return {
+        **{k: values.get(k) for k in COMPANY_FIELDS},
+        "name": name,
+        "name_key": uscc.name_key(name),
+        "uscc": code,
+        "uscc_override_reason": (override_reason or "").strip() or None if pilot else None,
+        "uscc_override_by": approver if pilot else None,
+        "created_at": now or utcnow(),
+        "version": 1,
+    }
+
+
+def apply_values(company: Company, values: dict) -> None:
+    """An update as the form and the import make it: the given fields and the name key."""
+    for key in COMPANY_FIELDS:
+        if key in values:
+            setattr(company, key, values[key])
+    company.name = company.name.strip()
+    company.name_key = uscc.name_key(company.name)
+    if "application_fields" in values:
+        set_application_fields(company, values["application_fields"])
+
+
+def create_company(
+    db: Session,
+    values: dict,
+    *,
+    user: User | None,
+    override_reason: str | None = None,
+    confirmed_similar: bool = False,
+) -> Company:
+    """A new company from the company form or the new-deal form, after every rule."""
+    code = checked_uscc(values["uscc"], user=user, override_reason=override_reason)
+    refuse_taken_uscc(db, code, None)
+    check_location(values)
+    if not confirmed_similar:
+        refuse_similar(db, values["name"])
+    approver = user.email if user else None
+    columns = new_company(code, values, override_reason=override_reason, approver=approver)
+    del columns["version"]  # the mapper numbers versions itself
+    company = Company(**columns)
+    set_application_fields(company, values.get("application_fields") or [])
+    try:
+        with db.begin_nested():
+            db.add(company)
+            db.flush()
+    except IntegrityError:
+        # the same USCC saved by someone else since refuse_taken_uscc looked
+        refuse_taken_uscc(db, code, None)
+        raise
+    return company
+
+
+def update_company(
     db: Session,
     company: Company,
     values: dict,
@@ -132,42 +218,43 @@ def save_company(
     confirmed_similar: bool = False,
     expected_version: int | None = None,
 ) -> Company:
-    """Create or update a company; every check runs before anything is changed."""
+    """Save an edit; every check runs before anything is changed."""
     check_version(db, company, "companies", expected_version)
-    accepted = company.uscc if company.uscc_override_reason else None
-    code = check_uscc(db, values["uscc"], company.id, override_reason, user, accepted)
-    name = values["name"].strip()
+    accepted = (company.uscc,) if company.uscc_override_reason else ()
+    code = checked_uscc(
+        values["uscc"], user=user, override_reason=override_reason, accepted=accepted
+    )
+    refuse_taken_uscc(db, code, company.id)
     check_location(values)
-    if not confirmed_similar and (company.id is None or uscc.name_key(name) != company.name_key):
-        candidates = similar_companies(db, name, company.id)
-        if candidates:
-            raise SimilarNames(candidates)
+    if not confirmed_similar and uscc.name_key(values["name"]) != company.name_key:
+        refuse_similar(db, values["name"], company.id)
     company_id = company.id
     try:
         with unless_changed_meanwhile(db, company, "companies"):
             with db.no_autoflush:  # one flush, so the audit trail keeps the edit as one entry
-                for key in COMPANY_FIELDS:
-                    if key in values:
-                        setattr(company, key, values[key])
-                company.name, company.uscc, company.name_key = name, code, uscc.name_key(name)
+                apply_values(company, values)
+                company.uscc = code
                 _keep_override(company, code, accepted, override_reason, user)
-                if "application_fields" in values:
-                    set_application_fields(company, values["application_fields"])
-                if company_id is not None:
-                    # every save is a new version, also one that changes only the fields
-                    flag_modified(company, "name_key")
-            db.add(company)
+                # every save is a new version, also one that changes only the fields
+                flag_modified(company, "name_key")
             db.flush()
     except IntegrityError:
-        # the same USCC saved by someone else since check_uscc looked
         refuse_taken_uscc(db, code, company_id)
         raise
     return company
 
 
+def save_company(db: Session, company: Company, values: dict, **options) -> Company:
+    """Create (a company without an id) or update; see create_company and update_company."""
+    if company.id is None:
+        options.pop("expected_version", None)
+        return create_company(db, values, **options)
+    return update_company(db, company, values, **options)
+
+
 def _keep_override(company: Company, code: str, accepted, override_reason, user) -> None:
     """Who accepted a pilot-era code that fails the checksum, and why."""
-    if code == accepted:
+    if code in accepted:
         return  # the pilot-era code keeps the reason and approver it was accepted with
     if not uscc.check(code).valid:
         company.uscc_override_reason = override_reason.strip()
@@ -189,10 +276,8 @@ def merge_companies(db: Session, keep: Company, other: Company) -> Company:
     """Move the other company's deals, contacts and fields to `keep`, then delete it."""
     if keep.id == other.id:
         raise CompanyError(_l("Choose two different companies."), "other")
-    for deal in db.exec(select(Deal).where(Deal.company_id == other.id)).all():
-        deal.company_id = keep.id
-    for model in (Contact, Activity, Document):
-        for row in db.exec(select(model).where(model.company_id == other.id)).all():
+    for model in (Deal, Contact, Activity, Document):
+        for row in queries.rows_of(db, model, other.id):
             row.company_id = keep.id
     set_application_fields(
         keep, sorted(set(keep.application_fields) | set(other.application_fields))
@@ -208,6 +293,18 @@ def merge_companies(db: Session, keep: Company, other: Company) -> Company:
     return keep
 
 
+def merge_by_uscc(db: Session, keep: Company, other_uscc: str, confirmed: bool) -> str:
+    """Merge the company holding `other_uscc` into `keep`; the merged company's name."""
+    other = queries.by_uscc(db, uscc.normalise(other_uscc))
+    if other is None:
+        raise CompanyError(_l("No company has this USCC."), "other_uscc")
+    if not confirmed:
+        raise CompanyError(_l("Tick the box to confirm the merge."), "confirm")
+    name = other.name
+    merge_companies(db, keep, other)
+    return name
+
+
 def save_contact(db: Session, contact: Contact, values: dict) -> Contact:
     for key, value in values.items():
         setattr(contact, key, value)
@@ -218,10 +315,7 @@ def save_contact(db: Session, contact: Contact, values: dict) -> Contact:
 
 def delete_contact(db: Session, contact: Contact) -> None:
     """Remove a contact who took part in no activity; history keeps those who did."""
-    taken_part = db.exec(
-        select(ActivityContact.activity_id).where(ActivityContact.contact_id == contact.id)
-    ).first()
-    if taken_part is not None:
+    if queries.contact_took_part(db, contact):
         raise CompanyError(
             _l("This contact took part in logged activities and stays in their history."),
             "contact",

@@ -13,27 +13,38 @@ _VERSION = version_column()
 class Company(SQLModel, table=True):
     __tablename__ = "companies"
     __mapper_args__ = {"version_id_col": _VERSION}
+    __table_args__ = (
+        # One index per sort of the company list (companies.queries.COMPANY_SORTS; the USCC's
+        # unique index serves its own): the id breaks ties, so each order, ascending or
+        # descending, is one scan of its index. They serve the list's filters too, and replace
+        # the single-column indexes on focus_area, enterprise_stage, zone, district and
+        # created_at. The deal list sorted by company walks the first one.
+        sa.Index("ix_companies_name_id", "name", "id"),
+        sa.Index("ix_companies_focus_area_id", "focus_area", "id"),
+        sa.Index("ix_companies_enterprise_stage_id", "enterprise_stage", "id"),
+        sa.Index("ix_companies_zone_id", "zone", "id"),
+        sa.Index("ix_companies_district_id", "district", "id"),
+        sa.Index("ix_companies_created_at_id", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     name_key: str = Field(max_length=200, index=True)  # loose duplicate match (domain.uscc)
     uscc: str = Field(max_length=18, unique=True)
     name_en: str | None = Field(default=None, max_length=200)
-    district: str | None = Field(default=None, max_length=30, index=True)
+    district: str | None = Field(default=None, max_length=30)
     city: str | None = Field(default=None, max_length=50)
-    zone: str | None = Field(default=None, max_length=20, index=True)
+    zone: str | None = Field(default=None, max_length=20)
     founded_on: date | None = None
     headcount: int | None = None
     website: str | None = Field(default=None, max_length=200)
-    focus_area: str = Field(max_length=20, index=True)
-    enterprise_stage: str = Field(max_length=20, index=True)
+    focus_area: str = Field(max_length=20)
+    enterprise_stage: str = Field(max_length=20)
     specialized_level: str | None = Field(default=None, max_length=20)
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     uscc_override_reason: str | None = Field(default=None, max_length=500)
     uscc_override_by: str | None = Field(default=None, max_length=254)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=timestamp_column(nullable=False, index=True)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
     version: int = Field(default=1, sa_column=_VERSION)
 
     fields: list["CompanyField"] = Relationship(

@@ -1,9 +1,12 @@
 """Companies, identified by USCC.
 
-The rules of companies.services.save_company, applied to many rows at once: the USCC must
-pass its checksum (imports accept no pilot-era override), is unique in the file and is the
-key to an existing company; a loosely matching name of another company is a warning (an
-import confirms similar names, as save_company(confirmed_similar=True) does).
+The company rules of companies.services, applied to many rows at once: the USCC is checked by
+checked_uscc when the cell is read (imports give no override reason, so pilot-era codes are
+refused) and is the key to an existing company; a second row with a USCC is refused as the form
+refuses a second company (uscc_taken); location by check_location; a loosely matching name of
+another company (similar_names) is a warning with the form's message (an import confirms
+similar names, as the form's second save does); new companies are what new_company says and
+updates are what apply_values makes.
 
 Built for 50,000 rows: existing companies are read with one query per 2,000 USCCs (columns
 only, no ORM objects); changed companies are then loaded and updated through the ORM in
@@ -21,8 +24,12 @@ from sqlmodel import select
 from fundcrm.companies.services import (
     COMPANY_FIELDS,
     CompanyError,
+    apply_values,
     check_location,
-    set_application_fields,
+    new_company,
+    similar_message,
+    similar_names,
+    uscc_taken,
 )
 from fundcrm.domain.uscc import name_key
 from fundcrm.imports import bulk
@@ -88,17 +95,18 @@ class CompaniesImporter(Importer):
         self.result(row, row.get("uscc") or "", ERROR, label=row.get("name") or "")
 
     def _first_rows(self) -> dict[str, int]:
-        """USCC → the row that first gives it; a repeat is an error naming both rows."""
-        first: dict[str, int] = {}
+        """USCC → the row that first gives it; a later row with it is refused as a second
+        company with a taken USCC."""
+        first: dict[str, tuple[int, str]] = {}
         for row in self.table.rows:
             code = row.get("uscc")
             if code is None:
                 continue
             if code in first:
-                self.duplicate(row, "uscc", first[code], code)
+                self.error(row, "uscc", str(uscc_taken(first[code][1]).message))
             else:
-                first[code] = row.number
-        return first
+                first[code] = (row.number, row.get("name") or code)
+        return {code: number for code, (number, _name) in first.items()}
 
     def _existing(self, codes) -> dict[str, dict]:
         """USCC → the existing company's columns and application fields."""
@@ -119,17 +127,9 @@ class CompaniesImporter(Importer):
                 by_id[company_id]["application_fields"].append(field)
         return found
 
-    def _similar_names(self) -> dict[str, list[tuple[str, str]]]:
-        """name key → (USCC, name) of the existing companies with that key."""
-        keys = {name_key(r.get("name")) for r in self.table.rows if r.has("name")}
-        found: dict[str, list[tuple[str, str]]] = {}
-        for chunk in chunks(keys):
-            query = select(Company.name_key, Company.uscc, Company.name).where(
-                Company.name_key.in_(chunk)
-            )
-            for key, code, name in self.db.exec(query).all():
-                found.setdefault(key, []).append((code, name))
-        return found
+    def _similar_names(self) -> dict[str, list]:
+        """name key → the existing companies with that key (the form's loose-name rule)."""
+        return similar_names(self.db, (r.get("name") for r in self.table.rows if r.has("name")))
 
     def _check_name(self, row: Row, code: str, check: bool, similar, seen: dict) -> None:
         """Warn when a new or renamed company's name is close to another company's, in the
@@ -140,17 +140,9 @@ class CompaniesImporter(Importer):
         earlier = seen.setdefault(key, (code, row.number))
         if not check:
             return
-        others = [f"{n}（{c}）" for c, n in similar.get(key, []) if c != code]
+        others = [c for c in similar.get(key, []) if c.uscc != code]
         if others:
-            self.warn(
-                row,
-                "name",
-                _(
-                    "The name is close to that of %(names)s, a company with another USCC: "
-                    "check that it is not the same company.",
-                    names="、".join(others),
-                ),
-            )
+            self.warn(row, "name", str(similar_message(others)))
         if earlier[0] != code:
             self.warn(
                 row,
@@ -170,14 +162,14 @@ class CompaniesImporter(Importer):
             ids = [p.current["id"] for p in chunk]
             loaded = {c.id: c for c in self.db.exec(select(Company).where(Company.id.in_(ids)))}
             for item in chunk:
-                apply(loaded[item.current["id"]], item.values)
+                apply_values(loaded[item.current["id"]], item.values)
             self.db.flush()
 
     def _insert(self, planned: list[Planned]) -> None:
         if not planned:
             return
         now = utcnow()
-        rows = [new_company(p.row.get("uscc"), p.values, now) for p in planned]
+        rows = [new_company(p.row.get("uscc"), p.values, now=now) for p in planned]
         bulk.insert(self.db, Company.__table__, rows)
         ids = self._ids([r["uscc"] for r in rows])
         links = []
@@ -195,29 +187,3 @@ class CompaniesImporter(Importer):
             query = sa.select(table.c.uscc, table.c.id).where(table.c.uscc.in_(chunk))
             found.update(self.db.connection().execute(query).all())
         return found
-
-
-def new_company(code: str, values: dict, now) -> dict:
-    """Every column of a new company, as save_company and the model's defaults set them."""
-    name = values["name"]
-    return {
-        **{k: values.get(k) for k in COMPANY_FIELDS},
-        "name": name,
-        "name_key": name_key(name),
-        "uscc": code,
-        "uscc_override_reason": None,
-        "uscc_override_by": None,
-        "created_at": now,
-        "version": 1,
-    }
-
-
-def apply(company: Company, values: dict) -> None:
-    """An update as save_company makes it: the given fields, the name key (the mapper counts
-    the version up)."""
-    for key in COMPANY_FIELDS:
-        if key in values:
-            setattr(company, key, values[key])
-    company.name_key = name_key(company.name)
-    if "application_fields" in values:
-        set_application_fields(company, values["application_fields"])

@@ -1,0 +1,145 @@
+"""The SELECTs of companies: the list (filters, search, sorts), the company picker's lookup,
+a company's deals and activities, and the lookups the company rules need."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, func, select
+
+from fundcrm import clock
+from fundcrm.deals.queries import (
+    ListFilters,
+    company_conditions,
+    company_search,
+    contains,
+    uscc_part,
+)
+from fundcrm.domain import uscc
+from fundcrm.models import Activity, ActivityContact, Company, CompanyField, Contact, Deal
+
+LOOKUP_LIMIT = 10
+LOOKUP_MIN, LOOKUP_MAX = 2, 100  # characters of a picker's search, after trimming
+
+
+def _first_field():
+    """A company's first application field (by code), to sort the list's fields column."""
+    return (
+        select(func.min(CompanyField.field))
+        .where(CompanyField.company_id == Company.id)
+        .scalar_subquery()
+    )
+
+
+def _sorts(key: str, column, nullable: bool = False) -> dict:
+    """`key` ascending and `-key` descending, the id breaking ties the same way, so each order
+    is one walk of the (column, id) index forwards or backwards. Empty values come last going
+    up and first going down on every database, as PostgreSQL's index keeps them."""
+    up = [column.asc().nulls_last() if nullable else column.asc(), Company.id.asc()]
+    down = [column.desc().nulls_first() if nullable else column.desc(), Company.id.desc()]
+    return {key: up, f"-{key}": down}
+
+
+COMPANY_SORTS = {
+    **_sorts("name", Company.name),
+    **_sorts("uscc", Company.uscc),
+    **_sorts("focus_area", Company.focus_area),
+    **_sorts("enterprise_stage", Company.enterprise_stage),
+    **_sorts("application_fields", _first_field(), nullable=True),
+    **_sorts("zone", Company.zone, nullable=True),
+    **_sorts("district", Company.district, nullable=True),
+    **_sorts("created", Company.created_at),
+}
+DEFAULT_SORT = "-created"  # the newest first
+
+
+def company_query(filters: ListFilters):
+    """The companies matching the list filters, in the chosen order."""
+    query = select(Company).where(*company_conditions(filters))
+    start, end = clock.day_range(filters.get("created_from"), filters.get("created_to"))
+    if start:
+        query = query.where(Company.created_at >= start)
+    if end:
+        query = query.where(Company.created_at < end)
+    if q := filters.get("q"):
+        query = query.where(sa.or_(*company_search(q)))  # any part of the USCC too
+    return query.order_by(*COMPANY_SORTS[filters.sort])
+
+
+def no_companies(filters: ListFilters):
+    """The list's query matching nothing: a page with bad filters shows them, not every row."""
+    return company_query(filters).where(sa.false())
+
+
+def lookup(db: Session, q: str) -> list:
+    """At most LOOKUP_LIMIT companies whose name holds `q` or whose USCC holds it (any part):
+    the exact USCC first, then names starting with `q`, then the rest; one statement."""
+    text, code = q.strip(), uscc.normalise(q)
+    matches = [contains(Company.name, text)]
+    if part := uscc_part(text):
+        matches.append(Company.uscc.contains(part, autoescape=True))
+    rank = sa.case(
+        (Company.uscc == code, 0),
+        (Company.name.startswith(text, autoescape=True), 1),
+        else_=2,
+    )
+    query = (
+        select(Company.id, Company.name, Company.uscc, Company.district, Company.city)
+        .where(sa.or_(*matches))
+        .order_by(rank, Company.name, Company.id)
+        .limit(LOOKUP_LIMIT)
+    )
+    return list(db.exec(query).all())
+
+
+def deals_of(db: Session, company_id: int) -> list[Deal]:
+    return list(
+        db.exec(
+            select(Deal).where(Deal.company_id == company_id).order_by(Deal.created_on.desc())
+        ).all()
+    )
+
+
+def activities_of(db: Session, company_id: int) -> list[Activity]:
+    return list(
+        db.exec(
+            select(Activity)
+            .where(Activity.company_id == company_id)
+            .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+            # the Edit link asks each activity's deal team (permissions.RECORD_RULES)
+            .options(selectinload(Activity.deal).selectinload(Deal.team))
+        ).all()
+    )
+
+
+def by_uscc(db: Session, code: str, other_than: int | None = None) -> Company | None:
+    """The company holding this (normalised) USCC, other than `other_than`."""
+    query = select(Company).where(Company.uscc == code)
+    if other_than is not None:
+        query = query.where(Company.id != other_than)
+    return db.exec(query).first()
+
+
+def similar_by_key(db: Session, keys, other_than: int | None = None) -> dict[str, list]:
+    """Name key → the companies (rows with id, USCC and name) with that loose name key."""
+    found: dict[str, list] = {}
+    keys = list(dict.fromkeys(keys))
+    query = (
+        select(Company.name_key, Company.id, Company.uscc, Company.name)
+        .where(Company.name_key.in_(keys))
+        .order_by(Company.id)
+    )
+    if other_than is not None:
+        query = query.where(Company.id != other_than)
+    for company in db.exec(query).all():
+        found.setdefault(company.name_key, []).append(company)
+    return found
+
+
+def rows_of(db: Session, model, company_id: int) -> list:
+    """A model's rows that belong to the company (deals, contacts, activities, documents)."""
+    return list(db.exec(select(model).where(model.company_id == company_id)).all())
+
+
+def contact_took_part(db: Session, contact: Contact) -> bool:
+    """Whether the contact is among the participants of a logged activity."""
+    query = select(ActivityContact.activity_id).where(ActivityContact.contact_id == contact.id)
+    return db.exec(query.limit(1)).first() is not None
