@@ -9,6 +9,7 @@ from fundcrm.models import Activity, DDItem, DDTemplateItem, Deal, Document, Tas
 from fundcrm.workspace.defaults import DEFAULT_DD_TEMPLATE
 from tests import factories
 from tests.conftest import post_form, sign_in
+from tests.html_forms import form_fields
 from tests.test_deals import move
 
 
@@ -111,11 +112,11 @@ def test_reaching_approved_creates_the_checklist_from_the_templates(client, staf
 
 
 def test_an_imported_stage_past_approved_gets_a_checklist_too(app, staff, dbs):
-    from fundcrm.deals import services
+    from fundcrm.deals import moves
     from fundcrm.models import utcnow
 
     other = factories.deal(dbs, staff["company"], staff["manager"], [(staff["angel"], "1")])
-    services.record_import_move(dbs, other, "ic", utcnow())
+    moves.record_import_move(dbs, other, "ic", utcnow())
     dbs.commit()
     assert (
         dbs.exec(select(func.count()).select_from(DDItem).where(DDItem.deal_id == other.id)).one()
@@ -138,20 +139,28 @@ def test_admin_edits_the_templates_for_new_checklists(client, staff, dbs):
     assert "出口管制合规审查" in titles and first.title not in titles  # unticked: not in use
 
 
+def workstream_form(client, deal_id: int, workstream: str) -> dict:
+    """The workstream's form as the checklist page shows it: every row's fields and values."""
+    page = client.get(f"/deals/{deal_id}/dd").get_data(as_text=True)
+    return form_fields(page, f"ws-form-{workstream}")
+
+
+def save_workstream(client, deal_id, workstream, changes: dict, **kwargs):
+    """Post the workstream's form with `changes` (item id → {field: value}) made to it."""
+    data = workstream_form(client, deal_id, workstream)
+    for item_id, fields in changes.items():
+        data.update({f"item{item_id}-{name}": value for name, value in fields.items()})
+    return client.post(f"/deals/{deal_id}/dd/{workstream}", data=data, **kwargs)
+
+
 def _close_checklist(client, dbs, deal_id, waive_first=False):
     items = dbs.exec(select(DDItem).where(DDItem.deal_id == deal_id)).all()
-    for n, item in enumerate(items):
-        status = "waived" if waive_first and n == 0 else "done"
-        post_form(
-            client,
-            f"/dd/items/{item.id}",
-            {
-                f"item{item.id}-status": status,
-                f"item{item.id}-severity": "none",
-                f"item{item.id}-waive_reason": "不适用：轻资产企业" if status == "waived" else "",
-            },
-            token_from=f"/deals/{deal_id}/dd",
-        )
+    for stream in ("financial", "legal", "business", "technical"):
+        rows = [i for i in items if i.workstream == stream]
+        changes = {i.id: {"status": "done"} for i in rows}
+        if waive_first and stream == "financial":
+            changes[rows[0].id] = {"status": "waived", "waive_reason": "不适用：轻资产企业"}
+        assert save_workstream(client, deal_id, stream, changes).status_code == 302
     return items
 
 
@@ -162,27 +171,19 @@ def test_waiving_needs_a_reason_and_a_red_flag_shows_on_the_deal(client, staff, 
     item = dbs.exec(
         select(DDItem).where(DDItem.deal_id == deal.id, DDItem.workstream == "legal")
     ).first()
-    prefix = f"item{item.id}-"
-    response = post_form(
-        client,
-        f"/dd/items/{item.id}",
-        {prefix + "status": "waived", prefix + "severity": "none"},
-        token_from=f"/deals/{deal.id}/dd",
-        follow_redirects=True,
-    )
+    response = save_workstream(client, deal.id, "legal", {item.id: {"status": "waived"}})
+    assert response.status_code == 400
     assert "请填写豁免该项的理由" in response.get_data(as_text=True)
     dbs.expire_all()
     assert dbs.get(DDItem, item.id).status == "open"
-    post_form(
-        client,
-        f"/dd/items/{item.id}",
-        {
-            prefix + "status": "in_progress",
-            prefix + "severity": "red_flag",
-            prefix + "finding": "核心专利登记在创始人个人名下",
-        },
-        token_from=f"/deals/{deal.id}/dd",
-    )
+    changes = {
+        item.id: {
+            "status": "in_progress",
+            "severity": "red_flag",
+            "finding": "核心专利登记在创始人个人名下",
+        }
+    }
+    assert save_workstream(client, deal.id, "legal", changes).status_code == 302
     page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
     assert "核心专利登记在创始人个人名下" in page and "red-flag" in page
 
@@ -250,3 +251,30 @@ def test_refused_uploads_write_nothing(app, client, staff, dbs):
     finally:
         app.config["MAX_UPLOAD_MB"] = 50
     assert dbs.exec(select(func.count()).select_from(Document)).one() == 0
+
+
+def test_an_activity_is_edited_by_its_author_and_refused_to_another_manager(
+    app, client, staff, dbs, make_user
+):
+    """Two managers: the author edits the visit note; a colleague who is neither its author nor
+    on the deal's team sees no Edit link and gets 403 on edit and delete, changing nothing."""
+    from tests.world import snapshot
+
+    sign_in(client, staff["manager"].id)
+    assert log_activity(client, staff).status_code == 302
+    activity = dbs.exec(select(Activity)).one()
+    edit = f"/activities/{activity.id}"
+    assert edit in client.get(f"/companies/{staff['company'].id}").get_data(as_text=True)
+    assert client.get(edit).status_code == 200
+
+    colleague = app.test_client()
+    sign_in(colleague, make_user("manager")[0])
+    for page in (f"/companies/{staff['company'].id}", f"/deals/{staff['deal'].id}"):
+        shown = colleague.get(page).get_data(as_text=True)
+        assert "实地考察灵巧手装配线" in shown and f'href="{edit}"' not in shown
+    before = snapshot(app)
+    assert colleague.get(edit).status_code == 403
+    form = {"kind": "call", "occurred_on": "2026-03-03", "summary": "改写"}
+    assert post_form(colleague, edit, form, token_from="/tasks").status_code == 403
+    assert post_form(colleague, f"{edit}/delete", {}, token_from="/tasks").status_code == 403
+    assert snapshot(app) == before

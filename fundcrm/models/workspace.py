@@ -8,6 +8,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from fundcrm.models.base import timestamp_column, utcnow
 from fundcrm.models.companies import Contact
+from fundcrm.models.deals import Deal
 from fundcrm.models.users import User
 
 
@@ -33,6 +34,8 @@ class Activity(SQLModel, table=True):
     contacts: list["ActivityContact"] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
     )
+    # read by the record rules: the deal's team may edit it
+    deal: Deal | None = Relationship(sa_relationship_kwargs={"viewonly": True})
 
 
 class ActivityUser(SQLModel, table=True):
@@ -55,8 +58,16 @@ class ActivityContact(SQLModel, table=True):
 
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
+    # One index per sort of the tasks list, for one assignee's tasks and for everyone's open
+    # ones (deal and company sorts join through ix_tasks_deal_id to the deals' reference and
+    # the companies' name indexes).
     __table_args__ = (
         sa.Index("ix_tasks_assignee_id_status_due_on", "assignee_id", "status", "due_on"),
+        sa.Index("ix_tasks_assignee_id_due_on", "assignee_id", "due_on"),
+        sa.Index("ix_tasks_assignee_id_title", "assignee_id", "title"),
+        sa.Index("ix_tasks_assignee_id_deal_id", "assignee_id", "deal_id"),
+        sa.Index("ix_tasks_status_due_on", "status", "due_on"),
+        sa.Index("ix_tasks_status_title", "status", "title"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +84,8 @@ class Task(SQLModel, table=True):
     assignee: User | None = Relationship(
         sa_relationship_kwargs={"foreign_keys": "Task.assignee_id", "lazy": "selectin"}
     )
+    # read by the record rules (the deal's team) and the task rows (reference, company)
+    deal: Deal | None = Relationship(sa_relationship_kwargs={"viewonly": True})
 
 
 class DDTemplateItem(SQLModel, table=True):

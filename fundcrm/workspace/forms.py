@@ -54,13 +54,18 @@ class TaskForm(SafeForm):
         }
 
 
-class DDItemForm(SafeForm):
+class DDRowForm(SafeForm):
+    """One item's row of a workstream form (the workstream form carries the CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    seen = HiddenField()  # the item as the form was opened (services.item_fingerprint)
     status = VocabField(_l("Status"), vocabulary=DD_STATUSES, blank=False)
     owner_id = SelectField(_l("Owner"), coerce=lambda v: int(v) if v else None)
     severity = VocabField(_l("Severity"), vocabulary=SEVERITIES, blank=False)
     finding = TextAreaField(_l("Finding"), validators=[Optional(), Length(max=20000)])
     waive_reason = StringField(_l("Reason for waiving"), validators=[Optional(), Length(max=500)])
-    submit = SubmitField(_l("Save item"))
 
     def values(self) -> dict:
         return {
@@ -70,6 +75,42 @@ class DDItemForm(SafeForm):
             "finding": self.finding.data,
             "waive_reason": self.waive_reason.data,
         }
+
+
+class WorkstreamForm(SafeForm):
+    """Every item of one workstream, saved with one button: `rows` maps item id → row form.
+
+    Bound to a post, it holds the rows that came with it (an item added after the page was
+    opened is not in the post and stays as it is)."""
+
+    submit = SubmitField(_l("Save workstream"))
+
+    def __init__(self, items, owner_choices, fingerprint, formdata=None):
+        super().__init__(formdata=formdata)
+        self.rows = {}
+        for item in items:
+            prefix = f"item{item.id}"
+            if formdata is None:
+                row = DDRowForm(obj=item, prefix=prefix, formdata=None)
+                row.seen.data = fingerprint(item)
+            elif f"{prefix}-seen" in formdata:
+                row = DDRowForm(formdata=formdata, prefix=prefix)
+            else:
+                continue
+            row.owner_id.choices = owner_choices
+            self.rows[item.id] = row
+        self.changed_items = []
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        rows = [row.validate() for row in self.rows.values()]  # every row's errors shown
+        if not self.rows:
+            self.submit.errors = [*self.submit.errors, _l("This workstream has no items to save.")]
+        return valid and all(rows) and bool(self.rows)
+
+    def values(self) -> dict:
+        """Item id → (the fingerprint it was opened at, the row's values)."""
+        return {item_id: (row.seen.data, row.values()) for item_id, row in self.rows.items()}
 
 
 class NewDDItemForm(SafeForm):

@@ -2,23 +2,24 @@
 documents (flush only)."""
 
 import hashlib
+import json
 import secrets
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, func, select
 
-from fundcrm.auth import services as accounts
+from fundcrm.auth import queries as accounts
 from fundcrm.db import lock_for_edit
 from fundcrm.domain import filetypes
 from fundcrm.domain.text import plain_name
 from fundcrm.domain.vocab import DD_WORKSTREAMS
 from fundcrm.errors import ServiceError
+from fundcrm.i18n import list_separator
 from fundcrm.models import (
     Activity,
     ActivityContact,
     ActivityUser,
-    Contact,
     DDItem,
     DDTemplateItem,
     Deal,
@@ -27,6 +28,8 @@ from fundcrm.models import (
     User,
     utcnow,
 )
+from fundcrm.workspace import queries
+from fundcrm.workspace.queries import documents_of as documents_of  # pages of other features
 
 CLOSED_STATUSES = {"done", "waived"}
 
@@ -49,7 +52,7 @@ def save_activity(db: Session, activity: Activity, values: dict, user: User | No
         raise WorkspaceError(_l("Choose participants who may see the pipeline."), "user_ids")
     contact_ids = list(dict.fromkeys(values.get("contact_ids") or []))
     if contact_ids:
-        owners = db.exec(select(Contact.company_id).where(Contact.id.in_(contact_ids))).all()
+        owners = queries.contact_companies(db, contact_ids)
         if len(owners) != len(contact_ids) or set(owners) != {values["company_id"]}:
             raise WorkspaceError(_l("Choose contacts of this company."), "contact_ids")
     with db.no_autoflush:
@@ -70,7 +73,7 @@ def save_activity(db: Session, activity: Activity, values: dict, user: User | No
 
 
 def save_task(db: Session, task: Task, values: dict, user: User | None) -> Task:
-    if not accounts.all_may(db, [values.get("assignee_id")], "read_pipeline"):
+    if not accounts.all_may(db, [values.get("assignee_id")], "complete_task"):
         raise WorkspaceError(_l("Choose an active user as assignee."), "assignee_id")
     if task.is_next_step and values.get("deal_id") != task.deal_id:
         raise WorkspaceError(_l("A deal's next step stays with its deal."), "deal_id")
@@ -108,11 +111,7 @@ def set_task_done(db: Session, task: Task, done: bool) -> Task:
 
 def sync_next_step(db: Session, deal: Deal) -> None:
     """Keep the deal's next step and its task in step: one open task, for the owner."""
-    task = db.exec(
-        select(Task).where(
-            Task.deal_id == deal.id, Task.is_next_step.is_(True), Task.status == "open"
-        )
-    ).first()
+    task = queries.open_next_step(db, deal.id)
     if not deal.next_step:
         if task is not None:
             task.status, task.done_at = "done", utcnow()
@@ -129,13 +128,9 @@ def sync_next_step(db: Session, deal: Deal) -> None:
 
 def ensure_checklist(db: Session, deal: Deal) -> int:
     """Create the deal's checklist from the templates once; returns the items created."""
-    if db.exec(select(DDItem.id).where(DDItem.deal_id == deal.id)).first() is not None:
+    if queries.has_checklist(db, deal.id):
         return 0
-    templates = db.exec(
-        select(DDTemplateItem)
-        .where(DDTemplateItem.active.is_(True))
-        .order_by(DDTemplateItem.workstream, DDTemplateItem.position, DDTemplateItem.id)
-    ).all()
+    templates = queries.active_templates(db)
     db.add_all(
         DDItem(
             deal_id=deal.id,
@@ -151,11 +146,8 @@ def ensure_checklist(db: Session, deal: Deal) -> int:
 
 
 def checklist(db: Session, deal_id: int) -> dict[str, list[DDItem]]:
-    items = db.exec(
-        select(DDItem).where(DDItem.deal_id == deal_id).order_by(DDItem.position, DDItem.id)
-    ).all()
     grouped = {code: [] for code in DD_WORKSTREAMS.codes}
-    for item in items:
+    for item in queries.dd_items(db, deal_id):
         grouped.setdefault(item.workstream, []).append(item)
     return grouped
 
@@ -175,19 +167,105 @@ def dd_closed(db: Session, deal_id: int) -> bool:
     return total > 0 and still_open == 0
 
 
+def item_fingerprint(item: DDItem) -> str:
+    """The item as a form shows it: a row saved from an older state is refused."""
+    state = [item.id, item.status, item.owner_id, item.severity, item.finding, item.waive_reason]
+    return hashlib.sha256(json.dumps(state, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+class RowsRefused(WorkspaceError):
+    """Rows of a workstream form refused: each message under its row's field."""
+
+    def __init__(self, problems: dict[int, WorkspaceError]):
+        super().__init__(_l("Correct the marked items: nothing was saved."))
+        self.problems = problems
+
+    def show_on(self, form) -> None:
+        super().show_on(form)
+        for item_id, problem in self.problems.items():
+            problem.show_on(form.rows[item_id])
+
+
+class WorkstreamChanged(WorkspaceError):
+    """Someone saved items of the workstream after this form was opened."""
+
+    def __init__(self, titles: list[str]):
+        super().__init__(
+            _l(
+                "Someone else saved these items after you opened the checklist: %(items)s. "
+                "Your changes were not saved: reload the page and make them again.",
+                items=list_separator().join(titles),
+            )
+        )
+        self.titles = titles
+
+    def show_on(self, form) -> None:
+        super().show_on(form)
+        form.changed_items = self.titles
+
+
+def save_workstream(db: Session, deal: Deal, workstream: str, rows: dict) -> list[DDItem]:
+    """Save the rows of one workstream's form together, all or nothing.
+
+    `rows`: item id → (the fingerprint the row was opened at, its values). The items are
+    locked first, so two saves of a workstream run one after the other and the later one,
+    opened before the earlier was saved, is refused naming the items it would overwrite."""
+    items = {i.id: i for i in queries.workstream_items_for_update(db, deal.id, workstream)}
+    if not rows or not set(rows) <= set(items):
+        raise WorkspaceError(_l("These items are not in this workstream."))
+    changed = [
+        items[i].title for i, (seen, _) in rows.items() if item_fingerprint(items[i]) != seen
+    ]
+    if changed:
+        raise WorkstreamChanged(changed)
+    able = _able_owners(db, {v["owner_id"] for _s, v in rows.values() if v.get("owner_id")})
+    problems = {}
+    for item_id, (_seen, values) in rows.items():
+        try:
+            _check_dd_values(values, able)
+        except WorkspaceError as problem:
+            problems[item_id] = problem
+    if problems:
+        raise RowsRefused(problems)
+    for item_id, (_seen, values) in rows.items():
+        _apply_dd_values(items[item_id], values)
+    db.flush()
+    return list(items.values())
+
+
 def update_dd_item(db: Session, item: DDItem, values: dict) -> DDItem:
-    """Values: status, owner_id, finding, severity, waive_reason (required when waived)."""
-    reason = (values.get("waive_reason") or "").strip() or None
-    if values.get("owner_id") and not accounts.all_may(db, [values["owner_id"]], "read_pipeline"):
-        raise WorkspaceError(_l("Choose an active user as owner."), "owner_id")
-    if values["status"] == "waived" and not reason:
-        raise WorkspaceError(_l("Give the reason for waiving this item."), "waive_reason")
-    item.status, item.owner_id = values["status"], values.get("owner_id")
-    item.finding = (values.get("finding") or "").strip() or None
-    item.severity = values.get("severity") or "none"
-    item.waive_reason = reason if values["status"] == "waived" else None
+    """One item, with the checks of a workstream form's row (the demo's seeding)."""
+    _check_dd_values(values, _able_owners(db, {values.get("owner_id")} - {None}))
+    _apply_dd_values(item, values)
     db.flush()
     return item
+
+
+def _able_owners(db: Session, owner_ids: set[int]) -> set[int]:
+    """The owners who may hold an item (one query when all may, as they nearly always do)."""
+    if accounts.all_may(db, owner_ids, "read_pipeline"):
+        return owner_ids
+    return {i for i in owner_ids if accounts.all_may(db, [i], "read_pipeline")}
+
+
+def _check_dd_values(values: dict, able_owners: set[int]) -> None:
+    """Values: status, owner_id, finding, severity, waive_reason (required when waived)."""
+    if values.get("owner_id") and values["owner_id"] not in able_owners:
+        raise WorkspaceError(_l("Choose an active user as owner."), "owner_id")
+    if values["status"] == "waived" and not (values.get("waive_reason") or "").strip():
+        raise WorkspaceError(_l("Give the reason for waiving this item."), "waive_reason")
+
+
+def _apply_dd_values(item: DDItem, values: dict) -> None:
+    reason = (values.get("waive_reason") or "").strip() or None
+    finding = (values.get("finding") or "").strip() or None
+    severity = values.get("severity") or "none"
+    owner_id = values.get("owner_id")
+    waive_reason = reason if values["status"] == "waived" else None
+    new = (values["status"], owner_id, finding, severity, waive_reason)
+    old = (item.status, item.owner_id, item.finding, item.severity, item.waive_reason)
+    if new != old:  # an unchanged item is not rewritten (nor audited)
+        item.status, item.owner_id, item.finding, item.severity, item.waive_reason = new
 
 
 def add_dd_item(db: Session, deal: Deal, workstream: str, title: str) -> DDItem:
@@ -284,15 +362,3 @@ def store_document(
 
 def document_path(folder: Path, document: Document) -> Path:
     return folder / document.storage_name[:2] / document.storage_name
-
-
-def documents_of(db: Session, **owner) -> list[Document]:
-    """Every version of the documents on one record, newest version first per title."""
-    ((key, value),) = owner.items()
-    return list(
-        db.exec(
-            select(Document)
-            .where(getattr(Document, key) == value)
-            .order_by(Document.title, Document.version.desc())
-        ).all()
-    )

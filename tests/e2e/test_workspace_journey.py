@@ -1,4 +1,5 @@
-"""A manager logs a site visit, works through due-diligence items and uploads a document."""
+"""A manager logs a site visit, edits two due-diligence items of a workstream inline and saves
+them at once, and uploads a document."""
 
 import pytest
 
@@ -30,21 +31,26 @@ def test_manager_logs_a_visit_works_the_checklist_and_uploads(page, tmp_path):
     assert page.get_by_text("实地考察总装车间").is_visible()
 
     page.click("text=打开尽调清单")
-    first, second = page.locator(".dd-item").nth(0), page.locator(".dd-item").nth(1)
-    first.locator("select[name$='-status']").select_option("done")
-    with page.expect_navigation():
-        first.locator(".dd-form input[type=submit]").click()
-    second = page.locator(".dd-item").nth(1)
+    section = page.locator("section.workstream").first
+    first, second = section.locator(".dd-item").nth(0), section.locator(".dd-item").nth(1)
+    first.locator("select[name$='-status']").select_option("in_progress")
+    first.locator("textarea[name$='-finding']").fill("应收账款周转天数偏高，需补充账龄明细")
     second.locator("select[name$='-status']").select_option("waived")
     with page.expect_navigation():
-        second.locator(".dd-form input[type=submit]").click()
-    assert page.get_by_text("请填写豁免该项的理由").is_visible()  # refused without a reason
-    second = page.locator(".dd-item").nth(1)
-    second.locator("select[name$='-status']").select_option("waived")
+        section.locator(".ws-form input[type=submit]").click()
+    # refused as a whole: the reason is missing, and the first row keeps what was typed
+    section = page.locator("section.workstream").first
+    assert section.get_by_text("请填写豁免该项的理由").is_visible()
+    first, second = section.locator(".dd-item").nth(0), section.locator(".dd-item").nth(1)
+    assert first.locator("select[name$='-status']").input_value() == "in_progress"
     second.locator("input[name$='-waive_reason']").fill("企业无自有厂房，不适用")
     with page.expect_navigation():
-        second.locator(".dd-form input[type=submit]").click()
-    assert page.locator(".dd-item").nth(1).get_by_text("企业无自有厂房，不适用").is_visible()
+        section.locator(".ws-form input[type=submit]").click()
+    section = page.locator("section.workstream").first
+    first, second = section.locator(".dd-item").nth(0), section.locator(".dd-item").nth(1)
+    assert first.get_by_text("应收账款周转天数偏高").first.is_visible()
+    assert second.get_by_text("企业无自有厂房，不适用").first.is_visible()
+    assert second.locator(".badge").first.inner_text() == "豁免"
     screenshot(page, "checklist-zh")
 
     pdf = tmp_path / "尽调报告.pdf"
@@ -57,3 +63,17 @@ def test_manager_logs_a_visit_works_the_checklist_and_uploads(page, tmp_path):
         form.locator("button[type=submit]").click()
     assert page.locator("#documents").get_by_text("财务尽调报告").is_visible()
     screenshot(page, "deal-workspace-zh")
+
+
+def test_the_tasks_list_sorts_by_company_both_ways(page):
+    sign_in(page, "manager@example.com")
+    page.wait_for_url("**/")
+    page.goto("/tasks?who=everyone")
+    page.click("#tasks thead a[data-sort=company]")
+    ascending = page.locator("#tasks tbody td.task-company").all_inner_texts()
+    assert ascending and all(name.strip() for name in ascending)  # every demo task has a deal
+    page.click("#tasks thead a[data-sort=company]")
+    descending = page.locator("#tasks tbody td.task-company").all_inner_texts()
+    assert "sort=-company" in page.url and descending != ascending
+    assert page.locator("#tasks thead th[aria-sort=descending]").inner_text().startswith("企业")
+    screenshot(page, "tasks-zh")
