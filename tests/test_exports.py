@@ -2,6 +2,7 @@
 export that re-imports unchanged."""
 
 import csv
+import html
 import io
 from decimal import Decimal
 
@@ -172,3 +173,165 @@ def test_a_bad_filter_answers_400_with_the_message(client, portfolio):
     assert "z" in response.get_data(as_text=True)
     assert client.get("/exports/kpis.xlsx").status_code == 404
     assert client.get("/exports/deals.pdf").status_code == 404
+
+
+# -- the company name, exports for reading, bad options ----------------------------------------
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_a_deal_export_carries_the_company_name_and_reimports_unchanged(
+    app, portfolio, dbs, tmp_path
+):
+    out = tmp_path / "deals.csv"
+    assert run(app, "export", "deals", "--out", out).exit_code == 0
+    rows = csv_rows(out.read_bytes())
+    names = {r["company_uscc"]: r["company_name"] for r in rows}
+    assert names[make_uscc(1)] == "重庆擎天机器人科技有限公司"
+    assert names[make_uscc(50)] == "重庆50号机器人有限公司"
+    entries = audit_count(dbs)
+    result = run(app, "import", "deals", out)
+    assert "created 0, updated 0, unchanged 2" in result.output, result.output
+    assert "warning" not in result.output and audit_count(dbs) == entries
+
+
+def test_the_deals_import_never_renames_a_company_from_its_name_column(
+    app, portfolio, dbs, tmp_path
+):
+    out = tmp_path / "deals.csv"
+    run(app, "export", "deals", "--out", out, "--q", "擎天")
+    text = out.read_bytes().decode("utf-8-sig").replace("重庆擎天机器人科技有限公司", "别的名字")
+    out.write_text(text, "utf-8")
+    result = run(app, "import", "deals", out)
+    assert result.exit_code == 0 and "created 0, updated 0, unchanged 1" in result.output
+    assert (
+        "warning: row 2, column company_name: The company with this USCC is named "
+        "重庆擎天机器人科技有限公司; a deals import does not change company names." in result.output
+    )
+    dbs.expire_all()
+    assert dbs.exec(select(Company).where(Company.uscc == make_uscc(1))).one().name == (
+        "重庆擎天机器人科技有限公司"
+    )
+
+
+def qingtian(rows: list[dict], sub_fund_header: str, sub_fund: str) -> dict:
+    return next(r for r in rows if r[sub_fund_header] == sub_fund)
+
+
+def test_a_deal_export_for_reading_in_chinese(app, portfolio, tmp_path):
+    out = tmp_path / "deals.csv"
+    result = run(app, "export", "deals", "--out", out, "--labels", "--q", "擎天")
+    assert result.exit_code == 0 and "for reading" in result.output
+    rows = csv_rows(out.read_bytes())
+    assert list(rows[0]) == [c.label for c in KINDS["deals"].columns]
+    row = qingtian(rows, "子基金", "ANGEL")
+    assert row["企业名称"] == "重庆擎天机器人科技有限公司"
+    assert (row["项目阶段"], row["轮次"], row["项目来源"]) == ("项目储备", "A轮", "自主挖掘")
+    assert row["融资金额(万元)"] == "3000.00" and row["拟投金额(万元)"] == "1000.00"
+
+
+def test_a_deal_export_for_reading_in_english_rounds_amounts_to_wan(app, portfolio, tmp_path):
+    out = tmp_path / "deals.xlsx"
+    result = run(app, "export", "deals", "--out", out, "--labels", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out)["deals"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["Reference", "Company USCC", "Company name", "Round"]
+    assert "Proposed amount (万元)" in header and "Pre-money valuation (万元)" in header
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    row = next(
+        r
+        for r in rows
+        if r["Company USCC"].value == make_uscc(50) and r["Sub-fund"].value == "ANGEL"
+    )
+    assert (row["Stage"].value, row["Round"].value, row["Source"].value) == (
+        "Sourcing",
+        "Series A",
+        "Own sourcing",
+    )
+    assert row["Proposed amount (万元)"].value == pytest.approx(1234.57)
+    assert row["Proposed amount (万元)"].number_format == "#,##0.00"
+    assert row["Pre-money valuation (万元)"].value == pytest.approx(12345678901.23)
+    assert row["Next step"].value == "=HYPERLINK(1)" and row["Next step"].data_type == "s"
+
+
+def test_commitments_and_companies_for_reading_show_labels_and_yes_no(app, portfolio, tmp_path):
+    out = tmp_path / "c.csv"
+    run(app, "export", "commitments", "--out", out, "--labels", "--lang", "en")
+    rows = {r["LP"]: r for r in csv_rows(out.read_bytes())}
+    city = rows["重庆市产业投资母基金"]
+    assert (city["LP type"], city["Government LP"], city["Re-investment area"]) == (
+        "City fund of funds",
+        "Yes",
+        "Chongqing (whole city)",
+    )
+    assert rows["渝创机器人集团"]["Government LP"] == "No"
+    assert rows["渝创机器人集团"]["Committed (万元)"] == "1.23"
+    run(app, "export", "companies", "--out", out, "--labels", "--lang", "zh")
+    row = next(r for r in csv_rows(out.read_bytes()) if r["统一社会信用代码"] == make_uscc(55))
+    assert row["应用领域"] == "清洁服务、居家服务" and row["企业阶段"] == "成长期"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["deals", "--labels", "--stage", "flying"], 1, "Unknown code for stage: flying"),
+        (["companies", "--labels", "--stage", "ic"], 2, "--stage does not apply to companies"),
+        (["deals", "--labels", "--colour", "red"], 2, "No such option '--colour'"),
+        (["deals", "--lang", "en"], 2, "--lang goes with --labels"),
+        (["deals", "--labels", "--lang", "fr"], 2, "'fr' is not one of 'zh', 'en'"),
+    ],
+)
+def test_bad_options_for_reading_are_refused(app, portfolio, tmp_path, args, code, message):
+    out = tmp_path / "x.csv"
+    result = run(app, "export", *args, "--out", out)
+    assert result.exit_code == code and message in result.output, result.output
+    assert not out.exists()
+
+
+def test_the_lists_offer_an_export_for_reading_with_their_filters(client, portfolio):
+    sign_in(client, portfolio["manager"].id)
+    page = client.get("/deals?stage=sourcing&labels=1").get_data(as_text=True)
+    assert 'id="export-deals-labels" href="/exports/deals.xlsx?labels=1&amp;stage=sourcing"' in page
+    page = client.get("/companies?zone=liangjiang").get_data(as_text=True)
+    assert (
+        'id="export-companies-labels" href="/exports/companies.xlsx?labels=1&amp;zone=liangjiang"'
+        in page
+    )
+
+
+@pytest.mark.parametrize(("language", "header"), [("zh-CN", "企业名称"), ("en", "Company name")])
+def test_the_web_export_for_reading_follows_the_users_language(client, portfolio, language, header):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    sign_in(client, portfolio["ic_member"].id)
+    response = client.get("/exports/companies.csv?labels=1&focus_area=large_model")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith(f"-{language[:2]}.csv")
+    rows = csv_rows(response.data)
+    assert len(rows) == 3 and list(rows[0])[0] == header
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("deals.xlsx?labels=1&stage=flying", "Unknown code for stage: flying"),
+        ("deals.xlsx?labels=1&colour=red", "Unknown filter for deals: colour."),
+        ("companies.csv?labels=1&stage=ic", "Unknown filter for companies: stage."),
+        ("sub_funds.csv?sub_fund=ANGEL", "Unknown filter for sub_funds: sub_fund."),
+        ("deals.csv?labels=yes", "labels takes the value 1"),
+        ("deals.csv?labels=1&sort=sideways", "Unknown sort: sideways"),
+    ],
+)
+def test_an_export_option_with_a_bad_filter_answers_400(client, portfolio, query, message):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in(client, portfolio["manager"].id)
+    response = client.get(f"/exports/{query}")
+    assert response.status_code == 400
+    assert message in html.unescape(response.get_data(as_text=True))
+
+
+def test_every_column_has_an_english_header_for_reading():
+    missing = [f"{k.code}.{c.code}" for k in KINDS.values() for c in k.columns if not c.en]
+    assert missing == []

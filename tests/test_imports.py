@@ -157,7 +157,8 @@ def test_a_pilot_era_code_is_refused_without_override(app, dbs, tmp_path):
     assert result.exit_code == 1
     assert (
         f"row 2, column uscc: The check character (position 18) should be {code[17]}, "
-        f"not {pilot[17]}. Imports accept no pilot-era codes." in result.output
+        f"not {pilot[17]}. An early pilot-era code is accepted only in the company form, with "
+        "an override reason from risk or an administrator." in result.output
     )
 
 
@@ -284,7 +285,7 @@ CORPUS = [
     (
         "duplicate_uscc.csv",
         "companies",
-        f"row 3, column uscc: {make_uscc(304)} appears twice in the file: rows 2 and 3.",
+        "row 3, column uscc: A company with this USCC already exists: 重庆甲机器人有限公司.",
     ),
     ("undecodable.csv", "companies", "The text cannot be read as UTF-8 or GB18030/GBK."),
     ("empty.csv", "companies", "The file is empty."),
@@ -545,7 +546,7 @@ def test_mandate_breaches_of_an_imported_stage_are_listed(app, staff, owner, dbs
     )
     dry = run(app, "import", "deals", write(tmp_path, "a.csv", text), "--dry-run")
     assert "mandate breach: row 2, column stage:" in dry.output, dry.output
-    assert "INDUSTRY: the company's enterprise stage is outside the mandate" in dry.output
+    assert "INDUSTRY" in dry.output and "this company is Start-up" in dry.output
     result = run(app, "import", "deals", write(tmp_path, "a.csv", text))
     assert result.exit_code == 0, result.output
     assert "mandate breach: row 2, column stage: XM2026-0002: INDUSTRY" in result.output
@@ -700,8 +701,20 @@ def test_changing_an_lps_government_flag_keeps_its_other_commitments_consistent(
         + ",reinvest_ratio,reinvest_area\n"
         + f"{city.name},city_fof,true,ANGEL,30000,1.2,chongqing\n",
     )
-    refused = run(app, "import", "commitments", public)
-    assert refused.exit_code == 1 and "INDUSTRY" in refused.output
+    result = run(app, "import", "commitments", public)
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: row 2, column is_government: The commitments to INDUSTRY take the default "
+        "re-investment terms: check them." in result.output
+    )
+    dbs.expire_all()
+    terms = {
+        c.sub_fund.code: (c.reinvest_ratio, c.reinvest_area) for c in dbs.exec(select(Commitment))
+    }
+    assert terms == {
+        "ANGEL": (Decimal("1.2"), ["chongqing"]),
+        "INDUSTRY": (Decimal(app.config["DEFAULT_REINVEST_RATIO"]), ["chongqing"]),
+    }
 
 
 # -- bounded imports -----------------------------------------------------------------------------

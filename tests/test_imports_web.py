@@ -262,3 +262,73 @@ def test_a_zip_bomb_upload_is_refused_and_nothing_is_kept(app, client, manager, 
     response = upload(client, "companies", bomb, "bomb.xlsx")
     assert "The workbook unpacks to more than 200 MB" in response.get_data(as_text=True)
     assert pending_folders(app) == before and len(companies(dbs)) == 1
+
+
+# -- the kind recognised from the header row -------------------------------------------------
+
+
+def test_the_import_page_preselects_no_kind(client, manager):
+    page = client.get("/imports").get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>", page[page.index('id="kind"') :].split("</select>")[0])
+    assert options[0] == '<option value="">' and not [o for o in options if "selected" in o]
+    assert "Recognise it from the header row" in page
+
+
+def test_a_file_without_a_chosen_kind_is_recognised_from_its_labels(app, client, manager, dbs):
+    token = token_of(upload_file(client, "", DATA / "companies_gb18030.csv"))
+    page = client.get(f"/imports/{token}").get_data(as_text=True)
+    assert 'id="recognised-kind"' in page
+    assert "Recognised from the header row: this file holds Companies." in page
+    assert "3 to create" in page
+    post_form(client, f"/imports/{token}/confirm", {}, token_from=f"/imports/{token}")
+    assert make_uscc(102, "440300") in companies(dbs)
+
+
+def test_a_chosen_kind_is_not_called_recognised(client, manager):
+    token = token_of(upload_file(client, "companies", DATA / "companies_gb18030.csv"))
+    assert 'id="recognised-kind"' not in client.get(f"/imports/{token}").get_data(as_text=True)
+
+
+def test_deals_are_recognised_from_codes_and_an_exported_workbook_by_its_sheet(
+    client, manager, dbs
+):
+    token = token_of(upload_file(client, "", DATA / "deals_two_sub_funds.csv"))
+    assert "this file holds Deals." in client.get(f"/imports/{token}").get_data(as_text=True)
+    exported = client.get("/exports/commitments.xlsx").data
+    token = token_of(upload(client, "", exported, "pledges.xlsx"))
+    page = client.get(f"/imports/{token}").get_data(as_text=True)
+    assert "this file holds Commitments." in page and "0 to create, 0 to update" in page
+
+
+def test_an_unknown_column_still_lets_the_kind_be_recognised(client, manager):
+    text = (
+        f"name,uscc,focus_area,enterprise_stage,colour\n甲公司,{make_uscc(70)},大模型,成长期,红\n"
+    )
+    token = token_of(upload(client, "", text.encode(), "a.csv"))
+    page = client.get(f"/imports/{token}").get_data(as_text=True)
+    assert "this file holds Companies." in page and "Unknown column." in page
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            "name,name_en",
+            "Row 1 fits more than one kind (Sub-funds (sub_funds), Companies (companies)): "
+            "choose what the file holds.",
+        ),
+        (
+            "colour,size",
+            "Row 1 does not name the columns of any kind (Sub-funds (sub_funds), Commitments "
+            "(commitments), Companies (companies), Deals (deals)): choose what the file holds",
+        ),
+    ],
+)
+def test_a_header_that_names_no_single_kind_asks_for_the_kind(
+    app, client, manager, header, message
+):
+    before = pending_folders(app)
+    response = upload(client, "", f"{header}\n甲,乙\n".encode(), "a.csv")
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert pending_folders(app) == before

@@ -1,6 +1,3 @@
-from decimal import Decimal
-
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -86,13 +83,11 @@ class SubFundForm(SafeForm):
             )
         } | {"name_en": self.name_en.data or None, "target_yuan": self.target_wan.data}
 
-    def defaults(self) -> None:
-        config = current_app.config
-        self.project_cap_pct.data = self.project_cap_pct.data or Decimal(
-            config["DEFAULT_PROJECT_CAP_PCT"]
-        )
-        self.ic_quorum.data = self.ic_quorum.data or config["DEFAULT_IC_QUORUM"]
-        self.ic_threshold.data = self.ic_threshold.data or config["DEFAULT_IC_THRESHOLD"]
+    def defaults(self, defaults: dict) -> None:
+        """Fill the empty LPA settings with a new sub-fund's defaults (funds.services)."""
+        for name, value in defaults.items():
+            field = getattr(self, name)
+            field.data = field.data or value
 
 
 class LPForm(SafeForm):
@@ -132,9 +127,9 @@ class CommitmentForm(SafeForm):
             "reinvest_base": self.reinvest_base.data,
         }
 
-    def defaults(self) -> None:
-        config = current_app.config
-        if self.reinvest_ratio.data is None:
-            self.reinvest_ratio.data = Decimal(config["DEFAULT_REINVEST_RATIO"])
-        self.reinvest_area.data = self.reinvest_area.data or [config["DEFAULT_REINVEST_AREA"]]
-        self.reinvest_base.data = self.reinvest_base.data or config["DEFAULT_REINVEST_BASE"]
+    def defaults(self, terms: dict) -> None:
+        """Fill the empty re-investment terms with a new commitment's (funds.services)."""
+        for name, value in terms.items():
+            field = getattr(self, name)
+            if field.data is None or field.data == []:
+                field.data = value

@@ -1,14 +1,13 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import select
 
 from fundcrm import db
-from fundcrm.funds import services
+from fundcrm.funds import queries, services
 from fundcrm.funds.forms import CommitmentForm, FundSettingsForm, LPForm, SubFundForm
-from fundcrm.models import Commitment, LimitedPartner, SubFund, User, UserRole
+from fundcrm.models import Commitment, LimitedPartner, SubFund
 from fundcrm.permissions import requires
-from fundcrm.views import apply_error, get_or_404
+from fundcrm.views import get_or_404, submit
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 
@@ -17,74 +16,59 @@ bp = Blueprint("funds", __name__, url_prefix="/funds")
 @requires("read_funds")
 def overview():
     session = db.session()
-    lps = session.exec(select(LimitedPartner).order_by(LimitedPartner.id)).all()
-    commitments = session.exec(
-        select(Commitment).order_by(Commitment.sub_fund_id, Commitment.id)
-    ).all()
     return render_template(
         "funds/overview.html",
-        settings=services.fund_settings(session),
-        sub_funds=services.sub_funds(session),
-        committed=services.committed_by_sub_fund(session),
-        lps=lps,
-        commitments=commitments,
-        users={u.id: u for u in session.exec(select(User)).all()},
+        settings=queries.fund_settings(session),
+        sub_funds=queries.sub_funds(session),
+        committed=queries.committed_by_sub_fund(session),
+        lps=queries.lps(session),
+        commitments=queries.commitments(session),
+        users=queries.users_by_id(session),
     )
 
 
-def _save(form, record, save, title):
-    """Validate, save through the service, commit once; else re-render with the errors."""
-    if form.validate_on_submit():
-        try:
-            save(db.session(), record, form.values())
-        except services.SetupError as error:
-            db.session().rollback()
-            apply_error(form, error)
-        else:
-            db.session().commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("funds.overview"))
-    return render_template("funds/form.html", form=form, title=title)
+def _save(form, action, title, notices=()):
+    """The one form flow (fundcrm.views.submit), back to the overview; `notices` are what
+    the service said besides saving (e.g. commitments whose terms a flag change set)."""
+    done = submit(
+        form, action, lambda _saved: " ".join([_("Saved."), *notices]), url_for("funds.overview")
+    )
+    return done or render_template("funds/form.html", form=form, title=title)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @requires("manage_funds")
 def edit_settings():
-    settings = services.fund_settings(db.session())
+    session = db.session()
+    settings = queries.fund_settings(session)
     form = FundSettingsForm(obj=settings)
     if settings is not None and not form.is_submitted():
         form.target_wan.data = settings.target_yuan
     return _save(
-        form, settings, lambda s, _r, v: services.save_fund_settings(s, v), _l("Fund settings")
+        form, lambda: services.save_fund_settings(session, form.values()), _l("Fund settings")
     )
-
-
-def _veto_choices():
-    members = (
-        db.session()
-        .exec(select(User).join(UserRole).where(UserRole.role == "ic_member").order_by(User.name))
-        .all()
-    )
-    return [(u.id, f"{u.name} ({u.email})") for u in members]
 
 
 @bp.route("/sub-funds/new", methods=["GET", "POST"], defaults={"sub_fund_id": None})
 @bp.route("/sub-funds/<int:sub_fund_id>", methods=["GET", "POST"])
 @requires("manage_funds")
 def edit_sub_fund(sub_fund_id):
+    session = db.session()
     record = (
         get_or_404(SubFund, sub_fund_id)
         if sub_fund_id
         else SubFund(code="", name="", target_yuan=0)
     )
     form = SubFundForm(obj=record if sub_fund_id else None)
-    form.veto_holder_ids.choices = _veto_choices()
+    form.veto_holder_ids.choices = [
+        (u.id, f"{u.name} ({u.email})") for u in queries.ic_members(session)
+    ]
     if not form.is_submitted():
         if sub_fund_id:
             form.target_wan.data = record.target_yuan
-        form.defaults()
+        form.defaults(services.sub_fund_defaults(current_app.config))
     title = _l("Edit sub-fund") if sub_fund_id else _l("New sub-fund")
-    return _save(form, record, services.save_sub_fund, title)
+    return _save(form, lambda: services.save_sub_fund(session, record, form.values()), title)
 
 
 @bp.route("/lps/new", methods=["GET", "POST"], defaults={"lp_id": None})
@@ -93,7 +77,13 @@ def edit_sub_fund(sub_fund_id):
 def edit_lp(lp_id):
     record = get_or_404(LimitedPartner, lp_id) if lp_id else LimitedPartner(name="", lp_type="")
     form = LPForm(obj=record if lp_id else None)
-    return _save(form, record, services.save_lp, _l("Edit LP") if lp_id else _l("New LP"))
+    notices: list[str] = []  # what the flag did to the LP's commitments
+    return _save(
+        form,
+        lambda: services.save_lp(db.session(), record, form.values(), notices),
+        _l("Edit LP") if lp_id else _l("New LP"),
+        notices,
+    )
 
 
 @bp.route("/commitments/new", methods=["GET", "POST"], defaults={"commitment_id": None})
@@ -107,14 +97,11 @@ def edit_commitment(commitment_id):
         else Commitment(lp_id=0, sub_fund_id=0, committed_yuan=0)
     )
     form = CommitmentForm(obj=record if commitment_id else None)
-    form.lp_id.choices = [
-        (lp.id, lp.name)
-        for lp in session.exec(select(LimitedPartner).order_by(LimitedPartner.name)).all()
-    ]
-    form.sub_fund_id.choices = [(f.id, f"{f.code} {f.name}") for f in services.sub_funds(session)]
+    form.lp_id.choices = [(lp.id, lp.name) for lp in queries.lps(session, LimitedPartner.name)]
+    form.sub_fund_id.choices = [(f.id, f"{f.code} {f.name}") for f in queries.sub_funds(session)]
     if not form.is_submitted():
         if commitment_id:
             form.committed_wan.data = record.committed_yuan
-        form.defaults()
+        form.defaults(services.default_terms(current_app.config))
     title = _l("Edit commitment") if commitment_id else _l("New commitment")
-    return _save(form, record, services.save_commitment, title)
+    return _save(form, lambda: services.save_commitment(session, record, form.values()), title)

@@ -1,46 +1,64 @@
-"""Fund setup rules: sub-funds with their LPA settings, LPs and commitments (flush only)."""
+"""Fund setup rules: sub-funds with their LPA settings, LPs and commitments (flush only).
+
+Each rule is one function that the setup forms and the imports both call, so they cannot
+disagree: `check_sub_fund_rules`, `check_commitment` (amount and re-investment terms) and
+`flag_effects` (what an LP's government flag does to its commitments).
+"""
 
 import re
 from contextlib import nullcontext
 from decimal import Decimal
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, func, select
 
 from fundcrm.db import refused_if_taken
 from fundcrm.domain.ratios import is_ratio
 from fundcrm.errors import ServiceError
+from fundcrm.funds import queries
 from fundcrm.models import Commitment, FundSettings, LimitedPartner, SubFund
+
+# Other features read the setup through these names.
+fund_settings = queries.fund_settings
+sub_funds = queries.sub_funds
+committed_by_sub_fund = queries.committed_by_sub_fund
 
 CODE = re.compile(r"^[A-Z0-9_-]{1,30}$")
 CODE_TAKEN = _l("Another sub-fund already uses this code.")
 LP_TAKEN = _l("An LP with this name already exists.")
 COMMITMENT_TAKEN = _l("This LP already has a commitment to this sub-fund.")
+NO_TERMS = {"reinvest_ratio": None, "reinvest_area": [], "reinvest_base": None}
+TERMS = tuple(NO_TERMS)
 
 
 class SetupError(ServiceError):
     """A refused change of this feature."""
 
 
-def fund_settings(db: Session) -> FundSettings | None:
-    return db.exec(select(FundSettings).order_by(FundSettings.id)).first()
-
-
-def save_fund_settings(db: Session, values: dict) -> FundSettings:
+def save_fund_settings(db, values: dict) -> FundSettings:
     return _apply(db, fund_settings(db) or FundSettings(name="", target_yuan=Decimal(0)), values)
 
 
-def sub_funds(db: Session) -> list[SubFund]:
-    return list(db.exec(select(SubFund).order_by(SubFund.id)).all())
+# -- sub-funds ---------------------------------------------------------------------------------
 
 
-def committed_by_sub_fund(db: Session) -> dict[int, Decimal]:
-    rows = db.exec(
-        select(Commitment.sub_fund_id, func.sum(Commitment.committed_yuan)).group_by(
-            Commitment.sub_fund_id
-        )
-    ).all()
-    return {sub_fund_id: total or Decimal(0) for sub_fund_id, total in rows}
+def sub_fund_defaults(settings) -> dict:
+    """What a new sub-fund starts from (the LPA settings' defaults of config.py)."""
+    return {
+        "project_cap_pct": Decimal(settings["DEFAULT_PROJECT_CAP_PCT"]),
+        "ic_quorum": settings["DEFAULT_IC_QUORUM"],
+        "ic_threshold": settings["DEFAULT_IC_THRESHOLD"],
+    }
+
+
+def normalise_sub_fund(values: dict) -> dict:
+    """The code upper-cased, ratios without spaces: as stored, whoever typed them."""
+    normalised = {**values, "code": (values.get("code") or "").strip().upper()}
+    for name in ("ic_quorum", "ic_threshold"):
+        if isinstance(values.get(name), str):
+            normalised[name] = "".join(values[name].split())
+    return normalised
 
 
 def check_sub_fund_rules(values: dict) -> None:
@@ -67,16 +85,137 @@ def check_sub_fund_rules(values: dict) -> None:
         )
 
 
-def _check_sub_fund(db: Session, sub_fund_id: int | None, values: dict) -> None:
-    clash = db.exec(
-        select(SubFund.id).where(SubFund.code == values["code"], SubFund.id != sub_fund_id)
-    ).first()
-    if clash:
+def _check_sub_fund(db, sub_fund_id: int | None, values: dict) -> None:
+    if queries.code_taken(db, values["code"], sub_fund_id):
         raise SetupError(CODE_TAKEN, "code")
     check_sub_fund_rules(values)
 
 
-def _apply(db: Session, record, values: dict, taken: SetupError | None = None):
+def save_sub_fund(db, sub_fund: SubFund, values: dict) -> SubFund:
+    """Checks run before any change touches the record, so a refusal leaves it as it was."""
+    values = normalise_sub_fund(values)
+    _check_sub_fund(db, sub_fund.id, values)
+    return _apply(db, sub_fund, values, SetupError(CODE_TAKEN, "code"))
+
+
+# -- LPs and their government flag -------------------------------------------------------------
+
+
+def flag_effects(lp: LimitedPartner, is_government: bool, commitments, settings=None) -> list:
+    """What setting an LP's government flag does to its commitments: (commitment, new terms).
+
+    An LP that stops being a government LP keeps no re-investment requirement; one that
+    becomes a government LP gives each commitment without terms the settings' defaults."""
+    if lp.id is None or bool(lp.is_government) == bool(is_government):
+        return []
+    if not is_government:
+        return [(c, dict(NO_TERMS)) for c in commitments if c.reinvest_ratio is not None]
+    lacking = [c for c in commitments if c.reinvest_ratio is None]
+    return [(c, reinvestment_terms(True, NO_TERMS, True, settings)) for c in lacking]
+
+
+def flag_notice(effects: list) -> str | None:
+    """What the user is told about the commitments a flag change touched."""
+    if not effects:
+        return None
+    codes = ", ".join(sorted(c.sub_fund.code for c, _terms in effects))
+    if all(terms["reinvest_ratio"] is None for _c, terms in effects):
+        return _(
+            "The commitments to %(codes)s no longer carry a re-investment requirement.", codes=codes
+        )
+    return _(
+        "The commitments to %(codes)s take the default re-investment terms: check them.",
+        codes=codes,
+    )
+
+
+def save_lp(db, lp: LimitedPartner, values: dict, notices: list | None = None) -> LimitedPartner:
+    """Save the LP and apply what its government flag means to its commitments; `notices`
+    (when given) receives what the user should know about that."""
+    values = {**values, "name": values["name"].strip()}
+    if queries.lp_name_taken(db, values["name"], lp.id):
+        raise SetupError(LP_TAKEN, "name")
+    effects = []
+    if "is_government" in values and lp.id is not None:
+        effects = flag_effects(lp, values["is_government"], queries.commitments_of(db, lp.id))
+    saved = _apply(db, lp, values, SetupError(LP_TAKEN, "name"))
+    for commitment, terms in effects:
+        _apply(db, commitment, terms)
+    if notices is not None and (notice := flag_notice(effects)):
+        notices.append(notice)
+    return saved
+
+
+# -- commitments -------------------------------------------------------------------------------
+
+
+def default_terms(settings) -> dict:
+    """The re-investment terms a government commitment starts from."""
+    return {
+        "reinvest_ratio": Decimal(settings["DEFAULT_REINVEST_RATIO"]),
+        "reinvest_area": [settings["DEFAULT_REINVEST_AREA"]],
+        "reinvest_base": settings["DEFAULT_REINVEST_BASE"],
+    }
+
+
+def reinvestment_terms(is_government: bool, values: dict, starts: bool, settings=None) -> dict:
+    """The terms a commitment carries: none for a non-government LP's; for a government LP's,
+    the given ones, checked. A commitment that `starts` its terms (new, or without any so far)
+    takes the settings' defaults for the ones left blank."""
+    if not is_government:
+        return dict(NO_TERMS)
+    terms = {k: values.get(k) for k in TERMS}
+    if starts and any(terms[k] in (None, []) for k in TERMS):
+        defaults = default_terms(settings or current_app.config)
+        terms = {k: defaults[k] if terms[k] in (None, []) else terms[k] for k in TERMS}
+    if terms["reinvest_ratio"] is None:
+        raise SetupError(
+            _l("A government commitment needs a re-investment ratio."), "reinvest_ratio"
+        )
+    area = terms["reinvest_area"] or []
+    if not area:
+        raise SetupError(_l("Choose the re-investment area."), "reinvest_area")
+    if "chongqing" in area and len(area) > 1:
+        raise SetupError(
+            _l("Choose the whole city or a list of districts, not both."), "reinvest_area"
+        )
+    return {**terms, "reinvest_base": terms["reinvest_base"] or "committed"}
+
+
+def terms_ignored(is_government: bool, values: dict) -> str | None:
+    """The term a non-government LP's commitment was given and does not keep, if any."""
+    if is_government:
+        return None
+    return next((k for k in TERMS if values.get(k) not in (None, [])), None)
+
+
+IGNORED_TERMS = _l(
+    "Ignored: only a government LP's commitment carries a re-investment requirement."
+)
+
+
+def check_commitment(values: dict, is_government: bool, starts: bool, settings=None) -> dict:
+    """A commitment's rules, whoever enters it: a positive amount, and the re-investment terms
+    its LP's flag calls for. The values to store."""
+    amount = values.get("committed_yuan")
+    if amount is None or amount <= 0:
+        raise SetupError(_l("The committed amount must be more than zero."), "committed_wan")
+    return {**values, **reinvestment_terms(is_government, values, starts, settings)}
+
+
+def save_commitment(db, commitment: Commitment, values: dict, settings=None) -> Commitment:
+    """Government commitments carry a re-investment requirement; others carry none."""
+    lp = db.get(LimitedPartner, values["lp_id"])
+    if lp is None or db.get(SubFund, values["sub_fund_id"]) is None:
+        raise SetupError(_l("Choose an existing LP and sub-fund."), "lp_id")
+    if queries.commitment_taken(db, values["lp_id"], values["sub_fund_id"], commitment.id):
+        raise SetupError(COMMITMENT_TAKEN, "sub_fund_id")
+    starts = commitment.id is None or commitment.reinvest_ratio is None
+    values = check_commitment(values, lp.is_government, starts, settings)
+    return _apply(db, commitment, values, SetupError(COMMITMENT_TAKEN, "sub_fund_id"))
+
+
+def _apply(db, record, values: dict, taken: SetupError | None = None):
     """Write the values; `taken` is the refusal for a unique key saved meanwhile by another."""
     with refused_if_taken(db, taken) if taken else nullcontext():
         for key, value in values.items():
@@ -84,61 +223,3 @@ def _apply(db: Session, record, values: dict, taken: SetupError | None = None):
         db.add(record)
         db.flush()
     return record
-
-
-def save_sub_fund(db: Session, sub_fund: SubFund, values: dict) -> SubFund:
-    """Checks run before any change touches the record, so a refusal leaves it as it was."""
-    values = {
-        **values,
-        "code": values["code"].strip().upper(),
-        **{name: "".join(values[name].split()) for name in ("ic_quorum", "ic_threshold")},
-    }
-    _check_sub_fund(db, sub_fund.id, values)
-    return _apply(db, sub_fund, values, SetupError(CODE_TAKEN, "code"))
-
-
-def save_lp(db: Session, lp: LimitedPartner, values: dict) -> LimitedPartner:
-    values = {**values, "name": values["name"].strip()}
-    clash = db.exec(
-        select(LimitedPartner.id).where(
-            LimitedPartner.name == values["name"], LimitedPartner.id != lp.id
-        )
-    ).first()
-    if clash:
-        raise SetupError(LP_TAKEN, "name")
-    return _apply(db, lp, values, SetupError(LP_TAKEN, "name"))
-
-
-def save_commitment(db: Session, commitment: Commitment, values: dict) -> Commitment:
-    """Government commitments carry a re-investment requirement; others carry none."""
-    lp = db.get(LimitedPartner, values["lp_id"])
-    if lp is None or db.get(SubFund, values["sub_fund_id"]) is None:
-        raise SetupError(_l("Choose an existing LP and sub-fund."), "lp_id")
-    clash = db.exec(
-        select(Commitment.id).where(
-            Commitment.lp_id == values["lp_id"],
-            Commitment.sub_fund_id == values["sub_fund_id"],
-            Commitment.id != commitment.id,
-        )
-    ).first()
-    if clash:
-        raise SetupError(COMMITMENT_TAKEN, "sub_fund_id")
-    values = {**values, **_reinvestment(lp, values)}
-    return _apply(db, commitment, values, SetupError(COMMITMENT_TAKEN, "sub_fund_id"))
-
-
-def _reinvestment(lp: LimitedPartner, values: dict) -> dict:
-    if not lp.is_government:
-        return {"reinvest_ratio": None, "reinvest_area": [], "reinvest_base": None}
-    if values.get("reinvest_ratio") is None:
-        raise SetupError(
-            _l("A government commitment needs a re-investment ratio."), "reinvest_ratio"
-        )
-    area = values.get("reinvest_area") or []
-    if not area:
-        raise SetupError(_l("Choose the re-investment area."), "reinvest_area")
-    if "chongqing" in area and len(area) > 1:
-        raise SetupError(
-            _l("Choose the whole city or a list of districts, not both."), "reinvest_area"
-        )
-    return {"reinvest_base": values.get("reinvest_base") or "committed"}

@@ -6,34 +6,17 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlmodel import select
 from werkzeug.datastructures import MultiDict
 
 from fundcrm import db
 from fundcrm.audit import set_actor
-from fundcrm.imports import exports
+from fundcrm.imports import exports, queries
+from fundcrm.imports.exports import LIST_FILTERS
 from fundcrm.imports.formats import KINDS
 from fundcrm.imports.report import ImportReport
 from fundcrm.imports.service import run_import
 from fundcrm.models import User
 
-# export option → the list filter (query parameter) it sets, and the kinds it applies to
-LIST_FILTERS = {
-    "sub_fund": ("deals", "commitments"),
-    "stage": ("deals",),
-    "round": ("deals",),
-    "source": ("deals",),
-    "owner_email": ("deals",),
-    "focus_area": ("deals", "companies"),
-    "enterprise_stage": ("deals", "companies"),
-    "application_fields": ("deals", "companies"),
-    "zone": ("deals", "companies"),
-    "district": ("deals", "companies"),
-    "created_from": ("deals", "companies"),
-    "created_to": ("deals", "companies"),
-    "q": ("deals", "companies"),
-    "sort": ("deals", "companies"),
-}
 REPEATABLE = {
     "sub_fund",
     "stage",
@@ -52,8 +35,8 @@ def _actor(session, email: str | None) -> User | None:
     if not email:
         set_actor(session, None, "cli")
         return None
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
-    if user is None or not user.active:
+    user = queries.active_user(session, email)
+    if user is None:
         raise click.ClickException(f"No active user has the email {email} (--as).")
     set_actor(session, user.id, user.email)
     return user
@@ -123,20 +106,34 @@ def _filter_options(command):
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="FILE.xlsx or FILE.csv",
 )
+@click.option(
+    "--labels",
+    is_flag=True,
+    help="For reading: labels instead of codes, headers in --lang, amounts in 万元 rounded. "
+    "Not for importing again.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(exports.LANGUAGES),
+    help="The language of --labels (default zh).",
+)
 @_filter_options
 @with_appcontext
-def export_command(kind, out: Path, **options):
+def export_command(kind, out: Path, labels: bool, lang: str | None, **options):
     """Export KIND in the import's columns, filtered like the lists (/deals, /companies)."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in exports.FORMATS:
         raise click.UsageError("--out must end in .xlsx or .csv")
+    if lang and not labels:
+        raise click.UsageError("--lang goes with --labels (the default export has codes only)")
     args = _filter_args(kind, options)
+    language = (lang or "zh") if labels else None
     try:
-        data = exports.export(db.session(), kind, fmt, args)
+        data = exports.export(db.session(), kind, fmt, args, language)
     except exports.ExportError as error:
         raise click.ClickException("; ".join(error.messages)) from None
     out.write_bytes(data)
-    click.echo(f"Exported {kind} to {out}.")
+    click.echo(f"Exported {kind} to {out}{' for reading' if labels else ''}.")
 
 
 def _filter_args(kind: str, options: dict) -> MultiDict:

@@ -4,6 +4,10 @@ Amounts are exact 万元, vocabularies are codes, lists are joined with `;`. A t
 spreadsheet would run as a formula (=, +, -, @) is a text cell in XLSX and starts with `'` in
 CSV; a text that itself starts with `'` gets one more, since the import drops one. CSV is
 UTF-8 with a BOM, which Excel in China needs to open it.
+
+An export *for reading* (labels in a language) writes the same rows for people to hand over:
+headers and vocabularies as labels in that language, yes/no, amounts in 万元 rounded to two
+decimals as the screens show them. It is not meant to be imported again.
 """
 
 import csv
@@ -12,27 +16,48 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from fundcrm.companies import queries as company_queries
 from fundcrm.deals import queries
-from fundcrm.domain.money import wan_text
+from fundcrm.domain.money import rounded_wan, wan_text
 from fundcrm.domain.text import strip_illegal
 from fundcrm.imports import formats
+from fundcrm.imports import queries as import_queries
 from fundcrm.imports.formats import KINDS, Kind
-from fundcrm.imports.importers.base import chunks
-from fundcrm.models import Commitment, CompanyField, LimitedPartner, SubFund
+from fundcrm.models import Commitment, SubFund
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 NUMERIC = {formats.WAN, formats.INT, formats.PCT, formats.DECIMAL}
 YIELD = 1000  # rows fetched per round trip
 FORMATS = ("xlsx", "csv")
+LANGUAGES = ("zh", "en")
+YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
+LIST_JOIN = {"zh": "、", "en": ", "}
+AMOUNT_FORMAT = "#,##0.00"  # how a spreadsheet shows 万元 for reading
+
+# list filter (query parameter, `--option` of the command) → the kinds it applies to
+LIST_FILTERS = {
+    "sub_fund": ("deals", "commitments"),
+    "stage": ("deals",),
+    "round": ("deals",),
+    "source": ("deals",),
+    "owner_email": ("deals",),
+    "focus_area": ("deals", "companies"),
+    "enterprise_stage": ("deals", "companies"),
+    "application_fields": ("deals", "companies"),
+    "zone": ("deals", "companies"),
+    "district": ("deals", "companies"),
+    "created_from": ("deals", "companies"),
+    "created_to": ("deals", "companies"),
+    "q": ("deals", "companies"),
+    "sort": ("deals", "companies"),
+}
 
 
 class ExportError(ValueError):
@@ -51,13 +76,8 @@ def _companies(db: Session, query) -> Iterator[dict]:
     result = connection.execute(query)
     keys = list(result.keys())
     companies = [dict(zip(keys, row, strict=True)) for row in result]
-    table = CompanyField.__table__
-    for chunk in chunks(companies, YIELD):
-        fields: dict[int, list[str]] = {}
-        ids = [c["id"] for c in chunk]
-        query = sa.select(table.c.company_id, table.c.field).where(table.c.company_id.in_(ids))
-        for company_id, field in connection.execute(query.order_by(table.c.field)):
-            fields.setdefault(company_id, []).append(field)
+    for chunk in import_queries.chunks(companies, YIELD):
+        fields = import_queries.application_fields(connection, [c["id"] for c in chunk])
         for company in chunk:
             yield {**company, "application_fields": fields.get(company["id"], [])}
 
@@ -66,6 +86,7 @@ def _deal_rows(deal) -> Iterator[dict]:
     shared = {
         "deal_ref": deal.deal_ref,
         "company_uscc": deal.company.uscc,
+        "company_name": deal.company.name,
         "round": deal.round,
         "stage": deal.stage,
         "source": deal.source,
@@ -100,6 +121,34 @@ def _commitment_row(c: Commitment) -> dict:
     }
 
 
+def check_filters(kind: str, args) -> None:
+    """Every query parameter must be a list filter of the kind: an export never silently
+    ignores one (it would hand over more than the list showed)."""
+    wrong = [name for name in args if kind not in LIST_FILTERS.get(name, ())]
+    if wrong:
+        known = ", ".join(n for n, kinds in LIST_FILTERS.items() if kind in kinds) or "—"
+        raise ExportError(
+            [
+                _(
+                    "Unknown filter for %(kind)s: %(names)s. The filters are: %(known)s.",
+                    kind=kind,
+                    names=", ".join(wrong),
+                    known=known,
+                )
+            ]
+        )
+
+
+def reading_language(values: list[str], locale: str) -> str | None:
+    """The `labels` query parameter: absent for the interchange format, `1` for reading in
+    the user's language (`locale`)."""
+    if not values:
+        return None
+    if values != ["1"]:
+        raise ExportError([_("labels takes the value 1 (an export for reading).")])
+    return "zh" if locale.startswith("zh") else "en"
+
+
 def _filters(db: Session, args, sorts: dict, default: str):
     filters = queries.parse_filters(args, db, sorts, default)
     if filters.errors:
@@ -110,34 +159,24 @@ def _filters(db: Session, args, sorts: dict, default: str):
 def records(db: Session, kind: str, args) -> Iterator[dict]:
     """The kind's records matching the list filters in `args` (a MultiDict), as column code →
     value; ExportError names each bad filter."""
+    check_filters(kind, args)
     if kind == "companies":
-        filters = _filters(db, args, queries.COMPANY_SORTS, "created")
-        return _companies(db, queries.company_query(filters))
+        filters = _filters(db, args, company_queries.COMPANY_SORTS, company_queries.DEFAULT_SORT)
+        return _companies(db, company_queries.company_query(filters))
     if kind == "deals":
-        filters = _filters(db, args, queries.DEAL_SORTS, "updated")
+        filters = _filters(db, args, queries.DEAL_SORTS, queries.DEFAULT_DEAL_SORT)
         query = queries.ordered_deals(filters).execution_options(yield_per=YIELD)
         return (row for deal in db.exec(query) for row in _deal_rows(deal))
     if kind == "sub_funds":
-        return (_sub_fund_row(f) for f in db.exec(select(SubFund).order_by(SubFund.code)))
+        return (_sub_fund_row(f) for f in import_queries.sub_funds_by_code(db))
     return _commitments(db, args)
 
 
 def _commitments(db: Session, args) -> Iterator[dict]:
-    query = (
-        select(Commitment)
-        .join(LimitedPartner)
-        .join(SubFund)
-        .options(selectinload(Commitment.lp), selectinload(Commitment.sub_fund))
-        .order_by(LimitedPartner.name, SubFund.code)
-    )
     codes = [c.strip().upper() for c in args.getlist("sub_fund") if c.strip()]
-    if codes:
-        known = set(db.exec(select(SubFund.code).where(SubFund.code.in_(codes))).all())
-        unknown = [c for c in codes if c not in known]
-        if unknown:
-            raise ExportError([_("Unknown sub-fund: %(code)s", code=", ".join(unknown))])
-        query = query.where(SubFund.code.in_(codes))
-    return (_commitment_row(c) for c in db.exec(query))
+    if unknown := import_queries.unknown_sub_funds(db, codes):
+        raise ExportError([_("Unknown sub-fund: %(code)s", code=", ".join(unknown))])
+    return (_commitment_row(c) for c in import_queries.commitments_to_export(db, codes))
 
 
 # -- cells ----------------------------------------------------------------------------------
@@ -198,16 +237,53 @@ def xlsx_row(sheet, kind: Kind, row: dict) -> list:
 # -- files ----------------------------------------------------------------------------------
 
 
-def write_csv(kind: Kind, rows: Iterable[dict]) -> bytes:
+def reading_text(column: formats.Column, value, language: str) -> str:
+    """The cell as a person reads it in that language ('' for no value)."""
+    if value is None:
+        return ""
+    if column.type == formats.VOCAB:
+        return column.vocabulary.label(value, language)
+    if column.type == formats.VOCAB_LIST:
+        return LIST_JOIN[language].join(column.vocabulary.label(v, language) for v in value)
+    if column.type == formats.BOOL:
+        return YES_NO[language][0 if value else 1]
+    if column.type == formats.WAN:
+        return format(rounded_wan(value), "f")
+    return text_of(column, value)
+
+
+def _header(column: formats.Column, language: str | None) -> str:
+    return column.title(language) if language else column.code
+
+
+def _texts(kind: Kind, row: dict, language: str | None) -> list[tuple]:
+    """(column, value, text) of each cell: the import's text, or the reader's."""
+    cells = [(c, row.get(c.code)) for c in kind.columns]
+    if language is None:
+        return [(c, value, text_of(c, value)) for c, value in cells]
+    return [(c, value, reading_text(c, value, language)) for c, value in cells]
+
+
+def write_csv(kind: Kind, rows: Iterable[dict], language: str | None = None) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.code for c in kind.columns])
+    writer.writerow([_header(c, language) for c in kind.columns])
     for row in rows:
-        writer.writerow([csv_cell(text_of(c, row.get(c.code))) for c in kind.columns])
+        writer.writerow([csv_cell(text) for _c, _v, text in _texts(kind, row, language)])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(kind: Kind, rows: Iterable[dict]) -> bytes:
+def _reading_cell(sheet, column: formats.Column, value, text: str):
+    """An amount for reading is a number shown with two decimals and thousands separators."""
+    cell = xlsx_cell(sheet, column, value, text)
+    if column.type != formats.WAN or not isinstance(cell, int | float):
+        return cell
+    styled = WriteOnlyCell(sheet, value=cell)
+    styled.number_format = AMOUNT_FORMAT
+    return styled
+
+
+def write_xlsx(kind: Kind, rows: Iterable[dict], language: str | None = None) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(kind.code)
     sheet.freeze_panes = "A2"
@@ -216,17 +292,13 @@ def write_xlsx(kind: Kind, rows: Iterable[dict]) -> bytes:
     bold = Font(bold=True)
     header = []
     for column in kind.columns:
-        cell = WriteOnlyCell(sheet, value=column.code)
+        cell = WriteOnlyCell(sheet, value=_header(column, language))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    write_cell = _reading_cell if language else xlsx_cell
     for row in rows:
-        sheet.append(
-            [
-                xlsx_cell(sheet, c, row.get(c.code), text_of(c, row.get(c.code)))
-                for c in kind.columns
-            ]
-        )
+        sheet.append([write_cell(sheet, *cell) for cell in _texts(kind, row, language)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -238,8 +310,9 @@ def _width(column: formats.Column) -> int:
     return 16
 
 
-def export(db: Session, kind: str, fmt: str, args) -> bytes:
-    """The file's bytes; ExportError for bad filters."""
+def export(db: Session, kind: str, fmt: str, args, language: str | None = None) -> bytes:
+    """The file's bytes: the interchange format, or for reading in `language` (zh, en);
+    ExportError for bad filters."""
     rows = records(db, kind, args)
     writer = write_xlsx if fmt == "xlsx" else write_csv
-    return writer(KINDS[kind], rows)
+    return writer(KINDS[kind], rows, language)

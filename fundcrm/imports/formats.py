@@ -1,7 +1,8 @@
 """The columns of each interchange kind (DOMAIN.md section 9): code, Chinese label, cell type.
 
 A file's header names each column by its code or by its Chinese label (a trailing `*`, the
-mark of a required column in the template, is ignored). Exports write the codes.
+mark of a required column in the template, is ignored). Exports write the codes; an export
+for reading writes the Chinese label or the English one.
 """
 
 from dataclasses import dataclass
@@ -51,6 +52,11 @@ class Column:
     required: bool = False
     vocabulary: Vocabulary | None = None
     max_length: int | None = None
+    en: str = ""  # the English header of an export for reading (`--labels`)
+
+    def title(self, locale: str) -> str:
+        """The header of an export for reading, in that language."""
+        return self.label if locale.startswith("zh") else self.en
 
     @property
     def heading(self) -> str:
@@ -90,18 +96,24 @@ SUB_FUNDS = Kind(
     "sub_funds",
     _l("Sub-funds"),
     (
-        Column("code", "代码", CODE, True, max_length=30),
-        Column("name", "子基金名称", TEXT, True, max_length=200),
-        Column("name_en", "英文名称", TEXT, max_length=200),
-        Column("target_wan", "目标规模(万元)", WAN, True),
-        Column("first_close", "首次交割日", DATE),
-        Column("investment_end", "投资期截止日", DATE),
-        Column("term_end", "存续期截止日", DATE),
-        Column("allowed_stages", "可投企业阶段", VOCAB_LIST, vocabulary=ENTERPRISE_STAGES),
-        Column("focus_areas", "投资方向", VOCAB_LIST, vocabulary=FOCUS_AREAS),
-        Column("project_cap_pct", "单项目上限(%)", PCT),
-        Column("ic_quorum", "投决会法定人数", RATIO, max_length=20),
-        Column("ic_threshold", "投决通过比例", RATIO, max_length=20),
+        Column("code", "代码", CODE, True, max_length=30, en="Code"),
+        Column("name", "子基金名称", TEXT, True, max_length=200, en="Sub-fund name"),
+        Column("name_en", "英文名称", TEXT, max_length=200, en="English name"),
+        Column("target_wan", "目标规模(万元)", WAN, True, en="Target size (万元)"),
+        Column("first_close", "首次交割日", DATE, en="First close"),
+        Column("investment_end", "投资期截止日", DATE, en="Investment period ends"),
+        Column("term_end", "存续期截止日", DATE, en="Term ends"),
+        Column(
+            "allowed_stages",
+            "可投企业阶段",
+            VOCAB_LIST,
+            vocabulary=ENTERPRISE_STAGES,
+            en="Allowed enterprise stages",
+        ),
+        Column("focus_areas", "投资方向", VOCAB_LIST, vocabulary=FOCUS_AREAS, en="Focus areas"),
+        Column("project_cap_pct", "单项目上限(%)", PCT, en="Single-project cap (%)"),
+        Column("ic_quorum", "投决会法定人数", RATIO, max_length=20, en="IC quorum"),
+        Column("ic_threshold", "投决通过比例", RATIO, max_length=20, en="IC approval threshold"),
     ),
 )
 
@@ -109,14 +121,22 @@ COMMITMENTS = Kind(
     "commitments",
     _l("Commitments"),
     (
-        Column("lp_name", "出资人", TEXT, True, max_length=200),
-        Column("lp_type", "出资人类型", VOCAB, True, vocabulary=LP_TYPES),
-        Column("is_government", "政府出资", BOOL, True),
-        Column("sub_fund", "子基金", CODE, True, max_length=30),
-        Column("committed_wan", "认缴金额(万元)", WAN, True),
-        Column("reinvest_ratio", "返投比例", DECIMAL),
-        Column("reinvest_area", "返投区域", VOCAB_LIST, vocabulary=REINVEST_AREAS),
-        Column("reinvest_base", "返投基数", VOCAB, vocabulary=REINVEST_BASES),
+        Column("lp_name", "出资人", TEXT, True, max_length=200, en="LP"),
+        Column("lp_type", "出资人类型", VOCAB, True, vocabulary=LP_TYPES, en="LP type"),
+        Column("is_government", "政府出资", BOOL, True, en="Government LP"),
+        Column("sub_fund", "子基金", CODE, True, max_length=30, en="Sub-fund"),
+        Column("committed_wan", "认缴金额(万元)", WAN, True, en="Committed (万元)"),
+        Column("reinvest_ratio", "返投比例", DECIMAL, en="Re-investment ratio"),
+        Column(
+            "reinvest_area",
+            "返投区域",
+            VOCAB_LIST,
+            vocabulary=REINVEST_AREAS,
+            en="Re-investment area",
+        ),
+        Column(
+            "reinvest_base", "返投基数", VOCAB, vocabulary=REINVEST_BASES, en="Re-investment base"
+        ),
     ),
 )
 
@@ -124,20 +144,39 @@ COMPANIES = Kind(
     "companies",
     _l("Companies"),
     (
-        Column("name", "企业名称", TEXT, True, max_length=200),
-        Column("uscc", "统一社会信用代码", USCC, True),
-        Column("name_en", "英文名称", TEXT, max_length=200),
-        Column("district", "所在区县", VOCAB, vocabulary=DISTRICTS),
-        Column("city", "所在城市", TEXT, max_length=50),
-        Column("zone", "产业集聚区", VOCAB, vocabulary=ZONES),
-        Column("founded_on", "成立日期", DATE),
-        Column("headcount", "员工人数", INT),
-        Column("website", "网站", TEXT, max_length=200),
-        Column("focus_area", "重点方向", VOCAB, True, vocabulary=FOCUS_AREAS),
-        Column("application_fields", "应用领域", VOCAB_LIST, vocabulary=APPLICATION_FIELDS),
-        Column("enterprise_stage", "企业阶段", VOCAB, True, vocabulary=ENTERPRISE_STAGES),
-        Column("specialized_level", "专精特新", VOCAB, vocabulary=SPECIALIZED_LEVELS),
-        Column("description", "简介", TEXT, max_length=5000),
+        Column("name", "企业名称", TEXT, True, max_length=200, en="Company name"),
+        Column("uscc", "统一社会信用代码", USCC, True, en="USCC"),
+        Column("name_en", "英文名称", TEXT, max_length=200, en="English name"),
+        Column("district", "所在区县", VOCAB, vocabulary=DISTRICTS, en="District"),
+        Column("city", "所在城市", TEXT, max_length=50, en="City"),
+        Column("zone", "产业集聚区", VOCAB, vocabulary=ZONES, en="Cluster zone"),
+        Column("founded_on", "成立日期", DATE, en="Founded on"),
+        Column("headcount", "员工人数", INT, en="Headcount"),
+        Column("website", "网站", TEXT, max_length=200, en="Website"),
+        Column("focus_area", "重点方向", VOCAB, True, vocabulary=FOCUS_AREAS, en="Focus area"),
+        Column(
+            "application_fields",
+            "应用领域",
+            VOCAB_LIST,
+            vocabulary=APPLICATION_FIELDS,
+            en="Application fields",
+        ),
+        Column(
+            "enterprise_stage",
+            "企业阶段",
+            VOCAB,
+            True,
+            vocabulary=ENTERPRISE_STAGES,
+            en="Enterprise stage",
+        ),
+        Column(
+            "specialized_level",
+            "专精特新",
+            VOCAB,
+            vocabulary=SPECIALIZED_LEVELS,
+            en="Specialised SME level",
+        ),
+        Column("description", "简介", TEXT, max_length=5000, en="Description"),
     ),
 )
 
@@ -145,20 +184,23 @@ DEALS = Kind(
     "deals",
     _l("Deals"),
     (
-        Column("deal_ref", "项目编号", CODE, max_length=30),
-        Column("company_uscc", "企业统一社会信用代码", USCC, True),
-        Column("round", "轮次", VOCAB, vocabulary=ROUNDS),
-        Column("sub_fund", "子基金", CODE, True, max_length=30),
-        Column("stage", "项目阶段", VOCAB, True, vocabulary=STAGES),
-        Column("source", "项目来源", VOCAB, vocabulary=SOURCES),
-        Column("owner_email", "负责人邮箱", EMAIL, True, max_length=254),
-        Column("ask_wan", "融资金额(万元)", WAN),
-        Column("proposed_wan", "拟投金额(万元)", WAN),
-        Column("pre_money_wan", "投前估值(万元)", WAN),
-        Column("next_step", "下一步", TEXT, max_length=300),
-        Column("next_step_due", "下一步截止日", DATE),
-        Column("pass_reason", "放弃原因", TEXT, max_length=500),
-        Column("created_on", "创建日期", DATE),
+        Column("deal_ref", "项目编号", CODE, max_length=30, en="Reference"),
+        Column("company_uscc", "企业统一社会信用代码", USCC, True, en="Company USCC"),
+        Column(
+            "company_name", "企业名称", TEXT, max_length=200, en="Company name"
+        ),  # for reading; not imported
+        Column("round", "轮次", VOCAB, vocabulary=ROUNDS, en="Round"),
+        Column("sub_fund", "子基金", CODE, True, max_length=30, en="Sub-fund"),
+        Column("stage", "项目阶段", VOCAB, True, vocabulary=STAGES, en="Stage"),
+        Column("source", "项目来源", VOCAB, vocabulary=SOURCES, en="Source"),
+        Column("owner_email", "负责人邮箱", EMAIL, True, max_length=254, en="Owner email"),
+        Column("ask_wan", "融资金额(万元)", WAN, en="Amount sought (万元)"),
+        Column("proposed_wan", "拟投金额(万元)", WAN, en="Proposed amount (万元)"),
+        Column("pre_money_wan", "投前估值(万元)", WAN, en="Pre-money valuation (万元)"),
+        Column("next_step", "下一步", TEXT, max_length=300, en="Next step"),
+        Column("next_step_due", "下一步截止日", DATE, en="Next step due"),
+        Column("pass_reason", "放弃原因", TEXT, max_length=500, en="Pass reason"),
+        Column("created_on", "创建日期", DATE, en="Created on"),
     ),
 )
 

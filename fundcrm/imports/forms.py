@@ -15,7 +15,8 @@ class UploadForm(SafeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.code, k.title) for k in KINDS.values()]
+        recognise = ("", _l("Recognise it from the header row"))
+        self.kind.choices = [recognise, *((k.code, k.title) for k in KINDS.values())]
 
 
 class ConfirmForm(SafeForm):

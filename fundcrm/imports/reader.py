@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from fundcrm.domain.text import CONTROL
+from fundcrm.imports.formats import KINDS
 
 EXTENSIONS = ("csv", "xlsx")
-ZIP_MAGIC = b"PK\x03\x04"
 SIGNATURES = [  # what a file that is neither CSV nor XLSX usually starts with
     (b"\x89PNG", "PNG"),
     (b"\xff\xd8\xff", "JPEG"),
@@ -71,6 +71,7 @@ class Inflated:
 class Sheet:
     header: list  # raw header cells (row 1)
     rows: list[tuple[int, list]]  # (row number as the spreadsheet shows it, raw cells)
+    name: str = ""  # an XLSX sheet's title
 
 
 def extension(filename: str) -> str:
@@ -107,9 +108,14 @@ def too_large_inflated(limit: int) -> str:
 
 
 def read(
-    data: bytes, ext: str, kind: str, limits: Limits = Limits(), inflated: Inflated | None = None
+    data: bytes,
+    ext: str,
+    kind: str | None,
+    limits: Limits = Limits(),
+    inflated: Inflated | None = None,
 ) -> Sheet:
-    """`inflated` (for XLSX) counts the bytes unpacked, so a caller can see what a file cost."""
+    """`kind` picks an XLSX's sheet (None: a sheet named after any kind, else the first);
+    `inflated` (for XLSX) counts the bytes unpacked, so a caller can see what a file cost."""
     if not data:
         raise FileRefused(_("The file is empty."))
     _check_signature(data, ext)
@@ -251,10 +257,12 @@ def _read_xlsx(data: bytes, kind: str, inflated: Inflated, max_rows: int) -> She
     try:
         if not workbook.worksheets:
             raise FileRefused(_("The workbook has no worksheet, only charts."))
-        named = [ws for ws in workbook.worksheets if ws.title.strip().lower() == kind]
+        names = {kind} if kind else set(KINDS)
+        named = [ws for ws in workbook.worksheets if ws.title.strip().lower() in names]
         worksheet = named[0] if named else workbook.worksheets[0]
         worksheet.reset_dimensions()
         sheet = _sheet((list(r) for r in worksheet.iter_rows(values_only=True)), max_rows)
+        sheet.name = worksheet.title
     except FileRefused:
         raise
     except Exception:  # idem, while reading the rows
@@ -267,7 +275,7 @@ def _read_xlsx(data: bytes, kind: str, inflated: Inflated, max_rows: int) -> She
                 "The sheet “%(sheet)s” has no data: put the column names in row 1 of the first "
                 "sheet, or of a sheet named %(kind)s.",
                 sheet=worksheet.title,
-                kind=kind,
+                kind=kind or " / ".join(KINDS),
             )
         )
     return sheet

@@ -23,7 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from fundcrm import clock, db
 from fundcrm.i18n import current_locale
-from fundcrm.imports import exports, reader, storage, template
+from fundcrm.imports import exports, reader, recognise, storage, template
 from fundcrm.imports.formats import KINDS
 from fundcrm.imports.forms import ConfirmForm, DiscardForm, UploadForm
 from fundcrm.imports.report import STATUS_LABELS, ImportReport
@@ -83,23 +83,27 @@ def index():
 
 
 def _accept(form: UploadForm) -> storage.Pending:
-    """Check the file as a dry run; keep it (under our own name) unless it cannot be read."""
+    """Check the file as a dry run; keep it (under our own name) unless it cannot be read.
+    Without a chosen kind, the kind is recognised from the file's header row."""
     upload = form.file.data
     ext = reader.extension(upload.filename)
     data = upload.stream.read(max_bytes() + 1)
     if len(data) > max_bytes():
         raise reader.FileRefused(too_large_message())
-    report = _check(form.kind.data, data, upload.filename)
+    limits = reader.Limits.from_settings(current_app.config)
+    kind = form.kind.data or recognise.kind_of(data, ext, limits)
+    report = _check(kind, data, upload.filename)
     file_errors = [e for e in report.errors if e.row == 0]
     if file_errors:
         raise reader.FileRefused(file_errors[0].message)
     pending = storage.create(
         current_app.instance_path,
         current_user.id,
-        form.kind.data,
+        kind,
         display_name(upload.filename),
         ext,
         data,
+        recognised=not form.kind.data,
     )
     storage.save_report(current_app.instance_path, pending, report)
     return pending
@@ -236,16 +240,20 @@ def template_file(kind: str):
 @bp.get("/exports/<kind>.<fmt>")
 @requires("export_data")
 def export(kind: str, fmt: str):
-    """The kind's records matching the list filters of the query string."""
+    """The kind's records matching the list filters of the query string; `labels=1` makes it
+    an export for reading in the user's language."""
     if kind not in KINDS or fmt not in exports.FORMATS:
         abort(404)
+    filters = request.args.copy()
     try:
-        data = exports.export(db.session(), kind, fmt, request.args)
+        language = exports.reading_language(filters.poplist("labels"), current_locale())
+        data = exports.export(db.session(), kind, fmt, filters, language)
     except exports.ExportError as error:
         return render_template(
             "errors/error.html", code=400, title=_("Bad request"), message=str(error)
         ), 400
-    return _download(data, f"{kind}-{clock.stamp()}.{fmt}", fmt)
+    suffix = f"-{language}" if language else ""
+    return _download(data, f"{kind}-{clock.stamp()}{suffix}.{fmt}", fmt)
 
 
 def _download(data: bytes, name: str, fmt: str):

@@ -7,16 +7,16 @@ import re
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from fundcrm.imports import cells, reader, table
+from fundcrm.imports import cells, queries, reader, table
 from fundcrm.imports.formats import KINDS
 from fundcrm.imports.importers.base import WriteRefused, make_context
 from fundcrm.imports.importers.companies import CompaniesImporter
 from fundcrm.imports.importers.deals import DealsImporter
 from fundcrm.imports.importers.funds import CommitmentsImporter, SubFundsImporter
 from fundcrm.imports.report import ImportReport
-from fundcrm.models import Company, User
+from fundcrm.models import User
 
 IMPORTERS = {
     "sub_funds": SubFundsImporter,
@@ -52,8 +52,7 @@ def run_import(
     except reader.FileRefused as refused:
         report.error(0, "", refused.message)
         return report
-    accepted = db.exec(select(Company.uscc).where(Company.uscc_override_reason.is_not(None)))
-    token = cells.ACCEPTED_PILOT_CODES.set(frozenset(accepted.all()))
+    token = cells.ACCEPTED_PILOT_CODES.set(queries.accepted_pilot_codes(db))
     try:
         parsed = table.parse(KINDS[kind], sheet, report)
     finally:

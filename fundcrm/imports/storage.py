@@ -21,7 +21,7 @@ from fundcrm.imports.report import ImportReport
 TOKEN_LENGTH = 22  # secrets.token_urlsafe(16)
 PENDING_HOURS = 24
 STALE_LOCK_MINUTES = 30
-PENDING, WRITING, DONE = "pending", "writing", "done"
+PENDING, DONE = "pending", "done"
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Pending:
     size: int
     created: float
     state: str = PENDING
+    recognised: bool = False  # the kind was read from the header row, not chosen
 
 
 def root(instance_path: str) -> Path:
@@ -46,7 +47,13 @@ def _folder(instance_path: str, token: str) -> Path | None:
 
 
 def create(
-    instance_path: str, user_id: int, kind: str, filename: str, ext: str, data: bytes
+    instance_path: str,
+    user_id: int,
+    kind: str,
+    filename: str,
+    ext: str,
+    data: bytes,
+    recognised: bool = False,
 ) -> Pending:
     purge(instance_path)
     token = secrets.token_urlsafe(16)
@@ -54,6 +61,7 @@ def create(
     folder.mkdir(parents=True, mode=0o700)
     (folder / f"upload.{ext}").write_bytes(data)
     pending = Pending(token, user_id, kind, filename, ext, len(data), time.time())
+    pending.recognised = recognised
     _write(folder / "meta.json", json.dumps(asdict(pending), ensure_ascii=False))
     return pending
 

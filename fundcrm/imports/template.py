@@ -68,6 +68,7 @@ def _examples(owner_email: str, sub_fund: str) -> dict[str, dict]:
         },
         "deals": {
             "company_uscc": EXAMPLE_USCC,
+            "company_name": "重庆示例机器人科技有限公司",
             "round": "a",
             "sub_fund": sub_fund,
             "stage": "screening",

@@ -1,5 +1,6 @@
-"""A manager imports a small companies file with one bad row: the preview shows that row's
-error, the file cannot be confirmed, and nothing is imported."""
+"""A manager imports a small companies file with one bad row, without saying what it holds: the
+preview says the kind was recognised from the header row, shows the bad row's error, the file
+cannot be confirmed, and nothing is imported."""
 
 import pytest
 
@@ -23,13 +24,14 @@ def test_a_file_with_a_bad_row_imports_nothing(page):
     page.click("nav a[href='/imports']")
     page.wait_for_url("**/imports")
     screenshot(page, "imports-zh")
-    page.select_option("#kind", "companies")
+    assert page.locator("#kind").input_value() == ""  # no kind preselected
     page.set_input_files(
         "#file",
         {"name": "companies.csv", "mimeType": "text/csv", "buffer": FILE.encode("gb18030")},
     )
     page.click("#submit")
     page.wait_for_url("**/imports/*")
+    assert page.locator("#recognised-kind").is_visible()
 
     bad = page.locator('#import-rows tr[data-row="3"]')
     assert "status-error" in bad.get_attribute("class")

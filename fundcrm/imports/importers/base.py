@@ -7,7 +7,7 @@ commits once, so an import is all-or-nothing).
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,11 +15,10 @@ from flask_babel import gettext as _
 from sqlmodel import Session
 
 from fundcrm import clock
+from fundcrm.imports.queries import IN_CHUNK, chunks  # noqa: F401 (the importers' helpers)
 from fundcrm.imports.report import ERROR, NEW, UNCHANGED, UPDATE, ImportReport, RowResult
 from fundcrm.imports.table import Row, Table
 from fundcrm.models import User
-
-IN_CHUNK = 2000  # values per IN (…) list: well under SQLite's and PostgreSQL's limits
 
 
 class WriteRefused(Exception):
@@ -46,12 +45,6 @@ class Context:
 
 def make_context(db: Session, report: ImportReport, settings, user: User | None) -> Context:
     return Context(db, report, settings, user, clock.now())
-
-
-def chunks(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
-    items = list(values)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def same(old, new) -> bool:

@@ -9,66 +9,25 @@ deal_ref in the file.
 Deals are written through deals.services (create_deal, update_deal) and the stage is set as
 historical data by record_import_move: no gates; the mandate breaches it finds are listed in
 the import's report. The import adds or updates participating sub-funds and never removes one.
+Grouping the rows into deals is fundcrm.imports.importers.deal_rows.
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
-from sqlmodel import select
 
 from fundcrm import clock
 from fundcrm.auth.services import users_who_can
-from fundcrm.deals import services
+from fundcrm.deals import moves, services
 from fundcrm.domain import stages
-from fundcrm.funds.services import sub_funds
-from fundcrm.imports.exports import text_of
-from fundcrm.imports.formats import DEALS
-from fundcrm.imports.importers.base import Importer, WriteRefused, changes, chunks
-from fundcrm.imports.report import ERROR, UPDATE, Issue
+from fundcrm.imports.importers.base import WriteRefused, changes
+from fundcrm.imports.importers.deal_rows import DEAL_ATTRS, SERVICE_FIELDS, DealRows, Group
+from fundcrm.imports.report import UPDATE, Issue
 from fundcrm.imports.table import Row
-from fundcrm.models import Company, Deal, DealSubFund, SubFund, User
-
-# deal-level column → Deal attribute (the same on every row of a deal)
-DEAL_ATTRS = {
-    "round": "round",
-    "source": "source",
-    "owner_email": "owner_id",
-    "ask_wan": "ask_yuan",
-    "pre_money_wan": "pre_money_yuan",
-    "next_step": "next_step",
-    "next_step_due": "next_step_due",
-    "pass_reason": "pass_reason",
-    "created_on": "created_on",
-}
-SHARED = ("company_uscc", "stage", *DEAL_ATTRS)
-SERVICE_FIELDS = set(services.DEAL_FIELDS)  # what update_deal sets; the rest is set here
+from fundcrm.models import Deal, DealSubFund, SubFund
 
 
-@dataclass
-class Group:
-    """The rows of one deal and what the import does to it."""
-
-    key: tuple
-    rows: list[Row] = field(default_factory=list)
-    values: dict = field(default_factory=dict)  # deal-level values given in the file
-    source_rows: dict = field(default_factory=dict)  # column → the row that gave its value
-    deal: Deal | None = None
-    company: Company | None = None
-    participations: list = field(default_factory=list)  # [(sub_fund_id, proposed_yuan)]
-    changed: dict = field(default_factory=dict)  # Deal attribute → new value
-    participations_changed: bool = False
-    changed_columns: set = field(default_factory=set)  # file columns an update changes
-    to_stage: str | None = None  # the stage to set, when it changes
-    ref: str = ""  # the deal's reference: given, existing, or assigned when written
-
-    @property
-    def first(self) -> Row:
-        return self.rows[0]
-
-
-class DealsImporter(Importer):
+class DealsImporter(DealRows):
     def plan(self) -> None:
         self._prefetch()
         self.groups = self._groups()
@@ -78,130 +37,6 @@ class DealsImporter(Importer):
             self._resolve(group, claimed)
             self._plan_group(group)
         self.finish()
-
-    # -- fetching, grouping ---------------------------------------------------------------
-
-    def _prefetch(self) -> None:
-        rows = self.table.rows
-        self.funds = {f.code: f for f in sub_funds(self.db)}
-        self.companies = self._by(Company, Company.uscc, {r.get("company_uscc") for r in rows})
-        emails = {r.get("owner_email") for r in rows}
-        self.users = self._by(User, User.email, emails)
-        refs = {r.get("deal_ref") for r in rows}
-        self.deals = self._by(
-            Deal,
-            Deal.deal_ref,
-            refs,
-            selectinload(Deal.participations),
-            selectinload(Deal.company),
-        )
-        company_ids = [c.id for c in self.companies.values()]
-        self.deals_of: dict[int, list[Deal]] = {}
-        for chunk in chunks(company_ids):
-            query = (
-                select(Deal)
-                .where(Deal.company_id.in_(chunk))
-                .options(selectinload(Deal.participations))
-            )
-            for deal in self.db.exec(query).all():
-                self.deals_of.setdefault(deal.company_id, []).append(deal)
-
-    def _by(self, model, column, values, *options) -> dict:
-        found = {}
-        for chunk in chunks(v for v in values if v is not None):
-            query = select(model).where(column.in_(chunk)).options(*options)
-            for record in self.db.exec(query).all():
-                found[getattr(record, column.key)] = record
-        return found
-
-    def _groups(self) -> list[Group]:
-        groups: dict[tuple, Group] = {}
-        for row in self.table.rows:
-            ref, code = row.get("deal_ref"), row.get("company_uscc")
-            if "deal_ref" in row.bad or (ref is None and code is None):
-                if ref is None and code is None:
-                    self.missing_key(row, "company_uscc")
-                self.result(row, ref or "", ERROR)
-                continue
-            key = ("ref", ref) if ref else ("company", code, row.get("round"))
-            groups.setdefault(key, Group(key)).rows.append(row)
-        return list(groups.values())
-
-    def _merge(self, group: Group) -> None:
-        """Deal-level values: given once, or the same wherever given."""
-        for row in group.rows:
-            for column in SHARED:
-                if not row.has(column):
-                    continue
-                value = row.get(column)
-                if column in group.values and group.values[column] != value:
-                    first = group.source_rows[column]
-                    self.error(
-                        row,
-                        column,
-                        _(
-                            "Rows of one deal differ here: row %(row)s says %(value)s.",
-                            row=first,
-                            value=text_of(DEALS.by_code[column], group.values[column]),
-                        ),
-                    )
-                elif column not in group.values:
-                    group.values[column], group.source_rows[column] = value, row.number
-
-    def _resolve(self, group: Group, claimed: dict[int, "Group"]) -> None:
-        """The existing deal the rows describe, if any, and its company."""
-        code = group.values.get("company_uscc")
-        company = self.companies.get(code) if code else None
-        if code and company is None:
-            for row in group.rows:
-                if row.get("company_uscc") == code:
-                    self.error(row, "company_uscc", _("No company has this USCC."))
-        if group.key[0] == "ref":
-            group.deal = self.deals.get(group.key[1])
-        elif company is not None:
-            group.deal = self._deal_of_round(group, company)
-        deal = group.deal
-        if deal is not None:
-            if company is not None and deal.company_id != company.id:
-                self.error(
-                    group.first,
-                    "company_uscc",
-                    _(
-                        "Deal %(ref)s belongs to another company; a deal keeps its company.",
-                        ref=deal.deal_ref,
-                    ),
-                )
-            other = claimed.setdefault(deal.id, group)
-            if other is not group:
-                for row in group.rows:
-                    self.error(
-                        row,
-                        "deal_ref",
-                        _(
-                            "This row describes deal %(ref)s, as row %(row)s does: give both "
-                            "rows the same deal_ref.",
-                            ref=deal.deal_ref,
-                            row=other.first.number,
-                        ),
-                    )
-            company = deal.company
-        group.company = company
-        group.ref = deal.deal_ref if deal else (group.key[1] if group.key[0] == "ref" else "")
-
-    def _deal_of_round(self, group: Group, company: Company) -> Deal | None:
-        matches = [d for d in self.deals_of.get(company.id, []) if d.round == group.key[2]]
-        if len(matches) > 1:
-            refs = ", ".join(sorted(d.deal_ref for d in matches))
-            self.error(
-                group.first,
-                "deal_ref",
-                _(
-                    "The company has several deals in this round (%(refs)s): fill in deal_ref.",
-                    refs=refs,
-                ),
-            )
-            return None
-        return matches[0] if matches else None
 
     # -- planning one deal ----------------------------------------------------------------
 
@@ -324,10 +159,10 @@ class DealsImporter(Importer):
             stages.traversed(from_stage, group.to_stage) or [group.to_stage],
             group.company.enterprise_stage,
             group.company.focus_area,
-            services.mandate_facts(self.db, draft),
+            moves.mandate_facts(self.db, draft),
             clock.local_date(self._move_at(group)),
         )
-        self._add_breaches(group, [services.breach_message(b) for b in found])
+        self._add_breaches(group, [moves.breach_message(b) for b in found])
 
     def _add_breaches(self, group: Group, messages: list[str]) -> None:
         row = group.source_rows.get("stage", group.first.number)
@@ -371,7 +206,7 @@ class DealsImporter(Importer):
             self._update(group)
         if group.to_stage:
             reason = group.values.get("pass_reason") or deal.pass_reason
-            found = services.record_import_move(
+            found = moves.record_import_move(
                 self.db,
                 deal,
                 group.to_stage,

@@ -1,13 +1,16 @@
-"""Sub-funds (by code) and commitments (by LP name × sub-fund), written through
-funds.services, whose checks are run in memory first so every row's errors are reported."""
+"""Sub-funds (by code) and commitments (by LP name × sub-fund).
+
+Every rule is the one function of funds.services that the setup forms call: the plan runs it
+in memory on each row, so every row's refusal is reported with the form's message, and the
+write goes through the same services."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from fundcrm.funds import services
+from fundcrm.imports import queries
 from fundcrm.imports.importers.base import Importer, WriteRefused, changes
 from fundcrm.imports.report import ERROR, UNCHANGED, UPDATE
 from fundcrm.imports.table import Row
@@ -28,7 +31,8 @@ SUB_FUND_ATTRS = {
     "ic_threshold": "ic_threshold",
 }
 DATE_COLUMNS = ("first_close", "investment_end", "term_end")
-REINVEST = ("reinvest_ratio", "reinvest_area", "reinvest_base")
+# a refusal's form field → the file's column
+COLUMN_OF = {"target_wan": "target_wan", "committed_wan": "committed_wan", "lp_id": "lp_name"}
 
 
 @dataclass
@@ -54,6 +58,8 @@ class SubFundsImporter(Importer):
             if fund is None:
                 self.require(row, ("name", "target_wan"))
             wanted = {SUB_FUND_ATTRS[c]: v for c, v in row.values.items() if c != "code"}
+            wanted = services.normalise_sub_fund({**wanted, "code": code})
+            wanted.pop("code")
             base = self._current(fund)
             changed = wanted if fund is None else changes(base, wanted)
             values = {**base, **wanted}
@@ -74,26 +80,22 @@ class SubFundsImporter(Importer):
         """The attributes as they are, or a new sub-fund's defaults (from the settings)."""
         if fund is not None:
             return {a: getattr(fund, a) for a in SUB_FUND_ATTRS.values()}
-        settings = self.ctx.settings
-        return {
+        empty = {
             "name_en": None,
             "first_close": None,
             "investment_end": None,
             "term_end": None,
             "allowed_stages": [],
             "focus_areas": [],
-            "project_cap_pct": Decimal(settings["DEFAULT_PROJECT_CAP_PCT"]),
-            "ic_quorum": settings["DEFAULT_IC_QUORUM"],
-            "ic_threshold": settings["DEFAULT_IC_THRESHOLD"],
         }
+        return {**empty, **services.sub_fund_defaults(self.ctx.settings)}
 
     def _check_rules(self, row: Row, code: str, values: dict) -> None:
-        """The sub-fund rules of the form, so the preview refuses what the write would."""
         try:
             services.check_sub_fund_rules({**values, "code": code})
         except services.SetupError as error:
             column = error.field or "code"
-            if column == "investment_end":
+            if column == "investment_end":  # the order of the dates: the later one given
                 column = next((c for c in DATE_COLUMNS[1:] if row.has(c)), DATE_COLUMNS[0])
             self.error(row, column, str(error.message))
 
@@ -131,10 +133,8 @@ class PlannedCommitment:
 class CommitmentsImporter(Importer):
     def plan(self) -> None:
         self.funds = {f.code: f for f in services.sub_funds(self.db)}
-        self.lps = {lp.name: lp for lp in self.db.exec(select(LimitedPartner)).all()}
-        self.commitments = {
-            (c.lp_id, c.sub_fund_id): c for c in self.db.exec(select(Commitment)).all()
-        }
+        self.lps = {lp.name: lp for lp in queries.lps(self.db)}
+        self.commitments = {(c.lp_id, c.sub_fund_id): c for c in queries.commitments(self.db)}
         self.planned_lps: dict[str, PlannedLP] = {}
         self.planned: list[PlannedCommitment] = []
         first: dict[tuple, int] = {}
@@ -150,7 +150,7 @@ class CommitmentsImporter(Importer):
                 self._plan_commitment(row, lp, fund)
             else:
                 self.result(row, f"{name} / {code}", ERROR)
-        self._check_flag_changes()
+        self._tell_flag_effects()
         self.finish()
 
     def _others(self, planned: PlannedLP) -> list[Commitment]:
@@ -162,30 +162,31 @@ class CommitmentsImporter(Importer):
             if lp_id == planned.lp.id and fund_id not in named
         ]
 
-    def _check_flag_changes(self) -> None:
-        """An LP becoming a government LP needs every commitment's re-investment terms."""
+    def _effects(self, planned: PlannedLP) -> list:
+        """What the LP's flag change does to the commitments the file does not name: the
+        service's rule, as the LP form applies it."""
+        if planned.lp is None or "is_government" not in planned.changed:
+            return []
+        flag = planned.changed["is_government"]
+        return services.flag_effects(planned.lp, flag, self._others(planned), self.ctx.settings)
+
+    def _tell_flag_effects(self) -> None:
         for planned in self.planned_lps.values():
-            if planned.lp is None or not planned.changed.get("is_government"):
-                continue
-            missing = [c for c in self._others(planned) if c.reinvest_ratio is None]
-            if missing:
-                codes = ", ".join(sorted(c.sub_fund.code for c in missing))
-                self.error(
-                    planned.row,
-                    "is_government",
-                    _(
-                        "A government LP's commitments need re-investment terms: add rows for its "
-                        "commitments to %(codes)s.",
-                        codes=codes,
-                    ),
-                )
+            if notice := services.flag_notice(self._effects(planned)):
+                self.warn(planned.row, "is_government", notice)
 
     def _refuse_key(self, row, first, name, code) -> None:
         for column, value in (("lp_name", name), ("sub_fund", code)):
             if value is None:
                 self.missing_key(row, column)
         if first is not None:
-            self.duplicate(row, "sub_fund", first, f"{name} / {code}")
+            message = _(
+                "%(rule)s (rows %(first)s and %(row)s)",
+                rule=services.COMMITMENT_TAKEN,
+                first=first,
+                row=row.number,
+            )
+            self.error(row, "sub_fund", message)
         self.result(row, f"{name or ''} / {code or ''}", ERROR)
 
     def _fund(self, row: Row, code: str | None) -> SubFund | None:
@@ -224,12 +225,12 @@ class CommitmentsImporter(Importer):
     def _plan_commitment(self, row: Row, lp: PlannedLP, fund: SubFund) -> None:
         commitment = self.commitments.get((lp.lp.id, fund.id)) if lp.lp else None
         current = self._current(commitment)
-        wanted = {k: row.values[k] for k in REINVEST if k in row.values}
+        wanted = {k: row.values[k] for k in services.TERMS if k in row.values}
         if row.has("committed_wan"):
             wanted["committed_yuan"] = row.get("committed_wan")
         elif commitment is None:
             self.require(row, ("committed_wan",))
-        values = self._reinvestment(row, lp, {**current, **wanted}, commitment is None, wanted)
+        values = self._checked(row, lp, {**current, **wanted}, commitment)
         changed = values if commitment is None else changes(current, values)
         status = self.status(commitment, changed)
         if status == UNCHANGED and lp.changed and lp.row is row:
@@ -241,7 +242,7 @@ class CommitmentsImporter(Importer):
     @staticmethod
     def _current(commitment: Commitment | None) -> dict:
         if commitment is None:
-            return {"reinvest_ratio": None, "reinvest_area": [], "reinvest_base": None}
+            return dict(services.NO_TERMS)
         return {
             "committed_yuan": commitment.committed_yuan,
             "reinvest_ratio": commitment.reinvest_ratio,
@@ -249,74 +250,38 @@ class CommitmentsImporter(Importer):
             "reinvest_base": commitment.reinvest_base,
         }
 
-    def _reinvestment(self, row: Row, lp: PlannedLP, values: dict, new: bool, given) -> dict:
-        """A government LP's commitment carries a requirement (a new one starts from the
-        settings' defaults); any other commitment carries none."""
-        if not lp.values.get("is_government"):
-            if any(k in given for k in REINVEST):
-                column = next(k for k in REINVEST if k in given)
-                self.warn(
-                    row,
-                    column,
-                    _(
-                        "Ignored: only a government LP's commitment carries a re-investment "
-                        "requirement."
-                    ),
-                )
-            return {**values, "reinvest_ratio": None, "reinvest_area": [], "reinvest_base": None}
-        if new:
-            settings = self.ctx.settings
-            defaults = {
-                "reinvest_ratio": Decimal(settings["DEFAULT_REINVEST_RATIO"]),
-                "reinvest_area": [settings["DEFAULT_REINVEST_AREA"]],
-                "reinvest_base": settings["DEFAULT_REINVEST_BASE"],
-            }
-            values = {**values, **{k: v for k, v in defaults.items() if k not in given}}
-        self._check_reinvestment(row, values)
-        return values
-
-    def _check_reinvestment(self, row: Row, values: dict) -> None:
-        area = values.get("reinvest_area") or []
-        if values.get("reinvest_ratio") is None and "reinvest_ratio" not in row.bad:
-            self.error(
-                row, "reinvest_ratio", _("A government commitment needs a re-investment ratio.")
-            )
-        if not area and "reinvest_area" not in row.bad:
-            self.error(row, "reinvest_area", _("Choose the re-investment area."))
-        elif "chongqing" in area and len(area) > 1:
-            self.error(
-                row, "reinvest_area", _("Choose the whole city or a list of districts, not both.")
-            )
+    def _checked(self, row: Row, lp: PlannedLP, values: dict, commitment) -> dict:
+        """The values the commitment form's rule (services.check_commitment) gives, or the
+        row's error where it refuses them."""
+        government = bool(lp.values.get("is_government"))
+        if column := services.terms_ignored(government, {k: row.get(k) for k in services.TERMS}):
+            self.warn(row, column, str(services.IGNORED_TERMS))
+        starts = commitment is None or commitment.reinvest_ratio is None
+        try:
+            return services.check_commitment(values, government, starts, self.ctx.settings)
+        except services.SetupError as error:
+            column = COLUMN_OF.get(error.field, error.field)
+            blank = column == "committed_wan" and values.get("committed_yuan") is None
+            if column not in row.bad and not blank:  # a blank or bad cell has its error
+                self.error(row, column, str(error.message))
+            return values
 
     def write(self) -> None:
         for planned in self.planned_lps.values():
             planned.record = self._write_lp(planned)
-            if planned.lp is not None and planned.changed.get("is_government") is False:
-                for other in self._others(planned):  # no longer government: no requirement
-                    services.save_commitment(
-                        self.db,
-                        other,
-                        {
-                            "lp_id": other.lp_id,
-                            "sub_fund_id": other.sub_fund_id,
-                            "committed_yuan": other.committed_yuan,
-                        },
-                    )
         for item in self.planned:
             if item.commitment is not None and not item.changed:
                 continue
             record = item.commitment or Commitment(lp_id=0, sub_fund_id=0, committed_yuan=0)
-            values = {
-                **item.values,
-                "lp_id": item.lp.record.id,
-                "sub_fund_id": item.fund.id,
-            }
+            values = {**item.values, "lp_id": item.lp.record.id, "sub_fund_id": item.fund.id}
             try:
-                services.save_commitment(self.db, record, values)
+                services.save_commitment(self.db, record, values, self.ctx.settings)
             except services.SetupError as error:
-                raise WriteRefused(item.row.number, "sub_fund", error.message) from None
+                column = COLUMN_OF.get(error.field, "sub_fund")
+                raise WriteRefused(item.row.number, column, error.message) from None
 
     def _write_lp(self, planned: PlannedLP) -> LimitedPartner:
+        """Through the LP form's service, which also applies the flag to its commitments."""
         if planned.lp is not None and not planned.changed:
             return planned.lp
         record = planned.lp or LimitedPartner(name="", lp_type="")

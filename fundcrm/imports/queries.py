@@ -1,0 +1,95 @@
+"""The reads of imports and exports: records fetched in bulk by their keys, and the rows of the
+kinds that have no list page."""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from fundcrm.models import Commitment, Company, CompanyField, Deal, LimitedPartner, SubFund, User
+
+IN_CHUNK = 2000  # values per IN (…) list: well under SQLite's and PostgreSQL's limits
+
+
+def chunks(values: Iterable, size: int = IN_CHUNK):
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def lps(db: Session) -> list[LimitedPartner]:
+    return list(db.exec(select(LimitedPartner)).all())
+
+
+def commitments(db: Session) -> list[Commitment]:
+    query = select(Commitment).options(selectinload(Commitment.sub_fund))
+    return list(db.exec(query).all())
+
+
+def active_user(db: Session, email: str) -> User | None:
+    user = db.exec(select(User).where(User.email == email.strip().lower())).first()
+    return user if user is not None and user.active else None
+
+
+def accepted_pilot_codes(db: Session) -> frozenset[str]:
+    """USCCs that fail the checksum and that risk or an administrator accepted on the web."""
+    query = select(Company.uscc).where(Company.uscc_override_reason.is_not(None))
+    return frozenset(db.exec(query).all())
+
+
+def by_key(db: Session, model, column, values: Iterable, *options) -> dict:
+    """The records whose `column` is one of `values`, by that value, in chunks."""
+    found = {}
+    for chunk in chunks(v for v in values if v is not None):
+        query = select(model).where(column.in_(chunk)).options(*options)
+        for record in db.exec(query).all():
+            found[getattr(record, column.key)] = record
+    return found
+
+
+def deals_of_companies(db: Session, company_ids: Iterable[int]) -> dict[int, list[Deal]]:
+    """Each company's deals with their participating sub-funds."""
+    found: dict[int, list[Deal]] = {}
+    for chunk in chunks(company_ids):
+        query = (
+            select(Deal)
+            .where(Deal.company_id.in_(chunk))
+            .options(selectinload(Deal.participations))
+        )
+        for deal in db.exec(query).all():
+            found.setdefault(deal.company_id, []).append(deal)
+    return found
+
+
+def application_fields(connection, company_ids: list[int]) -> dict[int, list[str]]:
+    """The companies' application fields (plain rows, for exports of many companies)."""
+    table = CompanyField.__table__
+    query = sa.select(table.c.company_id, table.c.field).where(table.c.company_id.in_(company_ids))
+    fields: dict[int, list[str]] = {}
+    for company_id, field in connection.execute(query.order_by(table.c.field)):
+        fields.setdefault(company_id, []).append(field)
+    return fields
+
+
+def sub_funds_by_code(db: Session) -> list[SubFund]:
+    return list(db.exec(select(SubFund).order_by(SubFund.code)).all())
+
+
+def unknown_sub_funds(db: Session, codes: list[str]) -> list[str]:
+    known = set(db.exec(select(SubFund.code).where(SubFund.code.in_(codes))).all())
+    return [c for c in codes if c not in known]
+
+
+def commitments_to_export(db: Session, codes: list[str]):
+    """Commitments by LP name and sub-fund code, of the given sub-funds (all when none)."""
+    query = (
+        select(Commitment)
+        .join(LimitedPartner)
+        .join(SubFund)
+        .options(selectinload(Commitment.lp), selectinload(Commitment.sub_fund))
+        .order_by(LimitedPartner.name, SubFund.code)
+    )
+    if codes:
+        query = query.where(SubFund.code.in_(codes))
+    return db.exec(query)
