@@ -42,6 +42,8 @@ def create_app(config: fundcrm_config.Config | dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = RecordIdConverter  # before the routes that use it
     register_blueprints(app)
+    # Browsers ask for /favicon.ico whatever the page links: serve the static file there too.
+    app.add_url_rule("/favicon.ico", "static", defaults={"filename": "favicon.ico"})
     register_error_pages(app)
     headers.init_app(app)
     app.before_request(_refuse_unsafe_query)

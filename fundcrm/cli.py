@@ -158,10 +158,16 @@ def demo_command(host, port, threads):
     from waitress import serve
 
     app = current_app._get_current_object()
-    migrate.upgrade(db.engine())
-    added = demo.seed(db.session(), app.config)
-    db.session().close()
     click.echo(f"Database: {db.engine().url.render_as_string(hide_password=True)}")
+    migrate.upgrade(db.engine())
+    click.echo(
+        _(
+            "Schema at %(revision)s; seeding the demo data…",
+            revision=migrate.current_revision(db.engine()),
+        )
+    )
+    added = demo.seed(db.session(), app.config, say=click.echo)
+    db.session().close()
     click.echo("Demo data " + ("seeded." if added else "already present: nothing added."))
     click.echo(f"Demo accounts (password: {demo.DEMO_PASSWORD}):")
     for email, _name, roles in demo.DEMO_ACCOUNTS:

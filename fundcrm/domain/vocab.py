@@ -91,32 +91,32 @@ general|通用|General
 DISTRICTS = _vocab(
     "district",
     """
-万州区|万州区|Wanzhou
-涪陵区|涪陵区|Fuling
-渝中区|渝中区|Yuzhong
-大渡口区|大渡口区|Dadukou
-江北区|江北区|Jiangbei
-沙坪坝区|沙坪坝区|Shapingba
-九龙坡区|九龙坡区|Jiulongpo
-南岸区|南岸区|Nan'an
-北碚区|北碚区|Beibei
-綦江区|綦江区|Qijiang
-大足区|大足区|Dazu
-渝北区|渝北区|Yubei
-巴南区|巴南区|Banan
-黔江区|黔江区|Qianjiang
-长寿区|长寿区|Changshou
-江津区|江津区|Jiangjin
-合川区|合川区|Hechuan
-永川区|永川区|Yongchuan
-南川区|南川区|Nanchuan
-璧山区|璧山区|Bishan
-铜梁区|铜梁区|Tongliang
-潼南区|潼南区|Tongnan
-荣昌区|荣昌区|Rongchang
-开州区|开州区|Kaizhou
-梁平区|梁平区|Liangping
-武隆区|武隆区|Wulong
+万州区|万州区|Wanzhou District
+涪陵区|涪陵区|Fuling District
+渝中区|渝中区|Yuzhong District
+大渡口区|大渡口区|Dadukou District
+江北区|江北区|Jiangbei District
+沙坪坝区|沙坪坝区|Shapingba District
+九龙坡区|九龙坡区|Jiulongpo District
+南岸区|南岸区|Nan'an District
+北碚区|北碚区|Beibei District
+綦江区|綦江区|Qijiang District
+大足区|大足区|Dazu District
+渝北区|渝北区|Yubei District
+巴南区|巴南区|Banan District
+黔江区|黔江区|Qianjiang District
+长寿区|长寿区|Changshou District
+江津区|江津区|Jiangjin District
+合川区|合川区|Hechuan District
+永川区|永川区|Yongchuan District
+南川区|南川区|Nanchuan District
+璧山区|璧山区|Bishan District
+铜梁区|铜梁区|Tongliang District
+潼南区|潼南区|Tongnan District
+荣昌区|荣昌区|Rongchang District
+开州区|开州区|Kaizhou District
+梁平区|梁平区|Liangping District
+武隆区|武隆区|Wulong District
 城口县|城口县|Chengkou County
 丰都县|丰都县|Fengdu County
 垫江县|垫江县|Dianjiang County

@@ -1,0 +1,97 @@
+"""Demo data, seeded once through the same services as the UI and imports: running the seed
+again adds nothing. Names are invented; the vocabulary follows the city's action plan
+(重庆市AI及服务机器人产业集群高质量发展行动计划 2023—2027).
+
+One module per capability: people (accounts), funds (fund, sub-funds, LPs, commitments),
+companies, deals (stage histories), workspace (contacts, activities, DD) and documents.
+"""
+
+import random
+from collections.abc import Callable
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlmodel import Session
+
+from fundcrm import clock
+from fundcrm.audit import set_actor
+from fundcrm.demo.companies import BRANDS, TRADES, demo_companies, find_or_create_company
+from fundcrm.demo.deals import FINAL_STAGES, NEXT_STEPS, PASS_REASONS, has_deal, open_demo_deal
+from fundcrm.demo.documents import demo_pdf, seed_business_plan
+from fundcrm.demo.funds import FUND, SUB_FUNDS, seed_commitments, seed_fund
+from fundcrm.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD, deal_owners, seed_accounts
+from fundcrm.demo.workspace import seed_workspace
+from fundcrm.funds import services as funds
+
+__all__ = [
+    "BRANDS",
+    "DEMO_ACCOUNTS",
+    "DEMO_PASSWORD",
+    "FUND",
+    "NEXT_STEPS",
+    "PASS_REASONS",
+    "SUB_FUNDS",
+    "TRADES",
+    "demo_companies",
+    "demo_pdf",
+    "seed",
+]
+
+PROGRESS_EVERY = 16  # companies between two progress lines
+
+
+def seed(
+    db: Session,
+    settings: dict,
+    today: date | None = None,
+    say: Callable[[str], None] | None = None,
+) -> int:
+    """Create whatever demo records are missing; returns how many records were added.
+
+    `say` receives a line for each step as it happens (the `fundcrm demo` command prints it)."""
+    say = say or (lambda _line: None)
+    set_actor(db, None, "demo")
+    today = today or clock.today()
+    steps = [
+        (_("Accounts"), lambda: seed_accounts(db, settings)),
+        (_("Fund, sub-funds and LPs"), lambda: seed_fund(db)),
+        (_("Commitments"), lambda: seed_commitments(db)),
+    ]
+    added = 0
+    for label, step in steps:
+        count = step()
+        say(_("%(step)s: %(n)d added", step=label, n=count))
+        added += count
+    added += _pipeline(db, settings, today, say)
+    db.commit()
+    return added
+
+
+def _pipeline(db, settings, today: date, say: Callable[[str], None]) -> int:
+    """Each company with its deal, history, workspace and documents; progress as it goes."""
+    rng = random.Random(2023)  # the action plan's year: the same demo every time
+    owners = deal_owners(db)
+    sub_funds = {f.code: f for f in funds.sub_funds(db)}
+    rows = demo_companies(rng)
+    companies_added = deals_added = 0
+    for i, values in enumerate(rows):
+        company, created = find_or_create_company(db, values)
+        companies_added += created
+        if not has_deal(db, company):
+            stage = FINAL_STAGES[i % len(FINAL_STAGES)]
+            deal = open_demo_deal(db, settings, rng, company, stage, owners, sub_funds, today)
+            seed_workspace(db, rng, company, deal, today)
+            seed_business_plan(db, settings, deal)
+            deals_added += 1
+        if (i + 1) % PROGRESS_EVERY == 0 or i + 1 == len(rows):
+            say(
+                _(
+                    "Companies and deals: %(done)d of %(total)d (added %(companies)d "
+                    "companies, %(deals)d deals)",
+                    done=i + 1,
+                    total=len(rows),
+                    companies=companies_added,
+                    deals=deals_added,
+                )
+            )
+    return companies_added + deals_added

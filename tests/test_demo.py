@@ -1,0 +1,74 @@
+"""The demo data: distinct company names, the action plan's vocabulary, and a `fundcrm demo`
+that says what it is creating while it seeds."""
+
+import random
+from collections import Counter
+
+from sqlmodel import select
+
+from fundcrm.cli import main
+from fundcrm.demo import demo_companies
+from fundcrm.domain import uscc
+from fundcrm.domain.vocab import APPLICATION_FIELDS, FOCUS_AREAS, SOURCES, STAGES, ZONES
+from fundcrm.models import Company, Deal
+
+# The action plan (重庆市AI及服务机器人产业集群高质量发展行动计划 2023—2027): the fund invests in
+# 大模型、具身智能、机器人本体 (保障措施三) for its six product systems (重点任务四).
+PLAN_TECHNOLOGIES = ("大模型", "具身智能", "机器人")
+PLAN_PRODUCT_SYSTEMS = ("清洁服务", "物流服务", "医疗服务", "居家服务", "特种服务", "人形机器人")
+
+
+def _repeated(values) -> list:
+    return [value for value, n in Counter(values).items() if n > 1]
+
+
+def test_the_demo_has_distinct_companies_over_every_stage_field_zone_and_source(app, dbs):
+    from fundcrm import db, demo
+
+    with app.app_context():
+        demo.seed(db.session(), app.config)
+    companies = dbs.exec(select(Company)).all()
+    assert len(companies) == 64
+    assert _repeated(c.name for c in companies) == []
+    assert _repeated(c.name_key for c in companies) == []
+    assert _repeated(uscc.name_key(c.name) for c in companies) == []
+    assert {c.focus_area for c in companies} == set(FOCUS_AREAS.codes)
+    assert {f for c in companies for f in c.application_fields} == set(APPLICATION_FIELDS.codes)
+    assert {c.zone for c in companies} == set(ZONES.codes)
+    deals = dbs.exec(select(Deal)).all()
+    assert {d.stage for d in deals} == set(STAGES.codes)
+    assert {d.source for d in deals} == set(SOURCES.codes)
+    assert {p.sub_fund.code for d in deals for p in d.participations} == {"ANGEL", "INDUSTRY"}
+
+
+def test_demo_names_and_fields_use_the_action_plans_terms():
+    """The plan's three core technologies name every company; its six product systems are the
+    application fields, each held by some company."""
+    rows = demo_companies(random.Random(2023))
+    for row in rows:
+        assert any(term in row["name"] for term in PLAN_TECHNOLOGIES), row["name"]
+        assert row["description"] and row["name"].endswith("有限公司")
+    held = {APPLICATION_FIELDS[f].zh for row in rows for f in row["application_fields"]}
+    assert set(PLAN_PRODUCT_SYSTEMS) <= held
+
+
+def test_the_demo_command_prints_progress_before_it_serves(app, dbs, monkeypatch):
+    import waitress
+
+    served = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.append(options))
+    result = app.test_cli_runner().invoke(main, ["demo", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    steps = lines[lines.index("Accounts: 8 added") :]
+    assert steps[1:3] == ["Fund, sub-funds and LPs: 9 added", "Commitments: 10 added"]
+    assert steps[3:7] == [
+        f"Companies and deals: {n} of 64 (added {n} companies, {n} deals)" for n in (16, 32, 48, 64)
+    ]
+    assert steps[7] == "Demo data seeded."
+    assert lines[-1].startswith("FundCRM is serving on http://127.0.0.1:8123/")
+    assert served == [{"host": "127.0.0.1", "port": 8123, "threads": 8, "ident": "FundCRM"}]
+
+    again = app.test_cli_runner().invoke(main, ["demo"])
+    assert "Companies and deals: 64 of 64 (added 0 companies, 0 deals)" in again.output
+    assert "already present: nothing added" in again.output
