@@ -30,6 +30,8 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "edit_companies": frozenset({"admin", "manager", "risk"}),
     "move_deals": frozenset({"admin", "manager", "risk"}),
     "override_mandate": frozenset({"admin", "risk"}),
+    # Risk's "My deals" are the deals whose moves broke a mandate or overrode a breach.
+    "review_mandates": frozenset({"risk"}),
     "merge_companies": frozenset({"admin"}),
     # Imports write business data in bulk; exports read what the lists show.
     "import_data": frozenset({"admin", "manager"}),
@@ -64,8 +66,12 @@ RECORD_RULES: dict[str, Callable] = {
     "edit_pipeline": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
     # Risk moves any deal too: overriding a mandate breach is its call.
     "move_deals": lambda user, deal: user.has_role("admin", "risk") or on_deal_team(user, deal),
-    # An activity's note is its author's (administrators correct any).
-    "edit_activity": lambda user, activity: _is_admin(user) or activity.created_by_id == user.id,
+    # An activity's note is its author's and, on a deal, the deal team's.
+    "edit_activity": lambda user, activity: (
+        _is_admin(user)
+        or activity.created_by_id == user.id
+        or (_deal_of(activity) is not None and on_deal_team(user, activity.deal))
+    ),
     # A task is edited by whoever set it, its assignee or the deal's team.
     "edit_task": lambda user, task: (
         _is_admin(user)

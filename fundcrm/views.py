@@ -28,11 +28,6 @@ def record_id(text: str) -> int:
     return value
 
 
-def apply_error(form, error) -> None:
-    """Show a service's refusal on the form (see ServiceError.show_on)."""
-    error.show_on(form)
-
-
 def submit(form, action: Callable, saved, to):
     """The one way a form is handled: validate → service → commit → flash → redirect.
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from fundcrm.companies import services as companies
+from fundcrm.deals import moves
 from fundcrm.deals import services as deals
 from fundcrm.domain import uscc
 from fundcrm.funds import services as funds
@@ -161,7 +162,7 @@ def workspace(db: Session, records: dict, documents_folder) -> dict:
         },
         owner,
     )
-    deals.record_import_move(db, deal, "approved", utcnow())
+    moves.record_import_move(db, deal, "approved", utcnow())
     item = db.exec(select(DDItem).where(DDItem.deal_id == deal.id)).first()
     template = db.exec(select(DDTemplateItem)).first()
     document = work.store_document(

@@ -43,7 +43,7 @@ from fundcrm.imports.formats import KINDS
 from fundcrm.models import Company, Deal
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import make_uscc
-from tests.test_permissions import POSTS
+from tests.test_permissions import DD_WORKSTREAM, POSTS
 from tests.world import build, client_as, snapshot
 
 EXAMPLES = int(os.environ.get("FUNDCRM_FUZZ_EXAMPLES", "20"))
@@ -237,6 +237,7 @@ def task_fields(w):
 def dd_item_fields(w):
     prefix = f"item{w['dd_item_id']}-"
     return {
+        f"{prefix}seen": value("0" * 16),
         f"{prefix}status": value(*codes(DD_STATUSES)),
         f"{prefix}owner_id": value("", *ids(w, "user_id")),
         f"{prefix}severity": value(*codes(SEVERITIES)),
@@ -403,7 +404,7 @@ FORMS = [
     Form("edit activity", "/activities/{activity_id}", EDITORS, activity_fields),
     Form("new task", "/tasks/new", EDITORS, task_fields),
     Form("edit task", "/tasks/{task_id}", EDITORS, task_fields),
-    Form("DD item", "/dd/items/{dd_item_id}", EDITORS, dd_item_fields),
+    Form("DD workstream", "/deals/{deal_id}/dd/" + DD_WORKSTREAM, EDITORS, dd_item_fields),
     Form("new DD item", "/deals/{deal_id}/dd/items", EDITORS, dd_new_item_fields),
     Form("new DD template item", "/admin/dd-templates", ADMIN, dd_new_item_fields),
     Form("DD template item", "/admin/dd-templates/{template_id}", ADMIN, dd_template_fields),

@@ -53,6 +53,7 @@ PAGES = {
     "funds.edit_commitment": ("/funds/commitments/{commitment_id}", ADMIN, 200),
     "companies.index": ("/companies", STAFF, 200),
     "companies.show": ("/companies/{company_id}", STAFF, 200),
+    "companies.lookup": ("/companies/lookup?q=擎天", STAFF, 200),
     "companies.new": ("/companies/new", COMPANY_EDITORS, 200),
     "companies.edit": ("/companies/{company_id}/edit", COMPANY_EDITORS, 200),
     "companies.edit_contact": (
@@ -62,7 +63,7 @@ PAGES = {
     ),
     "companies.merge": ("/companies/{company_id}/merge", ADMIN, 200),
     "deals.index": ("/deals", STAFF, 200),
-    "deals.mine": ("/deals/mine", STAFF, r"/deals\?owner_email=.+"),
+    "deals.mine": ("/deals/mine", STAFF, 200),
     "deals.board": ("/deals/board", STAFF, 200),
     "deals.show": ("/deals/{deal_id}", STAFF, 200),
     "deals.new": ("/deals/new", EDITORS, 200),
@@ -150,9 +151,32 @@ def _commitment(ctx, sub_fund):
     }
 
 
+# The world's DD item is the first of its checklist: workstreams come in code order.
+DD_WORKSTREAM = "business"
+
+
 def _dd_item(ctx, status="in_progress"):
+    """A row of the workstream form, opened at the item's state as the world created it."""
+    from types import SimpleNamespace
+
+    from fundcrm.workspace.services import item_fingerprint
+
+    opened = SimpleNamespace(
+        id=ctx["dd_item_id"],
+        status="open",
+        owner_id=ctx["user_id"],
+        severity="none",
+        finding=None,
+        waive_reason=None,
+    )
     prefix = f"item{ctx['dd_item_id']}-"
-    return {f"{prefix}status": status, f"{prefix}severity": "low", f"{prefix}finding": "无"}
+    return {
+        f"{prefix}seen": item_fingerprint(opened),
+        f"{prefix}status": status,
+        f"{prefix}owner_id": str(ctx["user_id"]),
+        f"{prefix}severity": "low",
+        f"{prefix}finding": "无",
+    }
 
 
 def _document(ctx):
@@ -419,11 +443,11 @@ POSTS = [
         "/tasks",
     ),
     Post(
-        "workspace.update_dd_item",
-        "/dd/items/{dd_item_id}",
+        "workspace.save_workstream",
+        "/deals/{deal_id}/dd/" + DD_WORKSTREAM,
         EDITORS,
         _dd_item,
-        "/deals/{deal_id}/dd#item-{dd_item_id}",
+        "/deals/{deal_id}/dd#ws-" + DD_WORKSTREAM,
         lambda c: _dd_item(c, status="finished"),
         400,
     ),

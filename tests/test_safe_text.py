@@ -268,10 +268,12 @@ def test_a_dd_item_without_status_or_severity_is_refused(english, staff, dbs, ap
     factories.workspace(dbs, staff, Path(app.instance_path) / "documents")
     item = dbs.exec(select(DDItem)).first()
     sign_in(english, staff["manager"].id)
+    from fundcrm.workspace.services import item_fingerprint
+
     response = post_form(
         english,
-        f"/dd/items/{item.id}",
-        {f"item{item.id}-finding": "无重大问题"},
+        f"/deals/{item.deal_id}/dd/{item.workstream}",
+        {f"item{item.id}-seen": item_fingerprint(item), f"item{item.id}-finding": "无重大问题"},
         token_from=f"/deals/{item.deal_id}/dd",
     )
     assert response.status_code == 400

@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from fundcrm.models import Company, Deal, User
+from fundcrm.models import Company, Deal, DealMember, User
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.factories import make_uscc
@@ -22,6 +22,9 @@ def build(app, make_user, dbs) -> dict:
     records = factories.pipeline(dbs, dbs.get(User, owner_id))
     other = factories.company(dbs, "重庆另一家机器人有限公司", make_uscc(2), zone="science_city")
     spare = factories.contact(dbs, records["company"], name="赵助理")
+    # The manager of the role matrix is on the deal's team: tests/test_record_permissions.py
+    # covers the deals, tasks and activities of someone else.
+    dbs.add(DealMember(deal_id=records["deal"].id, user_id=users["manager"]))
     dbs.commit()
     ids = factories.workspace(dbs, records, Path(app.instance_path) / "documents")
     dbs.expire_all()

@@ -6,10 +6,18 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fundcrm import clock
+from fundcrm.auth.queries import (  # noqa: F401 - the account services' public reads
+    EMAIL_MAX_LENGTH,
+    all_may,
+    count_active_admins,
+    find_user,
+    normalise_email,
+    users_who_can,
+)
 from fundcrm.db import lock_for_edit, refused_if_taken, upsert
 from fundcrm.domain.vocab import ROLES
 from fundcrm.errors import ServiceError
@@ -17,21 +25,9 @@ from fundcrm.models import LoginThrottle, User, UserRole
 from fundcrm.models.base import UTCDateTime
 from fundcrm.models.users import new_session_token
 
-EMAIL_MAX_LENGTH = User.__table__.c.email.type.length
-
 
 class AccountError(ServiceError):
     """A refused account change; `field` names the form field it belongs to."""
-
-
-def normalise_email(email: str) -> str:
-    """Trimmed and lower-cased; at most the column's length (lower-casing can lengthen text:
-    "İ" becomes two characters), so no typed address can overflow it."""
-    return email.strip().lower()[:EMAIL_MAX_LENGTH]
-
-
-def find_user(db: Session, email: str) -> User | None:
-    return db.exec(select(User).where(User.email == normalise_email(email))).first()
 
 
 def check_password_rules(password: str, min_length: int) -> None:
@@ -99,16 +95,6 @@ def set_password(user: User, password: str, settings: dict) -> None:
 def end_sessions(user: User) -> None:
     """Sign the user out everywhere: sessions carrying the old token are refused from now on."""
     user.session_token = new_session_token()
-
-
-def count_active_admins(db: Session) -> int:
-    query = (
-        select(func.count())
-        .select_from(User)
-        .join(UserRole)
-        .where(UserRole.role == "admin", User.active.is_(True))
-    )
-    return db.exec(query).one()
 
 
 class SignInRefused(Exception):
@@ -236,30 +222,3 @@ def _lock_accounts(db: Session, user: User) -> None:
         .with_for_update()
     ).all()
     lock_for_edit(db, user, "roles")
-
-
-def _able(ability: str):
-    """The condition: an active user holding the ability through one of their roles."""
-    from fundcrm.permissions import roles_with
-
-    holders = select(UserRole.user_id).where(UserRole.role.in_(roles_with(ability)))
-    return User.active.is_(True) & User.id.in_(holders)
-
-
-def users_who_can(db: Session, ability: str) -> list[User]:
-    """Active users holding an ability: who may be picked as owner, assignee or participant."""
-    return list(db.exec(select(User).where(_able(ability)).order_by(User.name)).all())
-
-
-def all_may(db: Session, user_ids, ability: str) -> bool:
-    """Whether every one of these users is active and holds the ability (one query)."""
-    ids = list(user_ids)
-    wanted = {i for i in ids if i is not None}
-    if len(wanted) != len(set(ids)):  # an empty choice among them
-        return False
-    if not wanted:
-        return True
-    found = db.exec(
-        select(func.count()).select_from(User).where(User.id.in_(wanted), _able(ability))
-    ).one()
-    return found == len(wanted)
