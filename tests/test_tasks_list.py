@@ -37,12 +37,13 @@ def tasks(staff, dbs, make_user):
         ("A 约访CTO", 9, "b", 1, True),
         ("D 收集财报", 1, "b", 0, False),
         ("B 走访客户", 3, "a", 1, True),
+        ("E 整理纪要", None, "a", 0, False),  # no due date: last going up, on both databases
     ]
     made = {}
     for title, days, who, deal_index, done in rows:
         values = {
             "title": title,
-            "due_on": date(2026, 3, 1) + timedelta(days=days),
+            "due_on": None if days is None else date(2026, 3, 1) + timedelta(days=days),
             "assignee_id": people[who].id,
             "deal_id": deals[deal_index].id,
         }
@@ -62,15 +63,18 @@ def listed(client, url: str) -> list[int]:
 
 def _expected(tasks, key: str, reverse: bool) -> list[int]:
     """The order a user expects from the column's values (ties by id)."""
+    def due(t):
+        return (t.due_on is None, t.due_on or date.min)
+
     value = {
         "title": lambda t: t.title,
-        "due": lambda t: t.due_on,
+        "due": due,
         "status": lambda t: t.status != "open",  # open ones first
         "assignee": lambda t: t.assignee.name,
         "deal": lambda t: t.deal.deal_ref,
         "company": lambda t: t.deal.company.name,
     }[key]
-    then = (lambda t: t.due_on) if key == "status" else (lambda t: 0)  # due within a status
+    then = due if key == "status" else (lambda t: 0)  # due within a status
     rows = sorted(tasks, key=lambda t: (value(t), then(t), t.id), reverse=reverse)
     return [t.id for t in rows]
 
@@ -109,9 +113,11 @@ def test_my_tasks_are_mine_and_open_unless_asked(client, tasks):
     me = tasks["people"]["a"]
     sign_in(client, me.id)
     mine = tasks["tasks"]
-    assert listed(client, "/tasks") == [mine["C 核实订单"].id]
-    assert set(listed(client, "/tasks?show=all")) == {mine["C 核实订单"].id, mine["B 走访客户"].id}
-    assert len(listed(client, "/tasks?who=everyone&show=all")) == 4
+    assert listed(client, "/tasks") == [mine["C 核实订单"].id, mine["E 整理纪要"].id]
+    assert set(listed(client, "/tasks?show=all")) == {
+        mine[title].id for title in ("C 核实订单", "B 走访客户", "E 整理纪要")
+    }
+    assert len(listed(client, "/tasks?who=everyone&show=all")) == 5
 
 
 @pytest.mark.parametrize(

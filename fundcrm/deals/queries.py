@@ -35,7 +35,7 @@ from fundcrm.models import (
     User,
     UserRole,
 )
-from fundcrm.models.deals import ROUND_ORDER, STAGE_ORDER
+from fundcrm.models.deals import DUE_UNSET, ROUND_ORDER, STAGE_ORDER
 from fundcrm.permissions import roles_with, user_can
 
 VOCAB_FILTERS = {
@@ -57,7 +57,7 @@ DEAL_ORDERS = {
     "round": (ROUND_ORDER, Deal.id),
     "proposed": (Deal.proposed_total_yuan, Deal.id),
     "owner": (User.name, User.id, Deal.id),
-    "due": (Deal.next_step_due, Deal.id),
+    "due": (DUE_UNSET, Deal.next_step_due, Deal.id),
     "updated": (Deal.updated_at, Deal.id),
     "created": (Deal.created_on, Deal.id),
 }
@@ -232,8 +232,11 @@ def with_deal_details(query):
 
 
 def ordered_deals(filters: ListFilters, *conditions):
-    """The filtered deals in the list's order; `conditions` narrow them further (My deals)."""
+    """The filtered deals in the list's order; `conditions` narrow them further (My deals).
+    Filters with errors match nothing: the page shows the messages, not every deal."""
     query = deal_query(filters, *conditions)
+    if filters.errors:
+        query = query.where(sa.false())
     key = filters.sort.removeprefix("-")
     if key == "company":
         query = query.join(Company, Deal.company_id == Company.id)

@@ -42,10 +42,7 @@ def _deal_list(endpoint: str, *conditions, reasons=()):
     """A page of the filtered, sorted deals; 400 with the messages for a bad filter or sort."""
     session = db.session()
     filters = filters_from_request()
-    query = queries.ordered_deals(filters, *conditions)
-    if filters.errors:
-        query = query.where(Deal.id.is_(None))
-    page = paginate(session, query)
+    page = paginate(session, queries.ordered_deals(filters, *conditions))
     return render_template(
         "deals/index.html",
         page=page,

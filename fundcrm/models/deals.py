@@ -22,7 +22,13 @@ def code_order(column: str, codes) -> sa.TextClause:
     Written with literals, never parameters, so that ORDER BY repeats the indexed expression
     exactly: both SQLite and PostgreSQL use an index on an expression only then."""
     cases = " ".join(f"WHEN '{code}' THEN {n}" for n, code in enumerate(codes))
-    return sa.text(f"(CASE {column} {cases} END)")
+    return sa.text(f"(CASE {column} {cases} ELSE {len(codes)} END)")  # no code: last going up
+
+
+def unset_last(column: str) -> sa.TextClause:
+    """Sorts before a nullable column so that rows without a value come last going up on
+    both databases (SQLite puts NULL first, PostgreSQL last); indexed like `code_order`."""
+    return sa.text(f"({column} IS NULL)")
 
 
 # Ordering by stage follows the pipeline and by round the financing sequence, not the
@@ -30,6 +36,7 @@ def code_order(column: str, codes) -> sa.TextClause:
 # in sync: moves, imports, the demo and bulk updates all write `stage` alone.
 STAGE_ORDER = code_order("deals.stage", ALL_STAGES)
 ROUND_ORDER = code_order("deals.round", list(ROUNDS.codes))
+DUE_UNSET = unset_last("deals.next_step_due")
 
 
 class Deal(SQLModel, table=True):
@@ -45,7 +52,7 @@ class Deal(SQLModel, table=True):
         sa.Index("ix_deals_stage_order_id", code_order("stage", ALL_STAGES), "id"),
         sa.Index("ix_deals_round_order_id", code_order("round", list(ROUNDS.codes)), "id"),
         sa.Index("ix_deals_proposed_total_yuan_id", "proposed_total_yuan", "id"),
-        sa.Index("ix_deals_next_step_due_id", "next_step_due", "id"),
+        sa.Index("ix_deals_next_step_due_id", unset_last("next_step_due"), "next_step_due", "id"),
         sa.Index("ix_deals_updated_at_id", "updated_at", "id"),
         sa.Index("ix_deals_created_on_id", "created_on", "id"),
         # sorting by company or owner walks companies.name / users.name, then these

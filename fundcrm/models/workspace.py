@@ -8,7 +8,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from fundcrm.models.base import timestamp_column, utcnow
 from fundcrm.models.companies import Contact
-from fundcrm.models.deals import Deal
+from fundcrm.models.deals import Deal, unset_last
 from fundcrm.models.users import User
 
 
@@ -62,11 +62,17 @@ class Task(SQLModel, table=True):
     # ones (deal and company sorts join through ix_tasks_deal_id to the deals' reference and
     # the companies' name indexes).
     __table_args__ = (
-        sa.Index("ix_tasks_assignee_id_status_due_on", "assignee_id", "status", "due_on"),
-        sa.Index("ix_tasks_assignee_id_due_on", "assignee_id", "due_on"),
+        sa.Index(
+            "ix_tasks_assignee_id_status_due_on",
+            "assignee_id",
+            "status",
+            unset_last("due_on"),
+            "due_on",
+        ),
+        sa.Index("ix_tasks_assignee_id_due_on", "assignee_id", unset_last("due_on"), "due_on"),
         sa.Index("ix_tasks_assignee_id_title", "assignee_id", "title"),
         sa.Index("ix_tasks_assignee_id_deal_id", "assignee_id", "deal_id"),
-        sa.Index("ix_tasks_status_due_on", "status", "due_on"),
+        sa.Index("ix_tasks_status_due_on", "status", unset_last("due_on"), "due_on"),
         sa.Index("ix_tasks_status_title", "status", "title"),
     )
 

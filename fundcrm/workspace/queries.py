@@ -3,6 +3,7 @@ loaders; no rules, no writes)."""
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
@@ -18,14 +19,16 @@ from fundcrm.models import (
     Task,
     User,
 )
+from fundcrm.models.deals import unset_last
 
 # Each sort of the tasks list: its columns, each with whether it runs descending in the
 # natural direction; `-key` reverses every one. The tasks' indexes (models/workspace.py) back
 # the task columns, the deals' reference and the companies' name indexes the joined ones.
+DUE_UNSET = unset_last("tasks.due_on")  # tasks without a due date last, going up
 TASK_SORTS = {
-    "due": [(Task.due_on, False)],
+    "due": [(DUE_UNSET, False), (Task.due_on, False)],
     "title": [(Task.title, False)],
-    "status": [(Task.status, True), (Task.due_on, False)],  # open before done
+    "status": [(Task.status, True), (DUE_UNSET, False), (Task.due_on, False)],  # open first
     "deal": [(Deal.deal_ref, False)],
     "company": [(Company.name, False)],
     "assignee": [(User.name, False)],
@@ -83,7 +86,7 @@ def task_list(wanted: TaskListRequest, user_id: int):
         query = query.where(Task.status == "open")
     key, reverse = wanted.sort.removeprefix("-"), wanted.sort.startswith("-")
     order = [
-        column.desc() if descending != reverse else column.asc()
+        sa.desc(column) if descending != reverse else sa.asc(column)
         for column, descending in TASK_SORTS[key]
     ]
     return with_task_details(query.order_by(*order, Task.id.desc() if reverse else Task.id))
