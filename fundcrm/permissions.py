@@ -11,7 +11,9 @@ reads a user's roles.
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 
 ANY_SIGNED_IN = "any_signed_in"
 
@@ -64,6 +66,8 @@ def _deal_of(record):
 RECORD_RULES: dict[str, Callable] = {
     # The deal team edits its deals; an administrator any deal.
     "edit_pipeline": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
+    # A deal's workspace (checklist, documents, its activities and tasks) is its team's.
+    "work_on_deals": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
     # Risk moves any deal too: overriding a mandate breach is its call.
     "move_deals": lambda user, deal: user.has_role("admin", "risk") or on_deal_team(user, deal),
     # An activity's note is its author's and, on a deal, the deal team's.
@@ -83,6 +87,36 @@ RECORD_RULES: dict[str, Callable] = {
         task.assignee_id == user.id or user_can(user, "edit_task", task)
     ),
 }
+
+# What a refused record-level action says (the 403 page): the rule beside it, in words, as the
+# role itself is fine. One per ability in RECORD_RULES (a test checks).
+RECORD_REFUSALS = {
+    "edit_pipeline": _l("Only the deal's owner and team or an administrator may change this deal."),
+    "work_on_deals": _l(
+        "Only the deal's owner and team or an administrator may work on this deal's activities, "
+        "tasks, checklist and documents."
+    ),
+    "move_deals": _l(
+        "Only the deal's owner and team, risk or an administrator may move this deal."
+    ),
+    "edit_activity": _l(
+        "Only the activity's author, the deal's owner and team or an administrator may change "
+        "this activity."
+    ),
+    "edit_task": _l(
+        "Only whoever set the task, its assignee, the deal's owner and team or an administrator "
+        "may change this task."
+    ),
+    "complete_task": _l(
+        "Only the task's assignee, whoever set it, the deal's owner and team or an administrator "
+        "may tick off this task."
+    ),
+}
+
+
+class RecordRefused(Forbidden):
+    """A 403 about one record, not the role: its description names the rule."""
+
 
 PUBLIC = "public"
 _MARK = "__fundcrm_permission__"
@@ -131,9 +165,13 @@ def user_can(user, ability: str, record=None) -> bool:
 
 
 def authorize(ability: str, record=None) -> None:
-    """Refuse the request (403) unless the signed-in user may do this to this record."""
-    if not user_can(current_user, ability, record):
-        abort(403)
+    """Refuse the request (403) unless the signed-in user may do this to this record; a
+    refusal by the record's rule (the role is fine) names the rule."""
+    if user_can(current_user, ability, record):
+        return
+    if record is not None and ability in RECORD_REFUSALS and user_can(current_user, ability):
+        raise RecordRefused(description=str(RECORD_REFUSALS[ability]))
+    abort(403)
 
 
 def can_access(endpoint: str) -> bool:

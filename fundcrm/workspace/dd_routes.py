@@ -13,7 +13,7 @@ from fundcrm.domain.text import CONTROL
 from fundcrm.domain.vocab import DD_WORKSTREAMS
 from fundcrm.i18n import vocab_label
 from fundcrm.models import Company, DDItem, DDTemplateItem, Deal, Document
-from fundcrm.permissions import requires
+from fundcrm.permissions import authorize, requires
 from fundcrm.views import flash_form_errors, get_or_404, record_id, submit
 from fundcrm.workspace import queries, services
 from fundcrm.workspace.forms import NewDDItemForm, TemplateItemForm, UploadForm, WorkstreamForm
@@ -64,6 +64,7 @@ def save_workstream(deal_id: int, workstream: str):
     deal = get_or_404(Deal, deal_id)
     if workstream not in DD_WORKSTREAMS:
         abort(404)
+    authorize("work_on_deals", deal)
     items = services.checklist(db.session(), deal.id)[workstream]
     form = WorkstreamForm(items, _owner_choices(), services.item_fingerprint, request.form)
     saved = submit(
@@ -80,6 +81,7 @@ def save_workstream(deal_id: int, workstream: str):
 @requires("work_on_deals")
 def add_dd_item(deal_id: int):
     deal = get_or_404(Deal, deal_id)
+    authorize("work_on_deals", deal)
     form = NewDDItemForm()
     page = url_for("workspace.checklist", deal_id=deal.id)
     saved = submit(
@@ -167,11 +169,21 @@ def _upload_owner(form: UploadForm):
     return key, get_or_404(model, owner_id)
 
 
+def _authorize_upload(key: str, record) -> None:
+    """A deal's documents and its checklist's are its team's; a company's, anyone's who works
+    on deals (the route's declaration)."""
+    if key == "deal_id":
+        authorize("work_on_deals", record)
+    elif key == "dd_item_id":
+        authorize("work_on_deals", db.session().get(Deal, record.deal_id))
+
+
 @bp.post("/documents")
 @requires("work_on_deals")
 def upload_document():
     form = UploadForm()
     key, record = _upload_owner(form)
+    _authorize_upload(key, record)
     upload = form.file.data
     limit = current_app.config["MAX_UPLOAD_MB"] * 2**20
     saved = submit(

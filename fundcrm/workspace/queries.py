@@ -93,7 +93,12 @@ def task_list(wanted: TaskListRequest, user_id: int):
 
 
 def company_deals(db: Session, company_id: int) -> list[Deal]:
-    return list(db.exec(select(Deal).where(Deal.company_id == company_id)).all())
+    """A company's deals with their teams (the activity form offers those the user is on)."""
+    return list(
+        db.exec(
+            select(Deal).where(Deal.company_id == company_id).options(selectinload(Deal.team))
+        ).all()
+    )
 
 
 def company_contacts(db: Session, company_id: int) -> list[Contact]:

@@ -8,7 +8,7 @@ from fundcrm import db
 from fundcrm.auth.queries import users_who_can
 from fundcrm.models import Activity, Company, Deal, Task
 from fundcrm.pagination import paginate
-from fundcrm.permissions import authorize, requires
+from fundcrm.permissions import authorize, requires, user_can
 from fundcrm.safe_redirect import local_path
 from fundcrm.views import get_or_404, record_id, submit
 from fundcrm.workspace import queries, services
@@ -25,6 +25,16 @@ def _back_to(activity_or_task) -> str:
     return url_for("workspace.my_tasks")
 
 
+def _authorize_chosen_deal(chosen: int | None, kept: int | None, deals: list[Deal]) -> None:
+    """Refuse (403) one of these deals the user may not work on, chosen or preselected for an
+    activity or a task; the deal a record already has (`kept`) stays under the record's own
+    rule (edit_activity, edit_task)."""
+    if chosen and chosen != kept:
+        for deal in deals:
+            if deal.id == chosen:
+                authorize("work_on_deals", deal)
+
+
 # Activities -------------------------------------------------------------------------------
 
 
@@ -32,7 +42,10 @@ def _activity_form(company: Company, activity: Activity | None) -> ActivityForm:
     session = db.session()
     form = ActivityForm(obj=activity)
     deals = queries.company_deals(session, company.id)
-    form.deal_id.choices = [("", "—"), *((d.id, d.deal_ref) for d in deals)]
+    kept = activity.deal_id if activity else None
+    # offered: the deals the user may work on, and the one the activity already has
+    offered = [d for d in deals if d.id == kept or user_can(current_user, "work_on_deals", d)]
+    form.deal_id.choices = [("", "—"), *((d.id, d.deal_ref) for d in offered)]
     # participants: whoever sees the pipeline (never an LP representative)
     form.user_ids.choices = [(u.id, u.name) for u in users_who_can(session, "read_pipeline")]
     contacts = queries.company_contacts(session, company.id)
@@ -44,6 +57,7 @@ def _activity_form(company: Company, activity: Activity | None) -> ActivityForm:
         else:
             form.deal_id.data = request.args.get("deal", type=record_id)
             form.user_ids.data = [current_user.id]
+    _authorize_chosen_deal(form.deal_id.data, kept, deals)
     return form
 
 
@@ -117,6 +131,9 @@ def _task_form(task: Task | None) -> TaskForm:
     if not form.is_submitted() and task is None:
         form.deal_id.data = deal.id if deal else None
         form.assignee_id.data = current_user.id
+    _authorize_chosen_deal(
+        form.deal_id.data, task.deal_id if task else None, [deal] if deal else []
+    )
     return form
 
 
@@ -151,8 +168,13 @@ def complete_task(task_id: int):
     """Tick a task off (or reopen it): its assignee whatever the role, or who may edit it."""
     task = get_or_404(Task, task_id)
     authorize("complete_task", task)
-    services.set_task_done(db.session(), task, request.form.get("done", "1") == "1")
+    done = request.form.get("done", "1") == "1"
+    services.set_task_done(db.session(), task, done)
     db.session().commit()
+    if done:
+        flash(_("Task “%(title)s” done.", title=task.title), "success")
+    else:
+        flash(_("Task “%(title)s” reopened.", title=task.title), "success")
     return redirect(local_path(request.form.get("next")) or url_for("workspace.my_tasks"))
 
 
