@@ -1,7 +1,10 @@
 """The audit trail: one session hook records every create, update and delete of business data.
 
 A table opts out with `__audit__ = False` (the audit log itself, the login throttle). Secrets
-are recorded as changed, never with their values.
+are recorded as changed, never with their values. A table whose rows are parts of another
+record declares `__audit_parent__ = (parent table, column holding its id)`: its entries carry
+that parent, so a record's history reads its parts' entries through an index
+(`ix_audit_log_parent`) instead of matching row ids.
 """
 
 import json
@@ -10,7 +13,7 @@ from decimal import Decimal
 
 from flask import has_request_context
 from sqlalchemy import event, insert, inspect
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from fundcrm.models import AuditEntry, utcnow
 
@@ -104,7 +107,33 @@ def _add_counted_version(obj, changes: dict) -> None:
         changes[key] = [seen, getattr(obj, key)]
 
 
-def entry(db_session: Session, action: str, table: str, row_id: str, changes: dict) -> dict:
+def parent_of(model, values) -> tuple[str | None, str | None]:
+    """The (table, id) of the record a row is a part of, from the row's values (an object or a
+    dict); (None, None) for a table of whole records or a row without its parent's id."""
+    declared = getattr(model, "__audit_parent__", None)
+    if declared is None:
+        return None, None
+    table, key = declared
+    value = values.get(key) if isinstance(values, dict) else getattr(values, key, None)
+    return (table, str(value)) if value is not None else (None, None)
+
+
+def _parent_model(table) -> type | None:
+    """The model class mapped to a Core table (bulk imports pass tables)."""
+    for mapper in SQLModel._sa_registry.mappers:
+        if mapper.local_table is table:
+            return mapper.class_
+    return None
+
+
+def entry(
+    db_session: Session,
+    action: str,
+    table: str,
+    row_id: str,
+    changes: dict,
+    parent: tuple[str | None, str | None] = (None, None),
+) -> dict:
     """One audit row, in the form every writer of the trail uses."""
     actor_id, label = actor(db_session)
     return {
@@ -114,6 +143,8 @@ def entry(db_session: Session, action: str, table: str, row_id: str, changes: di
         "action": action,
         "table_name": table,
         "row_id": row_id,
+        "parent_table": parent[0],
+        "parent_id": parent[1],
         "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True, default=_plain),
     }
 
@@ -122,6 +153,7 @@ def created_entries(db_session: Session, table, rows: list[dict]) -> list[dict]:
     """The `create` entries for rows written without the ORM (bulk imports), each row with its
     primary key filled in: the same entries the flush hook would have written."""
     key = [c.name for c in table.primary_key.columns]
+    model = _parent_model(table)
     return [
         entry(
             db_session,
@@ -129,9 +161,24 @@ def created_entries(db_session: Session, table, rows: list[dict]) -> list[dict]:
             table.name,
             "/".join(str(row[k]) for k in key),
             {k: [None, _shown(k, v)] for k, v in row.items() if v is not None},
+            parent_of(model, row),
         )
         for row in rows
     ]
+
+
+def _deleted(db_session: Session, flush_context) -> list:
+    """What the flush deleted: the session's deletions and the orphans a delete-orphan
+    cascade removed with them (a sub-fund share or team member taken off a deal), which the
+    unit of work finds only inside the flush."""
+    deleted = list(db_session.deleted)
+    seen = {id(obj) for obj in deleted}
+    for state, (is_delete, list_only) in flush_context.states.items():
+        obj = state.obj()
+        if is_delete and not list_only and obj is not None and id(obj) not in seen:
+            deleted.append(obj)
+            seen.add(id(obj))
+    return deleted
 
 
 def _record(db_session: Session, flush_context) -> None:
@@ -139,7 +186,7 @@ def _record(db_session: Session, flush_context) -> None:
     for action, objects in (
         ("create", db_session.new),
         ("update", db_session.dirty),
-        ("delete", db_session.deleted),
+        ("delete", _deleted(db_session, flush_context)),
     ):
         for obj in objects:
             if not _audited(obj):
@@ -149,7 +196,16 @@ def _record(db_session: Session, flush_context) -> None:
                 _add_counted_version(obj, changes)
                 if not changes:
                     continue
-            rows.append(entry(db_session, action, obj.__tablename__, _row_id(obj), changes))
+            rows.append(
+                entry(
+                    db_session,
+                    action,
+                    obj.__tablename__,
+                    _row_id(obj),
+                    changes,
+                    parent_of(type(obj), obj),
+                )
+            )
     if rows:
         db_session.connection().execute(insert(AuditEntry.__table__), rows)
 
@@ -163,19 +219,32 @@ def history(
     actions: tuple[str, ...] = (),
     limit: int = 50,
 ) -> list[AuditEntry]:
-    """One record's audit entries, newest first: its own and, for each table in `children`,
-    those of the rows whose key starts with the record's id (a company's application fields
-    are "<company id>/<field>"). `actions` keeps only those actions (create, update, delete)."""
+    """One record's audit entries, newest first: its own and those of its parts in the tables
+    named in `children` (entries whose parent is this record, e.g. a company's application
+    fields). `actions` keeps only those actions (create, update, delete)."""
     row_id = str(row_id)
     record = (AuditEntry.table_name == table) & (AuditEntry.row_id == row_id)
-    for child in children:
-        record |= (AuditEntry.table_name == child) & AuditEntry.row_id.startswith(
-            f"{row_id}/", autoescape=True
+    if children:
+        record |= (
+            (AuditEntry.parent_table == table)
+            & (AuditEntry.parent_id == row_id)
+            & AuditEntry.table_name.in_(children)
         )
     query = select(AuditEntry).where(record)
     if actions:
         query = query.where(AuditEntry.action.in_(actions))
     return list(db.exec(query.order_by(AuditEntry.id.desc()).limit(limit)).all())
+
+
+def first_part_entry(db: Session, parent_table: str, parent_id, table: str) -> AuditEntry | None:
+    """The oldest entry of a record's parts in one table (a deal's first stage move: its
+    creation), if the trail holds one."""
+    query = select(AuditEntry).where(
+        AuditEntry.parent_table == parent_table,
+        AuditEntry.parent_id == str(parent_id),
+        AuditEntry.table_name == table,
+    )
+    return db.exec(query.order_by(AuditEntry.id).limit(1)).first()
 
 
 def changes_by(db: Session, actor_id: int, limit: int = 10) -> list[AuditEntry]:

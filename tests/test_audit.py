@@ -2,9 +2,11 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
-from fundcrm import clock
+from fundcrm import clock, migrate
 from fundcrm.models import AuditEntry, utcnow
 from tests.conftest import post_form
 
@@ -105,3 +107,103 @@ def test_the_trail_names_people_and_records_and_reads_values(client, login_as, d
     assert f"{name} ({email})" in shown  # the "who" filter, by name
     assert f"{name} updated User {name} Language: — → English" in shown
     assert "locale" not in shown and f"#{user_id}" not in shown
+
+
+def _entry(entry_id, action, table, row_id, changes) -> dict:
+    return {
+        "id": entry_id,
+        "at": utcnow(),
+        "actor_id": None,
+        "actor_label": "cli",
+        "action": action,
+        "table_name": table,
+        "row_id": row_id,
+        "changes": json.dumps(changes),
+    }
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")  # see tests/test_schema.py
+def test_the_migration_gives_existing_entries_of_parts_their_parent(app):
+    engine = app.extensions["fundcrm.engine"]
+    migrate.drop_everything(engine)
+    try:
+        migrate.upgrade(engine, "0006")
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO companies (id, name, name_key, uscc, focus_area,"
+                    " enterprise_stage, created_at, version) VALUES (5, '星河智能', '星河智能',"
+                    " '91310000MA1FL00000', 'ai', 'growth', :at, 1)"
+                ),
+                {"at": utcnow()},
+            )
+            connection.execute(
+                sa.text("INSERT INTO contacts (id, company_id, name) VALUES (8, 5, '王芳')")
+            )
+            log = sa.table(
+                "audit_log",
+                *(
+                    sa.column(c)
+                    for c in ("id", "at", "actor_id", "actor_label", "action")
+                    + ("table_name", "row_id", "changes")
+                ),
+            )
+            connection.execute(
+                log.insert(),
+                [
+                    _entry(1, "create", "contacts", "8", {"company_id": [None, 5]}),
+                    _entry(2, "update", "contacts", "8", {"title": [None, "CFO"]}),
+                    _entry(3, "create", "contacts", "9", {"company_id": [None, 6]}),
+                    _entry(4, "update", "contacts", "9", {"title": [None, "CEO"]}),
+                    _entry(5, "delete", "contacts", "9", {"company_id": [6, None]}),
+                    _entry(6, "delete", "deal_sub_funds", "11", {"deal_id": [3, None]}),
+                    _entry(7, "create", "company_fields", "5/ai", {"field": [None, "ai"]}),
+                    _entry(8, "delete", "deal_team", "3/4", {"user_id": [4, None]}),
+                    _entry(9, "update", "companies", "5", {"city": [None, "上海"]}),
+                ],
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            parents = connection.execute(
+                sa.text("SELECT id, parent_table, parent_id FROM audit_log ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in parents] == [
+            (1, "companies", "5"),
+            (2, "companies", "5"),  # from the live contact
+            (3, "companies", "6"),
+            (4, "companies", "6"),  # a contact deleted since: from its create entry
+            (5, "companies", "6"),
+            (6, "deals", "3"),
+            (7, "companies", "5"),  # from the key
+            (8, "deals", "3"),
+            (9, None, None),  # a whole record has no parent
+        ]
+    finally:
+        migrate.drop_everything(engine)
+        migrate.upgrade(engine)
+
+
+def test_entries_of_a_records_parts_name_the_record(app, staff, dbs):
+    """The flush hook and the bulk import's entries alike: a part's entry carries its parent,
+    a whole record's none."""
+    from fundcrm import audit
+    from fundcrm.models import CompanyField
+
+    company, deal = staff["company"], staff["deal"]
+    parents = {
+        (e.table_name, e.parent_table, e.parent_id)
+        for e in dbs.exec(select(AuditEntry).where(AuditEntry.action == "create")).all()
+    }
+    assert ("deal_sub_funds", "deals", str(deal.id)) in parents
+    assert ("deal_team", "deals", str(deal.id)) in parents
+    assert ("stage_moves", "deals", str(deal.id)) in parents
+    assert ("contacts", "companies", str(company.id)) in parents
+    assert ("deals", None, None) in parents and ("companies", None, None) in parents
+    (bulk,) = audit.created_entries(
+        dbs, CompanyField.__table__, [{"company_id": company.id, "field": "medical"}]
+    )
+    assert (bulk["row_id"], bulk["parent_table"], bulk["parent_id"]) == (
+        f"{company.id}/medical",
+        "companies",
+        str(company.id),
+    )

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_datetime, format_decimal, gettext
+from babel.dates import get_datetime_format
+from flask_babel import format_date, format_decimal, format_time, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
@@ -133,9 +134,14 @@ def _number(kind: str, value) -> str:
 
 
 def local_time(instant: datetime) -> str:
-    """An instant as the date and time on the fund's clock (a naive one is UTC)."""
+    """An instant as the date and time on the fund's clock (a naive one is UTC): the date as
+    the rest of the pages write it, then hours and minutes ("Nov 30, 2026, 05:10",
+    "2026年11月30日 05:10"), joined as the language joins a date and a time."""
     aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-    return format_datetime(aware.astimezone(clock.zone()), "short", rebase=False)
+    local = aware.astimezone(clock.zone())
+    day = format_date(local, "medium", rebase=False)
+    hour = format_time(local, "HH:mm", rebase=False)
+    return get_datetime_format("medium", locale=get_locale()).format(hour, day)
 
 
 def _moment(kind: str, value) -> str:
@@ -225,7 +231,17 @@ def _shown(entry: AuditEntry, changes: dict, found: Names, skip) -> tuple[Change
         shown.append(
             Change(name, str(col.label), value_text(col, old, found), value_text(col, new, found))
         )
-    return tuple(shown)
+    return tuple(c for c in shown if not _repeats(entry.table_name, c, shown))
+
+
+def _repeats(table: str, change: Change, shown: list[Change]) -> bool:
+    """Whether a change only says again what another one says (the account of the user who
+    moved a deal, read as that user's name): it shows only when it reads otherwise, e.g.
+    for a user since deleted, or the command line."""
+    other = column(table, change.column).repeats
+    return other is not None and any(
+        (c.column, c.old, c.new) == (other, change.old, change.new) for c in shown
+    )
 
 
 def who(user_id: int | None, account: str, found: Names) -> str:

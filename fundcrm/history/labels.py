@@ -40,6 +40,9 @@ class Column:
     choices: Mapping[str, object] | None = None  # the labels of codes no vocabulary holds
     target: str | None = None  # the kind of record a REF or REFS names (see NAMES)
     bookkeeping: bool = False  # kept for the trail, left out where people follow a record
+    # another column this one only repeats when both read alike (a move's account and mover):
+    # then it is left out
+    repeats: str | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,7 @@ LABELS: dict[str, Table] = {
             "to_stage": _code(_l("To stage"), "stage"),
             "at": Column(_l("When"), INSTANT),
             "by_id": _ref(_l("Moved by"), "users"),
-            "by_label": Column(_l("Moved by (account)"), ACCOUNT),
+            "by_label": Column(_l("Moved by (account)"), ACCOUNT, repeats="by_id"),
             "seconds_in_stage": Column(_l("Time in the stage left"), SECONDS),
             "kind": _code(_l("Kind"), choices=MOVE_KINDS),
             "reason": _text(_l("Reason")),
@@ -304,7 +307,7 @@ LABELS: dict[str, Table] = {
         },
     ),
     "activity_users": Table(
-        _l("Activity participant"),
+        _l("Activity participant (staff)"),
         (_ref(_l("Activity"), "activities"), _ref(_l("Our participants"), "users")),
         {
             "activity_id": _ref(_l("Activity"), "activities"),
@@ -312,7 +315,7 @@ LABELS: dict[str, Table] = {
         },
     ),
     "activity_contacts": Table(
-        _l("Activity participant"),
+        _l("Activity participant (contact)"),
         (_ref(_l("Activity"), "activities"), _ref(_l("Company's participants"), "contacts")),
         {
             "activity_id": _ref(_l("Activity"), "activities"),
