@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest
 import config as fundcrm_config
 from fundcrm import headers
 from fundcrm.domain.text import first_illegal, strip_illegal
+from fundcrm.permissions import RecordRefused
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -158,6 +159,8 @@ def register_error_pages(app: Flask) -> None:
     for code in titles:
         app.register_error_handler(code, lambda e, code=code: page(code))
     app.register_error_handler(UnsafeQuery, lambda e: page(400, e.description))
+    # a refusal about one record names its rule (the role is fine): permissions.RECORD_REFUSALS
+    app.register_error_handler(RecordRefused, lambda e: page(403, e.description))
     # a version check lost at the UPDATE where no form handles it (merges, imports)
     app.register_error_handler(StaleDataError, lambda e: page(409))
     # a value the database refuses that no check caught (a length grown by normalising)

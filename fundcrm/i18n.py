@@ -69,6 +69,8 @@ def init_app(app: Flask) -> None:
         vocab_list=lambda codes, vocabulary: list_separator().join(
             vocab_label(vocabulary, c) for c in codes or []
         ),
+        # names or labels run together with the language's separator (、 or ", ")
+        listed=lambda items: list_separator().join(str(i) for i in items or []),
         wan=format_wan,
         yi=lambda yuan: (
             format_decimal(rounded_yi(yuan), format="#,##0.00") if yuan is not None else ""

@@ -38,5 +38,6 @@ def paginate(db: Session, query, number: int | None = None, per_page: int | None
     number = number or requested_page()
     per_page = per_page or current_app.config["PER_PAGE"]
     total = db.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    number = min(number, max(1, -(-total // per_page)))  # past the end: the last page
     items = db.exec(query.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(items=list(items), number=number, per_page=per_page, total=total)

@@ -196,7 +196,7 @@ def test_company_list_filters_and_search(client, staff, dbs):
     assert names("/companies?q=清洁") == {"洁宝"}
     assert names(f"/companies?q={factories.make_uscc(1).lower()}") == {"擎天"}
     response = client.get("/companies?zone=mars")
-    assert response.status_code == 400 and "zone 的代码无效：mars" in response.get_data(
+    assert response.status_code == 400 and "产业集聚区 的代码无效：mars" in response.get_data(
         as_text=True
     )
 

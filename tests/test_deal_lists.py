@@ -342,3 +342,20 @@ def test_page_links_keep_every_value_of_a_repeated_filter(client, staff, dbs):
     page = client.get("/deals?sub_fund=ANGEL&sub_fund=INDUSTRY&sort=ref").get_data(as_text=True)
     next_link = re.search(r'href="(/deals\?[^"]*page=2[^"]*)"', page).group(1)
     assert "sub_fund=ANGEL" in next_link and "sub_fund=INDUSTRY" in next_link
+
+
+def test_filter_refusals_name_the_field_as_the_filter_bar_does(client, staff):
+    sign_in(client, staff["manager"].id)
+    response = client.get("/deals?stage=nope&created_from=2026-13-01&sort=bogus")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "项目阶段 的代码无效：nope" in page and "stage 的" not in page
+    assert "创建日期起 必须是 YYYY-MM-DD" in page and "created_from 必须是" not in page
+    assert "无效的排序方式：bogus（可按 ref, company, stage" in page
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, staff, dbs):
+    sign_in(client, staff["manager"].id)
+    _more_deals(dbs, staff, 0, 25)
+    page = client.get("/deals?page=999").get_data(as_text=True)
+    assert "第 2 页，共 2 页" in page and len(listed(client, "/deals?page=999")) == 26 - 20

@@ -340,9 +340,9 @@ def test_list_filters_named_as_domain_codes(client, staff, dbs):
 @pytest.mark.parametrize(
     "query,message",
     [
-        ("stage=heaven", "stage 的代码无效：heaven"),
+        ("stage=heaven", "项目阶段 的代码无效：heaven"),
         ("sub_fund=NOPE", "无效的子基金：NOPE"),
-        ("created_from=2026-02-30", "created_from 必须是 YYYY-MM-DD 格式的日期"),
+        ("created_from=2026-02-30", "创建日期起 必须是 YYYY-MM-DD 格式的日期"),
         ("owner_email=ghost@example.com", "没有邮箱为 ghost@example.com 的用户"),
         ("sort=price", "无效的排序方式：price"),
     ],

@@ -10,7 +10,8 @@ from fundcrm.cli import main
 from fundcrm.demo import demo_companies
 from fundcrm.domain import uscc
 from fundcrm.domain.vocab import APPLICATION_FIELDS, FOCUS_AREAS, SOURCES, STAGES, ZONES
-from fundcrm.models import Company, Deal
+from fundcrm.models import Company, Deal, StageMove, User
+from tests.conftest import sign_in
 
 # The action plan (重庆市AI及服务机器人产业集群高质量发展行动计划 2023—2027): the fund invests in
 # 大模型、具身智能、机器人本体 (保障措施三) for its six product systems (重点任务四).
@@ -72,3 +73,28 @@ def test_the_demo_command_prints_progress_before_it_serves(app, dbs, monkeypatch
     again = app.test_cli_runner().invoke(main, ["demo"])
     assert "Companies and deals: 64 of 64 (added 0 companies, 0 deals)" in again.output
     assert "already present: nothing added" in again.output
+
+
+def test_risks_my_deals_shows_a_breach_and_an_override_on_day_one(app, client, dbs):
+    """A historical import that broke a mandate, and a deal risk moved on with an override
+    reason: both on risk's "My deals" right after seeding."""
+    from fundcrm import db, demo
+
+    with app.app_context():
+        demo.seed(db.session(), app.config)
+    risk = dbs.exec(select(User).where(User.email == "risk@example.com")).one()
+    imported = dbs.exec(
+        select(StageMove).where(StageMove.kind == "import", StageMove.to_stage == "approved")
+    ).all()
+    breached = [m for m in imported if m.breaches]
+    assert len(breached) == 1
+    assert any(name in breached[0].breaches[0] for name in ("Angel Fund", "天使"))
+    overridden = dbs.exec(select(StageMove).where(StageMove.override_reason.is_not(None))).all()
+    assert [(m.kind, m.by_id, m.to_stage) for m in overridden] == [("move", risk.id, "approved")]
+    assert overridden[0].breaches
+
+    sign_in(client, risk.id)
+    page = client.get("/deals/mine").get_data(as_text=True)
+    for deal_id in (breached[0].deal_id, overridden[0].deal_id):
+        deal = dbs.get(Deal, deal_id)
+        assert f"/deals/{deal.id}" in page and deal.company.name in page

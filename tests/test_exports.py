@@ -118,8 +118,8 @@ def test_export_options_are_the_list_filters(app, portfolio, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["deals", "--stage", "flying"], "Unknown code for stage: flying"),
-        (["deals", "--created-from", "2026-13-01"], "created_from must be a date"),
+        (["deals", "--stage", "flying"], "Unknown code for Stage: flying"),
+        (["deals", "--created-from", "2026-13-01"], "Created from must be a date"),
         (["commitments", "--sub-fund", "NOPE"], "Unknown sub-fund: NOPE"),
         (["companies", "--stage", "ic"], "--stage does not apply to companies"),
         (["sub_funds", "--out-format", "x"], "No such option"),
@@ -226,10 +226,10 @@ def test_a_deal_export_for_reading_in_chinese(app, portfolio, tmp_path):
     assert result.exit_code == 0 and "for reading" in result.output
     rows = csv_rows(out.read_bytes())
     assert list(rows[0]) == [c.label for c in KINDS["deals"].columns]
-    row = qingtian(rows, "子基金", "ANGEL")
+    row = qingtian(rows, "子基金", "ANGEL 子基金")  # the sub-fund's name, not its code
     assert row["企业名称"] == "重庆擎天机器人科技有限公司"
     assert (row["项目阶段"], row["轮次"], row["项目来源"]) == ("项目储备", "A轮", "自主挖掘")
-    assert row["融资金额(万元)"] == "3000.00" and row["拟投金额(万元)"] == "1000.00"
+    assert row["融资金额(万元)"] == "3,000.00" and row["拟投金额(万元)"] == "1,000.00"
 
 
 def test_a_deal_export_for_reading_in_english_rounds_amounts_to_wan(app, portfolio, tmp_path):
@@ -244,7 +244,7 @@ def test_a_deal_export_for_reading_in_english_rounds_amounts_to_wan(app, portfol
     row = next(
         r
         for r in rows
-        if r["Company USCC"].value == make_uscc(50) and r["Sub-fund"].value == "ANGEL"
+        if r["Company USCC"].value == make_uscc(50) and r["Sub-fund"].value == "ANGEL 子基金"
     )
     assert (row["Stage"].value, row["Round"].value, row["Source"].value) == (
         "Sourcing",
@@ -277,7 +277,7 @@ def test_commitments_and_companies_for_reading_show_labels_and_yes_no(app, portf
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["deals", "--labels", "--stage", "flying"], 1, "Unknown code for stage: flying"),
+        (["deals", "--labels", "--stage", "flying"], 1, "Unknown code for Stage: flying"),
         (["companies", "--labels", "--stage", "ic"], 2, "--stage does not apply to companies"),
         (["deals", "--labels", "--colour", "red"], 2, "No such option '--colour'"),
         (["deals", "--lang", "en"], 2, "--lang goes with --labels"),
@@ -316,7 +316,7 @@ def test_the_web_export_for_reading_follows_the_users_language(client, portfolio
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("deals.xlsx?labels=1&stage=flying", "Unknown code for stage: flying"),
+        ("deals.xlsx?labels=1&stage=flying", "Unknown code for Stage: flying"),
         ("deals.xlsx?labels=1&colour=red", "Unknown filter for deals: colour."),
         ("companies.csv?labels=1&stage=ic", "Unknown filter for companies: stage."),
         ("sub_funds.csv?sub_fund=ANGEL", "Unknown filter for sub_funds: sub_fund."),

@@ -1,6 +1,7 @@
 """Moving deals: each named check and its message, the mandate messages, the move form's
 choice, a reopened deal's pass reason, and who may move which deal."""
 
+import html
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -348,12 +349,17 @@ def test_a_manager_off_the_team_may_not_move_the_deal(client, staff, other_manag
     assert response.status_code == 403
     assert response.get_json() == {
         "ok": False,
-        "errors": ["Only the deal's team, risk or an administrator may move this deal."],
+        "errors": ["Only the deal's owner and team, risk or an administrator may move this deal."],
     }
     form = post_form(
-        client, f"/deals/{deal_id}/move", {"to_stage": "screening"}, token_from=f"/deals/{deal_id}"
+        client,
+        f"/deals/{deal_id}/move",
+        {"to_stage": "screening"},
+        token_from=f"/deals/{deal_id}",
+        headers={"Accept-Language": "en"},
     )
     assert form.status_code == 403
+    assert "risk or an administrator may move this deal" in html.unescape(form.get_data(True))
     dbs.expire_all()
     assert dbs.get(Deal, deal_id).stage == "sourcing"
     page = client.get(f"/deals/{deal_id}").get_data(as_text=True)
@@ -397,7 +403,78 @@ def test_a_card_shows_days_in_stage_the_next_step_and_an_overdue_mark(client, st
     opening = board.split(f'id="card-{deal.id}"')[0].rsplit("<article", 1)[1]
     assert "overdue" in opening
     targets = board.split(f'id="card-{deal.id}"')[1].split('data-targets="')[1].split('"')[0]
-    assert targets.split() == ["screening", "approved", "due_diligence", "ic", "signing"] + [
-        "on_hold",
-        "passed",
-    ]
+    assert targets.split() == ["screening", "approved", "due_diligence", "ic", "signing"]
+
+
+def _menu_of(client, deal_id) -> dict[str, list[str]]:
+    """The groups of a card's ⋯ menu, as the board page offers them."""
+    board = client.get("/deals/board").get_data(as_text=True)
+    card = board.split(f'id="card-{deal_id}"')[1].split(">")[0]
+    return {
+        key: card.split(f'data-{key}="')[1].split('"')[0].split()
+        for key in ("targets", "back", "aside", "suggested")
+    }
+
+
+@pytest.mark.parametrize(
+    "path, ahead, back, aside",
+    [
+        (["screening"], ["approved", "due_diligence", "ic", "signing"], ["sourcing"], None),
+        (["screening", "approved", "due_diligence", "ic", "signing"], [], None, None),
+        (["screening", "approved", "on_hold"], ["approved"], [], ["passed"]),
+        (["screening", "passed"], ["screening"], [], []),
+    ],
+)
+def test_a_cards_menu_starts_with_the_next_stage_and_keeps_backward_moves_apart(
+    client, staff, path, ahead, back, aside
+):
+    for stage in path:
+        _import_move(client.application, staff["deal"].id, stage)
+    sign_in(client, staff["manager"].id)
+    menu = _menu_of(client, staff["deal"].id)
+    assert menu["targets"] == ahead and menu["suggested"] == ahead[:1]
+    before = stages.PATH[: stages.PATH.index(path[-1])] if path[-1] in stages.PATH else []
+    assert menu["back"] == (back if back is not None else before)
+    assert menu["aside"] == (aside if aside is not None else ["on_hold", "passed"])
+    offered = [*menu["targets"], *menu["back"], *menu["aside"]]
+    assert "closed" not in offered and path[-1] not in offered
+    with request_session(client.application) as session:
+        form = move_routes.move_form_for(session.get(Deal, staff["deal"].id))
+    codes = [code for code, _label in form.to_stage.choices if code]
+    assert codes == offered  # the deal page's list in the same order
+
+
+# -- passing a deal ends its next step -----------------------------------------------------------
+
+
+def test_a_passed_deal_loses_its_next_step_and_its_open_task(client, staff, dbs):
+    from fundcrm import audit
+    from fundcrm.models import Task
+
+    deal, owner = staff["deal"], staff["manager"]
+    sign_in(client, owner.id)
+    due = clock.today() + timedelta(days=3)
+    services.update_deal(dbs, deal, {"next_step": "约创始人二次访谈", "next_step_due": due})
+    dbs.commit()
+    assert "约创始人二次访谈" in client.get("/tasks").get_data(as_text=True)
+
+    assert move(client, deal.id, "on_hold").get_json()["ok"]  # on hold keeps it
+    dbs.expire_all()
+    assert dbs.get(Deal, deal.id).next_step == "约创始人二次访谈"
+    assert "约创始人二次访谈" in client.get("/tasks").get_data(as_text=True)
+
+    assert move(client, deal.id, "passed", pass_reason="估值过高").get_json()["ok"]
+    dbs.expire_all()
+    passed = dbs.get(Deal, deal.id)
+    assert (passed.next_step, passed.next_step_due) == (None, None)
+    task = dbs.exec(select(Task).where(Task.deal_id == deal.id, Task.is_next_step)).one()
+    assert task.status == "done"
+    for page in ("/tasks", "/deals?stage=passed", "/deals/board"):
+        assert "约创始人二次访谈" not in client.get(page).get_data(as_text=True), page
+    changes = [e.changes for e in audit.history(dbs, "deals", deal.id)]
+    assert any("约创始人二次访谈" in c and due.isoformat() in c for c in changes)
+
+    assert move(client, deal.id, "sourcing").get_json()["ok"]  # reopening does not bring it back
+    dbs.expire_all()
+    assert dbs.get(Deal, deal.id).next_step is None
+    assert "约创始人二次访谈" not in client.get("/tasks").get_data(as_text=True)

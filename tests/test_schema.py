@@ -26,9 +26,9 @@ def test_upgrade_from_empty_gives_the_models_schema(app):
         migrate.upgrade(engine)
 
 
-# Indexes on an expression (the lists' stage and round order, undated rows last): PostgreSQL reflects them in its
-# own spelling (`'angel'::text`), so the comparison reports each as removed and added again;
-# SQLite does not reflect them at all. Their presence is checked by name instead.
+# Indexes on an expression (the lists' stage and round order, undated rows last): PostgreSQL
+# reflects them in its own spelling (`'angel'::text`), so the comparison reports each as
+# removed and added again; SQLite does not reflect them at all. They are checked by name.
 EXPRESSION_INDEXES = {
     "ix_deals_stage_order_id",
     "ix_deals_round_order_id",

@@ -63,6 +63,7 @@ def listed(client, url: str) -> list[int]:
 
 def _expected(tasks, key: str, reverse: bool) -> list[int]:
     """The order a user expects from the column's values (ties by id)."""
+
     def due(t):
         return (t.due_on is None, t.due_on or date.min)
 

@@ -13,7 +13,7 @@ from fundcrm.domain import stages
 from fundcrm.domain.vocab import STAGES
 from fundcrm.i18n import current_locale
 from fundcrm.models import Deal
-from fundcrm.permissions import authorize, requires, user_can
+from fundcrm.permissions import RECORD_REFUSALS, authorize, requires, user_can
 from fundcrm.views import get_or_404, submit
 
 
@@ -39,7 +39,7 @@ def board():
         totals=totals,
         today=today,
         days_in_stage={d.id: (today - clock.local_date(d.stage_entered_at)).days for d in cards},
-        menu_targets=stages.menu_targets,
+        menu_groups=stages.menu_groups,
         suggested_target=stages.suggested_target,
         can_move=user_can(current_user, "move_deals"),
         **list_context(session),
@@ -70,8 +70,7 @@ def move(deal_id: int):
     session = db.session()
     deal = get_or_404(Deal, deal_id)
     if request.is_json and not user_can(current_user, "move_deals", deal):
-        message = _("Only the deal's team, risk or an administrator may move this deal.")
-        return jsonify(ok=False, errors=[message]), 403
+        return jsonify(ok=False, errors=[str(RECORD_REFUSALS["move_deals"])]), 403
     authorize("move_deals", deal)
     form = _posted_move()
     if form is None:

@@ -332,6 +332,9 @@ def _record_move(
         deal.return_stage = None
     if to_stage == "passed":
         deal.pass_reason = reason
+        # nothing more to do on a deal the fund passes on: its next step goes as if cleared on
+        # the deal form (the audit trail keeps it); reopening does not bring it back
+        deal.next_step, deal.next_step_due = None, None
     elif deal.stage == "passed":
         deal.pass_reason = None  # reopened: the reason stays on the move that passed it
     deal.stage, deal.stage_entered_at = to_stage, at
@@ -339,6 +342,8 @@ def _record_move(
         deal.updated_at = at  # historical data: the deal was last touched then
     db.add(move)
     db.flush()
+    if to_stage == "passed":
+        workspace.sync_next_step(db, deal)  # its open next-step task is closed, as on the form
     if to_stage in stages.PATH and stages.PATH.index(to_stage) >= stages.PATH.index("approved"):
         workspace.ensure_checklist(db, deal)  # however the deal got to 立项
     return move

@@ -48,6 +48,19 @@ VOCAB_FILTERS = {
     "round": ROUNDS,
     "source": SOURCES,
 }
+# What the filter bar calls each filter: a refusal names the field the user sees.
+FILTER_LABELS = {
+    "stage": _l("Stage"),
+    "focus_area": _l("Focus area"),
+    "enterprise_stage": _l("Enterprise stage"),
+    "application_fields": _l("Application field"),
+    "zone": _l("Cluster zone"),
+    "district": _l("District"),
+    "round": _l("Round"),
+    "source": _l("Source"),
+    "created_from": _l("Created from"),
+    "created_to": _l("Created to"),
+}
 # Each sort key orders ascending and its `-key` descending; the id breaks ties the same way.
 # Every order is one index scan: see the indexes of models.deals.Deal.
 DEAL_ORDERS = {
@@ -88,7 +101,13 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
         bad = [c for c in codes if c not in vocabulary]
         if bad:
             filters.errors.append(
-                str(_l("Unknown code for %(name)s: %(code)s", name=name, code=", ".join(bad)))
+                str(
+                    _l(
+                        "Unknown code for %(name)s: %(code)s",
+                        name=FILTER_LABELS[name],
+                        code=", ".join(bad),
+                    )
+                )
             )
         elif codes:
             filters.values[name] = codes
@@ -99,7 +118,8 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
             try:
                 filters.values[name] = date.fromisoformat(text)
             except ValueError:
-                filters.errors.append(str(_l("%(name)s must be a date as YYYY-MM-DD.", name=name)))
+                label = FILTER_LABELS[name]
+                filters.errors.append(str(_l("%(name)s must be a date as YYYY-MM-DD.", name=label)))
     if q := args.get("q", "").strip():
         if len(q) > MAX_SEARCH:
             filters.errors.append(
@@ -115,10 +135,18 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
             filters.values["q"] = q
     sort = args.get("sort", "").strip() or default_sort
     if sort not in sorts:
-        filters.errors.append(str(_l("Unknown sort: %(sort)s", sort=sort)))
+        filters.errors.append(
+            str(
+                _l("Unknown sort: %(sort)s (sort by %(known)s)", sort=sort, known=_sort_keys(sorts))
+            )
+        )
     else:
         filters.sort = sort
     return filters
+
+
+def _sort_keys(sorts: dict) -> str:
+    return ", ".join(key for key in sorts if not key.startswith("-"))
 
 
 def _parse_sub_funds(args, db, filters):

@@ -16,7 +16,7 @@ from fundcrm.deals import queries, services
 from fundcrm.deals.forms import deal_form
 from fundcrm.domain import stages, uscc
 from fundcrm.funds.services import sub_funds
-from fundcrm.history import readable, who
+from fundcrm.history import local_time, readable, who
 from fundcrm.history.names import names_of
 from fundcrm.models import Company, Deal
 from fundcrm.pagination import paginate
@@ -193,21 +193,44 @@ def edit(deal_id: int):
     return _save_deal(deal)
 
 
+# The parts of a deal whose changes its timeline shows next to the deal's own edits.
+TIMELINE_PARTS = ("deal_sub_funds", "deal_team")
+
+
 def _timeline(session, deal: Deal) -> list[dict]:
-    """Moves (with who made them, by name) and edits, newest first."""
+    """Moves (with who made them, by name) and edits, of the deal and of its sub-fund shares
+    and team, newest first."""
     movers = names_of(session, "users", (m.by_id for m in deal.moves))
-    events = [{"at": m.at, "move": m, "by": who(m.by_id, m.by_label, movers)} for m in deal.moves]
-    edits = _shown_changes(session, audit.history(session, "deals", deal.id, actions=("update",)))
-    events += [{"at": e.at, "edit": e, "changes": e.changes} for e in edits]
+    events = [
+        {"at": m.at, "when": local_time(m.at), "move": m, "by": who(m.by_id, m.by_label, movers)}
+        for m in deal.moves
+    ]
+    entries = audit.history(session, "deals", deal.id, children=TIMELINE_PARTS)
+    created = audit.first_part_entry(session, "deals", deal.id, "stage_moves")
+    edits = _shown_changes(session, [e for e in entries if _is_edit(e, created)])
+    events += [
+        {"at": e.at, "when": e.when, "edit": e, "part": e.table != "deals", "changes": e.changes}
+        for e in edits
+    ]
     return sorted(events, key=lambda e: e["at"], reverse=True)
+
+
+def _is_edit(entry, creation_move) -> bool:
+    """The deal's own updates and every change of its parts but their creation with the deal:
+    deals.services.create_deal writes the sub-fund shares and the team before the deal's
+    first move (the "created in" line), so a part's create entry older than that move's entry
+    is the deal's creation, shown by the move."""
+    if entry.table_name == "deals":
+        return entry.action == "update"
+    return entry.action != "create" or creation_move is None or entry.id > creation_move.id
 
 
 def _shown_changes(session, entries) -> list:
     """Edits as people read them, without what the moves show (the stage columns and the
-    reason a deal was passed, kept on its move) and the total of the sub-funds' proposed
-    amounts."""
+    reason a deal was passed, kept on its move), the total of the sub-funds' proposed
+    amounts and the deal a part belongs to (the page is the deal's)."""
     moved = {"stage", "stage_entered_at", "return_stage", "pass_reason", "proposed_total_yuan"}
-    return readable(session, entries, hide=moved)
+    return readable(session, entries, hide=moved | {"deal_id"})
 
 
 @bp.get("/<int:deal_id>")

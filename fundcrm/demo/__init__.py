@@ -16,10 +16,23 @@ from sqlmodel import Session
 from fundcrm import clock
 from fundcrm.audit import set_actor
 from fundcrm.demo.companies import BRANDS, TRADES, demo_companies, find_or_create_company
-from fundcrm.demo.deals import FINAL_STAGES, NEXT_STEPS, PASS_REASONS, has_deal, open_demo_deal
+from fundcrm.demo.deals import (
+    FINAL_STAGES,
+    NEXT_STEPS,
+    PASS_REASONS,
+    has_deal,
+    open_demo_deal,
+    risk_case,
+)
 from fundcrm.demo.documents import demo_pdf, seed_business_plan
 from fundcrm.demo.funds import FUND, SUB_FUNDS, seed_commitments, seed_fund
-from fundcrm.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD, deal_owners, seed_accounts
+from fundcrm.demo.people import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    deal_owners,
+    risk_officer,
+    seed_accounts,
+)
 from fundcrm.demo.workspace import seed_workspace
 from fundcrm.funds import services as funds
 
@@ -70,16 +83,21 @@ def seed(
 def _pipeline(db, settings, today: date, say: Callable[[str], None]) -> int:
     """Each company with its deal, history, workspace and documents; progress as it goes."""
     rng = random.Random(2023)  # the action plan's year: the same demo every time
-    owners = deal_owners(db)
+    owners, risk = deal_owners(db), risk_officer(db)
     sub_funds = {f.code: f for f in funds.sub_funds(db)}
     rows = demo_companies(rng)
     companies_added = deals_added = 0
+    cases: set[str] = set()  # risk's cases given out (a second seed adds no deal, so none)
     for i, values in enumerate(rows):
         company, created = find_or_create_company(db, values)
         companies_added += created
+        stage = FINAL_STAGES[i % len(FINAL_STAGES)]
+        if case := risk_case(company, stage, cases):
+            cases.add(case)
         if not has_deal(db, company):
-            stage = FINAL_STAGES[i % len(FINAL_STAGES)]
-            deal = open_demo_deal(db, settings, rng, company, stage, owners, sub_funds, today)
+            deal = open_demo_deal(
+                db, settings, rng, company, stage, owners, sub_funds, today, case, risk
+            )
             seed_workspace(db, rng, company, deal, today)
             seed_business_plan(db, settings, deal)
             deals_added += 1

@@ -49,12 +49,33 @@ def has_deal(db, company) -> bool:
     return bool(workspace_queries.company_deals(db, company.id))
 
 
-def open_demo_deal(db, settings, rng, company, final_stage, owners, sub_funds, today) -> Deal:
-    """Open the company's deal through the deal rules and walk it to `final_stage`."""
+# Risk's cases (its "My deals"): the first mature company ending in each of these stages has
+# the angel fund co-investing outside its mandate (start-ups and growth only). The one in due
+# diligence came in as historical data, its breach recorded on the import move; the one at
+# 立项 was moved there by risk with an override reason.
+RISK_CASES = {"due_diligence": "import", "approved": "override"}
+OVERRIDE_REASON = "产业链协同项目：天使基金小比例跟投，投委会同意作为例外，投后重点跟踪"
+
+
+def risk_case(company, final_stage: str, taken: set[str]) -> str | None:
+    """Which of risk's cases this company's deal is, if any ("import" or "override")."""
+    case = RISK_CASES.get(final_stage)
+    if case is None or case in taken or company.enterprise_stage != "mature":
+        return None
+    return case
+
+
+def open_demo_deal(
+    db, settings, rng, company, final_stage, owners, sub_funds, today, case=None, risk=None
+) -> Deal:
+    """Open the company's deal through the deal rules and walk it to `final_stage`; a risk
+    `case` adds the angel fund outside its mandate (see RISK_CASES)."""
     created = today - timedelta(days=rng.randint(60, 720))
     at = datetime.combine(created, time(9, 30), UTC)
     owner = owners[rng.randrange(2)]
     chosen = _sub_funds_for(rng, company.enterprise_stage)
+    if case:
+        chosen = ["INDUSTRY", "ANGEL"]
     ask = Decimal(rng.choice(ASKS_WAN))
     deal = deals.create_deal(
         db,
@@ -79,8 +100,21 @@ def open_demo_deal(db, settings, rng, company, final_stage, owners, sub_funds, t
         prefix=settings["DEAL_REF_PREFIX"],
         at=at,
     )
-    _walk_history(db, rng, deal, final_stage, at, today)
+    if case == "override":
+        _walk_history(db, rng, deal, "screening", at, today)
+        _override_by_risk(db, deal, final_stage, risk, today)
+    else:
+        _walk_history(db, rng, deal, final_stage, at, today)
     return deal
+
+
+def _override_by_risk(db, deal, to_stage: str, risk, today: date) -> None:
+    """Risk moves the deal on through the gates, overriding the mandate breach with a reason."""
+    at = max(
+        datetime.combine(today - timedelta(days=2), time(15, 0), UTC),
+        deal.stage_entered_at + timedelta(hours=1),
+    )
+    moves.move_stage(db, deal, to_stage, risk, override_reason=OVERRIDE_REASON, now=at)
 
 
 def _sub_funds_for(rng, enterprise_stage: str) -> list[str]:
@@ -103,7 +137,7 @@ def _walk_history(db, rng, deal, final_stage, at, today: date) -> None:
     for stage in path:
         at += timedelta(days=max(1, rng.randint(budget // (steps + 2), budget // (steps + 1))))
         moves.record_import_move(db, deal, stage, min(at, latest))
-    if final_stage in ("closed", "passed"):
+    if final_stage == "closed":  # a passed deal loses its next step as it is passed
         deal.next_step, deal.next_step_due = None, None
         workspace.sync_next_step(db, deal)
     if final_stage in stages.OFF_PATH:

@@ -33,3 +33,8 @@ def seed_accounts(db, settings) -> int:
 
 def deal_owners(db) -> list:
     return [accounts.find_user(db, email) for email in DEAL_OWNERS]
+
+
+def risk_officer(db):
+    """The risk account: it overrides a mandate breach in the demo."""
+    return accounts.find_user(db, "risk@example.com")

@@ -74,10 +74,23 @@ def suggested_target(stage: str, return_stage: str | None) -> str | None:
     return None
 
 
+def menu_groups(stage: str, return_stage: str | None) -> dict[str, list[str]]:
+    """The stages a move form or card menu offers (every target but `closed`, which only the
+    closing form reaches), grouped as the menu shows them: `ahead` (the suggested stage first,
+    then the other forward ones), `back` (earlier stages) and `aside` (on hold, passed). A
+    quick click on the first item never moves a deal backward."""
+    offered = [s for s in targets(stage, return_stage) if s != "closed"]
+    suggested = suggested_target(stage, return_stage)
+    ahead = [s for s in offered if s == suggested or (stage in PATH and is_forward(stage, s))]
+    ahead.sort(key=lambda s: s != suggested)  # stable: the rest stay in pipeline order
+    aside = [s for s in offered if s in OFF_PATH]
+    back = [s for s in offered if s not in ahead and s not in aside]
+    return {"ahead": ahead, "back": back, "aside": aside}
+
+
 def menu_targets(stage: str, return_stage: str | None) -> list[str]:
-    """The stages a move form or card menu offers: every target but `closed`, which only the
-    closing form reaches."""
-    return [s for s in targets(stage, return_stage) if s != "closed"]
+    """The stages a move form or card menu offers, in the menu's order (see menu_groups)."""
+    return [s for group in menu_groups(stage, return_stage).values() for s in group]
 
 
 @dataclass(frozen=True)

@@ -99,8 +99,14 @@ def _deal_rows(deal) -> Iterator[dict]:
         "created_on": deal.created_on,
     }
     for p in deal.participations or [None]:
-        sub_fund = p.sub_fund.code if p else None
-        yield {**shared, "sub_fund": sub_fund, "proposed_wan": p.proposed_yuan if p else None}
+        sub_fund = p.sub_fund if p else None
+        yield {
+            **shared,
+            "sub_fund": sub_fund.code if sub_fund else None,
+            "sub_fund_name": sub_fund.name if sub_fund else None,
+            "sub_fund_name_en": (sub_fund.name_en or sub_fund.name) if sub_fund else None,
+            "proposed_wan": p.proposed_yuan if p else None,
+        }
 
 
 def _sub_fund_row(f: SubFund) -> dict:
@@ -256,12 +262,25 @@ def _header(column: formats.Column, language: str | None) -> str:
     return column.title(language) if language else column.code
 
 
+# Columns whose code a reader does not know: the row also carries the name to show instead
+# (`<key>_en` in English where there is one).
+READING_NAMES = {"sub_fund": "sub_fund_name"}
+
+
+def _reading_name(row: dict, code: str, language: str) -> str | None:
+    key = READING_NAMES.get(code)
+    return key and (language == "en" and row.get(f"{key}_en") or row.get(key))
+
+
 def _texts(kind: Kind, row: dict, language: str | None) -> list[tuple]:
     """(column, value, text) of each cell: the import's text, or the reader's."""
     cells = [(c, row.get(c.code)) for c in kind.columns]
     if language is None:
         return [(c, value, text_of(c, value)) for c, value in cells]
-    return [(c, value, reading_text(c, value, language)) for c, value in cells]
+    return [
+        (c, value, _reading_name(row, c.code, language) or reading_text(c, value, language))
+        for c, value in cells
+    ]
 
 
 def write_csv(kind: Kind, rows: Iterable[dict], language: str | None = None) -> bytes:
@@ -269,8 +288,17 @@ def write_csv(kind: Kind, rows: Iterable[dict], language: str | None = None) -> 
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_header(c, language) for c in kind.columns])
     for row in rows:
-        writer.writerow([csv_cell(text) for _c, _v, text in _texts(kind, row, language)])
+        cells = _texts(kind, row, language)
+        if language:  # amounts for reading carry thousands separators, as the XLSX shows them
+            cells = [(c, v, _grouped(c, v, text)) for c, v, text in cells]
+        writer.writerow([csv_cell(text) for _c, _v, text in cells])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def _grouped(column: formats.Column, value, text: str) -> str:
+    return (
+        f"{rounded_wan(value):,.2f}" if column.type == formats.WAN and value is not None else text
+    )
 
 
 def _reading_cell(sheet, column: formats.Column, value, text: str):

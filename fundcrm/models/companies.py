@@ -65,6 +65,7 @@ class CompanyField(SQLModel, table=True):
     """An application field (应用领域) of a company; any number per company."""
 
     __tablename__ = "company_fields"
+    __audit_parent__ = ("companies", "company_id")
 
     company_id: int = Field(
         sa_column=sa.Column(
@@ -78,6 +79,7 @@ class CompanyField(SQLModel, table=True):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
+    __audit_parent__ = ("companies", "company_id")
 
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="companies.id", index=True)

@@ -109,6 +109,7 @@ class DealSubFund(SQLModel, table=True):
     """A sub-fund taking part in a deal, with its proposed amount."""
 
     __tablename__ = "deal_sub_funds"
+    __audit_parent__ = ("deals", "deal_id")
     __table_args__ = (sa.UniqueConstraint("deal_id", "sub_fund_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -124,6 +125,7 @@ class DealSubFund(SQLModel, table=True):
 
 class DealMember(SQLModel, table=True):
     __tablename__ = "deal_team"
+    __audit_parent__ = ("deals", "deal_id")
 
     deal_id: int = Field(
         sa_column=sa.Column(
@@ -140,6 +142,7 @@ class StageMove(SQLModel, table=True):
     """Every move of a deal: from, to, when, who, time spent in the stage left."""
 
     __tablename__ = "stage_moves"
+    __audit_parent__ = ("deals", "deal_id")
     __table_args__ = (sa.Index("ix_stage_moves_deal_id_at", "deal_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)

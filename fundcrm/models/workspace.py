@@ -108,6 +108,7 @@ class DDTemplateItem(SQLModel, table=True):
 
 class DDItem(SQLModel, table=True):
     __tablename__ = "dd_items"
+    __audit_parent__ = ("deals", "deal_id")
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(sa_column=_cascade_fk("deals.id", index=True, nullable=False))

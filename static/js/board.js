@@ -73,31 +73,58 @@
     }
   });
 
+  // The menu: the suggested stage first, then the other forward ones; below a divider and a
+  // muted heading the stages back, then on hold and passed, so a quick click never moves a
+  // deal backward.
   function showMenu(card) {
     closeMenu(false);
-    const targets = (card.dataset.targets || "").split(" ").filter(Boolean);
-    if (!targets.length) return;
+    const stagesOf = (key) => (card.dataset[key] || "").split(" ").filter(Boolean);
+    const groups = [
+      { stages: stagesOf("targets"), heading: null },
+      { stages: stagesOf("back"), heading: board.dataset.msgBack },
+      { stages: stagesOf("aside"), heading: board.dataset.msgAside },
+    ].filter((group) => group.stages.length);
+    if (!groups.length) return;
     const menu = document.createElement("div");
     menu.className = "move-menu list-group shadow";
     menu.setAttribute("role", "menu");
     menu.setAttribute("aria-label", board.dataset.msgMenu);
-    targets.forEach((stage) => {
-      const item = document.createElement("button");
-      item.type = "button";
-      item.className = "list-group-item list-group-item-action py-1 small";
-      item.setAttribute("role", "menuitem");
-      item.tabIndex = -1;
-      item.dataset.stage = stage;
-      item.textContent = labels[stage] || stage;
-      if (stage === card.dataset.suggested) item.classList.add("suggested");
-      menu.appendChild(item);
+    groups.forEach((group, index) => {
+      if (index > 0) {
+        const divider = document.createElement("div");
+        divider.className = "move-menu-divider";
+        divider.setAttribute("role", "separator");
+        menu.appendChild(divider);
+      }
+      if (group.heading) {
+        const heading = document.createElement("div");
+        heading.className = "move-menu-heading small text-muted";
+        heading.setAttribute("aria-hidden", "true");
+        heading.textContent = group.heading;
+        menu.appendChild(heading);
+      }
+      group.stages.forEach((stage) => menu.appendChild(menuItem(card, stage, group.heading)));
     });
     card.appendChild(menu);
     card.classList.add("menu-open");
     const button = card.querySelector(".card-move");
     if (button) button.setAttribute("aria-expanded", "true");
     openMenu = { card: card, element: menu };
-    (menu.querySelector(".suggested") || menu.firstElementChild).focus();
+    (menu.querySelector(".suggested") || menu.querySelector("[role=menuitem]")).focus();
+  }
+
+  function menuItem(card, stage, heading) {
+    const item = document.createElement("button");
+    item.type = "button";
+    item.className = "list-group-item list-group-item-action py-1 small";
+    item.setAttribute("role", "menuitem");
+    item.tabIndex = -1;
+    item.dataset.stage = stage;
+    item.textContent = labels[stage] || stage;
+    // a screen reader hears the group too: "Back to: 项目储备"
+    if (heading) item.setAttribute("aria-label", heading + ": " + item.textContent);
+    if (stage === card.dataset.suggested) item.classList.add("suggested");
+    return item;
   }
 
   function closeMenu(refocus) {

@@ -64,10 +64,38 @@ def test_every_stage_is_in_view_at_1440_and_cards_move_by_keyboard_and_menu(page
     error = moved.locator(".card-error")
     error.filter(has_text="进入投决需要").wait_for()
     screenshot(page, "board-menu-refusal-zh")
+    # the menu opens on the next stage; backward moves sit apart, below a divider and 退回
     moved.locator(".card-move").click()
-    assert moved.locator(".move-menu [role=menuitem]").first.inner_text() == "项目储备"
+    items = moved.locator(".move-menu [role=menuitem]")
+    assert items.first.inner_text() == "立项"
+    assert "suggested" in items.first.get_attribute("class")
+    order = moved.locator(".move-menu > *").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('role') === 'separator' ? '|' : n.textContent)"
+    )
+    assert order.index("|") < order.index("退回") < order.index("项目储备")
+    assert order[: order.index("|")] == ["立项", "尽职调查", "投决", "签约"]
+    assert order[-3:] == ["暂缓或放弃", "暂缓", "放弃"]
     screenshot(page, "board-menu-open-zh")
     with page.expect_navigation():
         moved.locator('.move-menu [role=menuitem][data-stage="on_hold"]').click()
     page.locator(f'.board-column[data-stage="on_hold"] #{card_id}').wait_for()
     screenshot(page, "board-after-menu-move-zh")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_columns_cards_start_level_at_1440(page, language):
+    """Long English stage names ("Investment committee") take no more room than short ones."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, "manager@example.com")
+    page.wait_for_url("**/")
+    page.goto("/deals/board")
+    if language == "en":
+        with page.expect_navigation():
+            page.locator('button[name="locale"][value="en"]').click()
+    tops = page.locator(".board-cards").evaluate_all(
+        "nodes => nodes.map(n => Math.round(n.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 9 and len(set(tops)) == 1, tops
+    names = page.locator(".board-column-header .stage-name")
+    assert names.nth(4).get_attribute("title") in ("Investment committee", "投决")
+    screenshot(page, f"board-1440-level-{language}")
