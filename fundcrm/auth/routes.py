@@ -16,6 +16,7 @@ from fundcrm.auth import services
 from fundcrm.auth.forms import ChangePasswordForm, LoginForm
 from fundcrm.permissions import public, requires
 from fundcrm.safe_redirect import local_path
+from fundcrm.views import submit
 
 bp = Blueprint("auth", __name__)
 
@@ -73,17 +74,13 @@ def logout():
 @requires("use_app")
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if not services.check_password_hash(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("The current password is wrong."))
-        else:
-            try:
-                services.set_password(current_user, form.password.data, current_app.config)
-            except services.AccountError as error:
-                form.password.errors.append(str(error.message))
-            else:
-                db.session().commit()
-                login_user(current_user._get_current_object())  # this browser, with the new token
-                flash(_("Your password has been changed."), "success")
-                return redirect(url_for("main.home"))
-    return render_template("auth/change_password.html", form=form)
+
+    def change():
+        user = current_user._get_current_object()
+        services.change_password(
+            user, form.current_password.data, form.password.data, current_app.config
+        )
+        login_user(user)  # this browser keeps its session, with the new token
+
+    done = submit(form, change, _("Your password has been changed."), url_for("main.home"))
+    return done or render_template("auth/change_password.html", form=form)

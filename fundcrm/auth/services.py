@@ -92,6 +92,13 @@ def set_password(user: User, password: str, settings: dict) -> None:
     end_sessions(user)
 
 
+def change_password(user: User, current: str, password: str, settings: dict) -> None:
+    """The user's own change: the current password first, then the rules of a new one."""
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError(_l("The current password is wrong."), "current_password")
+    set_password(user, password, settings)
+
+
 def end_sessions(user: User) -> None:
     """Sign the user out everywhere: sessions carrying the old token are refused from now on."""
     user.session_token = new_session_token()
