@@ -25,6 +25,7 @@ from werkzeug.security import generate_password_hash
 
 import fundcrm.models  # noqa: F401 - registers every table on SQLModel.metadata
 from fundcrm import migrate
+from fundcrm.companies.services import first_field
 from fundcrm.db import make_engine
 from fundcrm.demo import BRANDS, FUND, NEXT_STEPS, PASS_REASONS, SUB_FUNDS, TRADES
 from fundcrm.domain import uscc
@@ -364,6 +365,7 @@ class Builder:
             "description": f"{DESCRIPTION_OPENINGS[focus]}，{rng.choice(DESCRIPTION_TAILS)}",
             "uscc_override_reason": None,
             "uscc_override_by": None,
+            "first_field": first_field(fields),  # as the company services keep it
             "created_at": created - timedelta(seconds=rng.randint(0, 30 * 86400)),
             "version": 1,
         }
@@ -588,6 +590,7 @@ def generate(engine: sa.Engine, deals: int, seed: int = 7, now: datetime | None 
         # What autovacuum would do soon after a bulk load: statistics and the visibility map.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE"))
+    migrate.refresh_statistics(engine)  # what an import does after its bulk write on SQLite
     return counts
 
 

@@ -23,6 +23,19 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+    refresh_statistics(engine)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Let SQLite plan joins from the tables' real sizes (ANALYZE, sampled: milliseconds at
+    100,000 deals). Without statistics it sorted the deals by company through a scan of every
+    deal instead of walking the company-name index. Run after upgrades and bulk writes;
+    PostgreSQL's autovacuum keeps its own statistics."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql("ANALYZE")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -136,3 +136,47 @@ def test_a_district_outside_chongqing_is_refused_alike(app, client, staff, dbs, 
     response = web(client, staff["manager"], zone="outside")
     assert refused_on_the_web(response, errors[(2, "district")])
     assert CODE not in stored(dbs)
+
+
+def test_the_stored_first_field_follows_the_fields_on_every_path(app, client, staff, dbs, tmp_path):
+    """The list sorts its fields column by the stored first field: the form (new and edited),
+    the import (new and updated companies) and a merge keep it as the field the list shows
+    first."""
+    assert web(client, staff["manager"], application_fields=["medical", "home"]).status_code == 302
+    company = stored(dbs)[CODE]
+    assert company.application_fields == ["home", "medical"] and company.first_field == "home"
+    edit = {
+        "name": company.name,
+        "uscc": CODE,
+        "focus_area": "embodied_ai",
+        "enterprise_stage": "growth",
+        "zone": "liangjiang",
+        "district": "渝北区",
+        "application_fields": ["special", "medical"],
+        "version": str(company.version),
+    }
+    assert post_form(client, f"/companies/{company.id}/edit", edit).status_code == 302
+    assert stored(dbs)[CODE].first_field == "medical"
+    edit = {**edit, "application_fields": [], "version": str(stored(dbs)[CODE].version)}
+    assert post_form(client, f"/companies/{company.id}/edit", edit).status_code == 302
+    assert stored(dbs)[CODE].first_field is None
+
+    new = factories.make_uscc(42)
+    path = tmp_path / "fields.csv"
+    path.write_text(
+        "name,uscc,focus_area,enterprise_stage,application_fields\n"
+        f"重庆规则机器人有限公司,{CODE},embodied_ai,growth,humanoid;general\n"
+        f"重庆导入清洁科技有限公司,{new},embodied_ai,growth,logistics;cleaning\n",
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(main, ["import", "companies", str(path)])
+    assert result.exit_code == 0, result.output
+    assert stored(dbs)[CODE].first_field == "general"  # updated
+    assert stored(dbs)[new].first_field == "cleaning"  # inserted in bulk
+
+    sign_in(client, staff["admin"].id)
+    merge = {"other_uscc": new, "confirm": "y"}
+    assert post_form(client, f"/companies/{company.id}/merge", merge).status_code == 302
+    merged = stored(dbs)[CODE]
+    assert merged.application_fields == ["cleaning", "general", "humanoid", "logistics"]
+    assert merged.first_field == "cleaning"

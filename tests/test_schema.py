@@ -33,6 +33,7 @@ EXPRESSION_INDEXES = {
     "ix_deals_stage_order_id",
     "ix_deals_round_order_id",
     "ix_deals_next_step_due_id",
+    "ix_companies_first_field_id",
     "ix_tasks_assignee_id_status_due_on",
     "ix_tasks_assignee_id_due_on",
     "ix_tasks_status_due_on",

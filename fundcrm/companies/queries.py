@@ -3,30 +3,25 @@ a company's deals and activities, and the lookups the company rules need."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from fundcrm import clock
-from fundcrm.deals.queries import (
+from fundcrm.domain import uscc
+from fundcrm.listing import (
     ListFilters,
     company_conditions,
     company_search,
     contains,
     uscc_part,
 )
-from fundcrm.domain import uscc
-from fundcrm.models import Activity, ActivityContact, Company, CompanyField, Contact, Deal
+from fundcrm.models import Activity, ActivityContact, Company, Contact, Deal
+from fundcrm.models.deals import unset_last
 
 LOOKUP_LIMIT = 10
 LOOKUP_MIN, LOOKUP_MAX = 2, 100  # characters of a picker's search, after trimming
 
 
-def _first_field():
-    """A company's first application field (by code), to sort the list's fields column."""
-    return (
-        select(func.min(CompanyField.field))
-        .where(CompanyField.company_id == Company.id)
-        .scalar_subquery()
-    )
+FIELD_UNSET = unset_last("companies.first_field")  # companies without fields last going up
 
 
 def _sorts(key: str, column, nullable: bool = False) -> dict:
@@ -43,7 +38,13 @@ COMPANY_SORTS = {
     **_sorts("uscc", Company.uscc),
     **_sorts("focus_area", Company.focus_area),
     **_sorts("enterprise_stage", Company.enterprise_stage),
-    **_sorts("application_fields", _first_field(), nullable=True),
+    # the first field as the list shows it, stored on the company: see ix_companies_first_field_id
+    "application_fields": [FIELD_UNSET, Company.first_field.asc(), Company.id.asc()],
+    "-application_fields": [
+        sa.desc(FIELD_UNSET),
+        Company.first_field.desc(),
+        Company.id.desc(),
+    ],
     **_sorts("zone", Company.zone, nullable=True),
     **_sorts("district", Company.district, nullable=True),
     **_sorts("created", Company.created_at),

@@ -5,10 +5,10 @@ from flask_login import current_user
 from fundcrm import audit, db
 from fundcrm.companies import queries, services
 from fundcrm.companies.forms import CompanyForm, ContactForm, MergeForm
-from fundcrm.deals.queries import parse_filters
 from fundcrm.domain import uscc
 from fundcrm.history import readable
 from fundcrm.i18n import vocab_label
+from fundcrm.listing import parse_filters
 from fundcrm.models import Company, Contact
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires, user_can

@@ -162,6 +162,7 @@ def new_company(code: str, values: dict, *, override_reason=None, approver=None,
         "uscc": code,
         "uscc_override_reason": (override_reason or "").strip() or None if pilot else None,
         "uscc_override_by": approver if pilot else None,
+        "first_field": first_field(values.get("application_fields")),
         "created_at": now or utcnow(),
         "version": 1,
     }
@@ -263,8 +264,16 @@ def _keep_override(company: Company, code: str, accepted, override_reason, user)
         company.uscc_override_reason = company.uscc_override_by = None
 
 
+def first_field(codes) -> str | None:
+    """The application field the company list shows first and sorts by (the codes' order, as
+    Company.application_fields lists them); None without any."""
+    return min(codes or (), default=None)
+
+
 def set_application_fields(company: Company, codes: list[str]) -> None:
+    """The company's fields become `codes`, and its stored first field with them."""
     wanted = list(dict.fromkeys(codes or []))
+    company.first_field = first_field(wanted)
     for link in list(company.fields):
         if link.field not in wanted:
             company.fields.remove(link)

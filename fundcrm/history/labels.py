@@ -191,6 +191,10 @@ LABELS: dict[str, Table] = {
             "description": _text(_l("Description")),
             "uscc_override_reason": _text(_l("USCC override reason")),
             "uscc_override_by": Column(_l("USCC override by"), ACCOUNT),
+            # the list's sort key, repeating the company's application fields
+            "first_field": Column(
+                _l("First application field"), CODE, "application_field", bookkeeping=True
+            ),
             "created_at": CREATED,
             "version": VERSION,
         },

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
-from fundcrm import db
+from fundcrm import db, migrate
 from fundcrm.audit import set_actor
 from fundcrm.imports import exports, queries
 from fundcrm.imports.exports import LIST_FILTERS
@@ -63,6 +63,7 @@ def import_command(kind, file: Path, dry_run, as_email):
     )
     if report.written:
         session.commit()
+        migrate.refresh_statistics(db.engine())  # the tables may have grown a lot at once
     _print(report)
     if report.errors:
         raise SystemExit(1)

@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
+from fundcrm import listing
 from fundcrm.companies import queries as company_queries
 from fundcrm.deals import queries
 from fundcrm.domain.money import rounded_wan, wan_text
@@ -156,7 +157,7 @@ def reading_language(values: list[str], locale: str) -> str | None:
 
 
 def _filters(db: Session, args, sorts: dict, default: str):
-    filters = queries.parse_filters(args, db, sorts, default)
+    filters = listing.parse_filters(args, db, sorts, default)
     if filters.errors:
         raise ExportError(filters.errors)
     return filters

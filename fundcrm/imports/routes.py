@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fundcrm import clock, db
+from fundcrm import clock, db, migrate
 from fundcrm.i18n import current_locale
 from fundcrm.imports import exports, reader, recognise, storage, template
 from fundcrm.imports.formats import KINDS
@@ -198,6 +198,7 @@ def _write(pending: storage.Pending) -> None:
     report = _check(pending.kind, storage.data(folder, pending), pending.filename, dry_run=False)
     if report.written:
         session.commit()
+        migrate.refresh_statistics(db.engine())  # the tables may have grown a lot at once
         storage.set_state(folder, pending, storage.DONE)
         storage.drop_upload(folder, pending)
         flash(

@@ -9,6 +9,10 @@ from fundcrm.models.base import timestamp_column, utcnow, version_column
 
 _VERSION = version_column()
 
+# Companies without an application field come last going up on both databases (SQLite puts
+# NULL first, PostgreSQL last), as models.deals.unset_last does for the deal lists.
+FIELD_UNSET = sa.text("(first_field IS NULL)")
+
 
 class Company(SQLModel, table=True):
     __tablename__ = "companies"
@@ -25,6 +29,7 @@ class Company(SQLModel, table=True):
         sa.Index("ix_companies_zone_id", "zone", "id"),
         sa.Index("ix_companies_district_id", "district", "id"),
         sa.Index("ix_companies_created_at_id", "created_at", "id"),
+        sa.Index("ix_companies_first_field_id", FIELD_UNSET, "first_field", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,6 +49,9 @@ class Company(SQLModel, table=True):
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     uscc_override_reason: str | None = Field(default=None, max_length=500)
     uscc_override_by: str | None = Field(default=None, max_length=254)
+    # The first of the application fields (by code, as the list shows them), which the list
+    # sorts that column by: kept by companies.services.set_application_fields and new_company.
+    first_field: str | None = Field(default=None, max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
     version: int = Field(default=1, sa_column=_VERSION)
 
