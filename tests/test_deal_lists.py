@@ -353,6 +353,7 @@ def test_filter_refusals_name_the_field_as_the_filter_bar_does(client, staff):
     assert "项目阶段 的代码无效：nope" in page and "stage 的" not in page
     assert "创建日期起 必须是 YYYY-MM-DD" in page and "created_from 必须是" not in page
     assert "无效的排序方式：bogus（可按 ref, company, stage" in page
+    assert "共 0 条记录" not in page  # the refused list is not an empty one
 
 
 def test_a_page_past_the_end_shows_the_last_page(client, staff, dbs):
