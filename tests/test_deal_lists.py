@@ -326,6 +326,7 @@ def test_home_tasks_show_the_company_beside_the_reference(client, staff, dbs):
     page = client.get("/").get_data(as_text=True)
     row = page.split('id="home-tasks"')[1].split("</table>")[0]
     assert deal.deal_ref in row and staff["company"].name in row
+    assert "task-assignee" not in row  # the user's own tasks: no column repeating their name
 
 
 def test_new_deal_form_offers_the_company_picker_without_inline_script(client, staff):
