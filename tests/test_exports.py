@@ -4,14 +4,21 @@ export that re-imports unchanged."""
 import csv
 import html
 import io
+import os
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import func, select
+from werkzeug.datastructures import MultiDict
 
 from fundcrm.cli import main
+from fundcrm.deals.queries import DEAL_SORTS, DEFAULT_DEAL_SORT, ordered_deals
+from fundcrm.imports import sheets
 from fundcrm.imports.formats import KINDS
+from fundcrm.imports.routes import MIME
+from fundcrm.listing import parse_filters
 from fundcrm.models import AuditEntry, Company
 from tests import factories
 from tests.conftest import sign_in
@@ -335,3 +342,111 @@ def test_an_export_option_with_a_bad_filter_answers_400(client, portfolio, query
 def test_every_column_has_an_english_header_for_reading():
     missing = [f"{k.code}.{c.code}" for k in KINDS.values() for c in k.columns if not c.en]
     assert missing == []
+
+
+# -- streamed, in bounded memory, in the lists' order -------------------------------------------
+
+
+def _export_files(app) -> list:
+    folder = Path(app.instance_path) / "exports"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_web_export_is_streamed_and_leaves_no_file(app, client, portfolio, fmt):
+    sign_in(client, portfolio["manager"].id)
+    response = client.get(f"/exports/deals.{fmt}?stage=sourcing")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.headers["Content-Type"] == MIME[fmt]
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=deals-")
+    if fmt == "csv":
+        refs = [
+            r["deal_ref"] for r in csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")))
+        ]
+    else:
+        sheet = load_workbook(io.BytesIO(response.data))["deals"]
+        refs = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(refs) == 4  # two deals in sourcing, a row per participating sub-fund
+    assert _export_files(app) == []
+
+
+def test_a_csv_export_is_sent_as_it_is_written(client, portfolio, monkeypatch):
+    monkeypatch.setattr(sheets, "CHUNK_ROWS", 1)
+    sign_in(client, portfolio["manager"].id)
+    response = client.get("/exports/deals.csv?stage=sourcing", buffered=False)
+    assert "Content-Length" not in response.headers  # not known before the end
+    chunks = list(response.response)
+    assert len(chunks) >= 5  # the header, then each of the four rows as it is written
+    assert b"".join(chunks).decode("utf-8-sig").startswith("deal_ref,")
+
+
+def test_a_client_that_stops_reading_leaves_nothing_behind(app, client, portfolio):
+    sign_in(client, portfolio["manager"].id)
+    response = client.get("/exports/deals.xlsx", buffered=False)
+    chunks = iter(response.response)
+    assert next(chunks).startswith(b"PK")  # the workbook (a zip) has begun to arrive
+    assert len(_export_files(app)) == 1  # written to the instance folder, being sent
+    response.close()  # the client goes away mid-download
+    assert _export_files(app) == []
+
+
+def test_a_leftover_export_file_is_purged(app, client, portfolio):
+    """A worker killed mid-export cannot clean up: the next XLSX export removes its file."""
+    folder = Path(app.instance_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    leftover = folder / "export-killed.xlsx"
+    leftover.write_bytes(b"PK")
+    os.utime(leftover, (0, 0))
+    sign_in(client, portfolio["manager"].id)
+    assert client.get("/exports/deals.xlsx").status_code == 200
+    assert _export_files(app) == []
+
+
+def test_the_command_writes_through_a_temporary_name(app, portfolio, tmp_path):
+    out = tmp_path / "deals.csv"
+    out.write_bytes(b"the previous export")
+    result = run(app, "export", "deals", "--out", out, "--round", "z")
+    assert result.exit_code != 0 and out.read_bytes() == b"the previous export"
+    assert run(app, "export", "deals", "--out", out).exit_code == 0
+    assert out.read_bytes().startswith("\ufeffdeal_ref,".encode())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deals.csv"]  # no part file left
+
+
+@pytest.mark.parametrize("sort", ["-updated", "company", "-company", "owner", "stage", "-due"])
+def test_deals_are_exported_in_the_lists_order(app, dbs, portfolio, tmp_path, sort):
+    for n, name in enumerate(["乙", "甲", "丙"]):
+        company = factories.company(dbs, f"{name}序科技有限公司", make_uscc(300 + n))
+        funds = [(portfolio["industry"], "50"), (portfolio["angel"], None)][: n + 1]
+        factories.deal(dbs, company, portfolio["admin" if n % 2 else "manager"], funds)
+    dbs.commit()
+    filters = parse_filters(MultiDict({"sort": sort}), dbs, DEAL_SORTS, DEFAULT_DEAL_SORT)
+    listed = [d.deal_ref for d in dbs.exec(ordered_deals(filters)).all()]
+    out = tmp_path / "d.csv"
+    assert run(app, "export", "deals", "--out", out, "--sort", sort).exit_code == 0
+    refs = [r["deal_ref"] for r in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))]
+    assert list(dict.fromkeys(refs)) == listed and len(listed) == 5
+
+
+def test_the_statements_of_an_export_do_not_grow_with_the_deals(
+    app, client, dbs, portfolio, count_queries
+):
+    def add_deals(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            company = factories.company(dbs, f"流式{n}号科技有限公司", make_uscc(200 + n))
+            factories.deal(dbs, company, portfolio["manager"], [(portfolio["angel"], "100")])
+        dbs.commit()
+
+    def statements(url: str) -> tuple[int, int]:
+        with count_queries() as counted:
+            response = client.get(url)
+            size = len(response.data)
+        return counted.n, size
+
+    sign_in(client, portfolio["manager"].id)
+    urls = ["/exports/deals.csv", "/exports/deals.xlsx?labels=1", "/exports/companies.csv"]
+    add_deals(0, 10)
+    at_10 = [statements(url) for url in urls]
+    add_deals(10, 60)
+    at_60 = [statements(url) for url in urls]
+    assert [n for n, _size in at_60] == [n for n, _size in at_10]
+    assert all(big > small for (_n, big), (_m, small) in zip(at_60, at_10, strict=True))

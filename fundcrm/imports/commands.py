@@ -130,10 +130,9 @@ def export_command(kind, out: Path, labels: bool, lang: str | None, **options):
     args = _filter_args(kind, options)
     language = (lang or "zh") if labels else None
     try:
-        data = exports.export(db.session(), kind, fmt, args, language)
+        exports.write_file(db.session(), kind, fmt, args, out, language)
     except exports.ExportError as error:
         raise click.ClickException("; ".join(error.messages)) from None
-    out.write_bytes(data)
     click.echo(f"Exported {kind} to {out}{' for reading' if labels else ''}.")
 
 

@@ -8,39 +8,36 @@ UTF-8 with a BOM, which Excel in China needs to open it.
 An export *for reading* (labels in a language) writes the same rows for people to hand over:
 headers and vocabularies as labels in that language, yes/no, amounts in 万元 rounded to two
 decimals as the screens show them. It is not meant to be imported again.
+
+Exports are written as the rows are read, in bounded memory whatever their size: the rows come
+from SQLAlchemy Core statements (no ORM objects), YIELD at a time; the web streams the file
+(`stream`), the command writes it under a temporary name renamed when complete (`write_file`).
 """
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
-from datetime import date
-from decimal import Decimal
+import contextlib
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
 from fundcrm import listing
 from fundcrm.companies import queries as company_queries
 from fundcrm.deals import queries
-from fundcrm.domain.money import rounded_wan, wan_text
-from fundcrm.domain.text import strip_illegal
-from fundcrm.imports import formats
 from fundcrm.imports import queries as import_queries
+from fundcrm.imports import sheets
 from fundcrm.imports.formats import KINDS, Kind
 from fundcrm.models import Commitment, SubFund
 
-FORMULA_STARTS = ("=", "+", "-", "@")
-NUMERIC = {formats.WAN, formats.INT, formats.PCT, formats.DECIMAL}
 YIELD = 1000  # rows fetched per round trip
+SEND_CHUNK = 256 * 1024  # bytes per chunk of a streamed XLSX file
+STALE_AFTER = 3600  # seconds after which a leftover export file is removed
 FORMATS = ("xlsx", "csv")
 LANGUAGES = ("zh", "en")
-YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
-LIST_JOIN = {"zh": "、", "en": ", "}
-AMOUNT_FORMAT = "#,##0.00"  # how a spreadsheet shows 万元 for reading
 
 # list filter (query parameter, `--option` of the command) → the kinds it applies to
 LIST_FILTERS = {
@@ -70,44 +67,28 @@ class ExportError(ValueError):
 # -- rows ---------------------------------------------------------------------------------
 
 
-def _companies(db: Session, query) -> Iterator[dict]:
-    """Companies as plain rows (no ORM objects: an export may hold 100,000 of them), with
-    their application fields fetched per chunk of ids."""
-    connection = db.connection()
-    result = connection.execute(query)
+def _stream(db: Session, query):
+    """The rows of a Core query fetched YIELD at a time (a server-side cursor on PostgreSQL),
+    each as column code → value: memory stays bounded whatever the number of rows."""
+    result = db.connection().execute(query.execution_options(yield_per=YIELD))
     keys = list(result.keys())
-    companies = [dict(zip(keys, row, strict=True)) for row in result]
-    for chunk in import_queries.chunks(companies, YIELD):
-        fields = import_queries.application_fields(connection, [c["id"] for c in chunk])
-        for company in chunk:
+    for batch in result.partitions():
+        yield [dict(zip(keys, row, strict=True)) for row in batch]
+
+
+def _companies(db: Session, filters) -> Iterator[dict]:
+    """Companies as plain rows, with their application fields fetched per batch of YIELD."""
+    connection = db.connection()
+    for batch in _stream(db, import_queries.companies_to_export(filters)):
+        fields = import_queries.application_fields(connection, [c["id"] for c in batch])
+        for company in batch:
             yield {**company, "application_fields": fields.get(company["id"], [])}
 
 
-def _deal_rows(deal) -> Iterator[dict]:
-    shared = {
-        "deal_ref": deal.deal_ref,
-        "company_uscc": deal.company.uscc,
-        "company_name": deal.company.name,
-        "round": deal.round,
-        "stage": deal.stage,
-        "source": deal.source,
-        "owner_email": deal.owner.email if deal.owner else None,
-        "ask_wan": deal.ask_yuan,
-        "pre_money_wan": deal.pre_money_yuan,
-        "next_step": deal.next_step,
-        "next_step_due": deal.next_step_due,
-        "pass_reason": deal.pass_reason,
-        "created_on": deal.created_on,
-    }
-    for p in deal.participations or [None]:
-        sub_fund = p.sub_fund if p else None
-        yield {
-            **shared,
-            "sub_fund": sub_fund.code if sub_fund else None,
-            "sub_fund_name": sub_fund.name if sub_fund else None,
-            "sub_fund_name_en": (sub_fund.name_en or sub_fund.name) if sub_fund else None,
-            "proposed_wan": p.proposed_yuan if p else None,
-        }
+def _deals(db: Session, filters) -> Iterator[dict]:
+    """One row per participation, from one joined statement."""
+    for batch in _stream(db, import_queries.deal_rows_to_export(filters)):
+        yield from batch
 
 
 def _sub_fund_row(f: SubFund) -> dict:
@@ -169,11 +150,10 @@ def records(db: Session, kind: str, args) -> Iterator[dict]:
     check_filters(kind, args)
     if kind == "companies":
         filters = _filters(db, args, company_queries.COMPANY_SORTS, company_queries.DEFAULT_SORT)
-        return _companies(db, company_queries.company_query(filters))
+        return _companies(db, filters)
     if kind == "deals":
         filters = _filters(db, args, queries.DEAL_SORTS, queries.DEFAULT_DEAL_SORT)
-        query = queries.ordered_deals(filters).execution_options(yield_per=YIELD)
-        return (row for deal in db.exec(query) for row in _deal_rows(deal))
+        return _deals(db, filters)
     if kind == "sub_funds":
         return (_sub_fund_row(f) for f in import_queries.sub_funds_by_code(db))
     return _commitments(db, args)
@@ -186,162 +166,67 @@ def _commitments(db: Session, args) -> Iterator[dict]:
     return (_commitment_row(c) for c in import_queries.commitments_to_export(db, codes))
 
 
-# -- cells ----------------------------------------------------------------------------------
-
-
-def text_of(column: formats.Column, value) -> str:
-    """The cell as the import reads it back ('' for no value)."""
-    if value is None:
-        return ""
-    if column.type == formats.WAN:
-        return wan_text(value)
-    if column.type == formats.VOCAB_LIST:
-        return ";".join(value)
-    if column.type == formats.BOOL:
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return strip_illegal(str(value))  # stored before they were refused; XLSX cannot hold them
-
-
-def csv_cell(text: str) -> str:
-    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
-
-
-def _exact_number(text: str) -> int | float | None:
-    """The number a numeric cell can hold exactly, else None (then the cell stays text)."""
-    value = Decimal(text)
-    if value == value.to_integral_value() and abs(value) < 2**53:
-        return int(value)
-    as_float = float(value)
-    return as_float if Decimal(repr(as_float)) == value else None
-
-
-def xlsx_cell(sheet, column: formats.Column, value, text: str):
-    """A plain value where the spreadsheet reads it back as written, else a styled cell."""
-    if not text:
-        return None
-    if column.type == formats.DATE:
-        return value  # a date cell, shown yyyy-mm-dd
-    if column.type in NUMERIC:
-        number = _exact_number(text)
-        if number is not None:
-            return number
-    if not text.startswith((*FORMULA_STARTS, "'")):
-        return text
-    cell = WriteOnlyCell(sheet, value="'" + text if text.startswith("'") else text)
-    cell.data_type = "s"  # never a formula, whatever the text starts with
-    cell.quotePrefix = text.startswith(FORMULA_STARTS)
-    return cell
-
-
-def xlsx_row(sheet, kind: Kind, row: dict) -> list:
-    return [xlsx_cell(sheet, c, row.get(c.code), text_of(c, row.get(c.code))) for c in kind.columns]
-
-
-# -- files ----------------------------------------------------------------------------------
-
-
-def reading_text(column: formats.Column, value, language: str) -> str:
-    """The cell as a person reads it in that language ('' for no value)."""
-    if value is None:
-        return ""
-    if column.type == formats.VOCAB:
-        return column.vocabulary.label(value, language)
-    if column.type == formats.VOCAB_LIST:
-        return LIST_JOIN[language].join(column.vocabulary.label(v, language) for v in value)
-    if column.type == formats.BOOL:
-        return YES_NO[language][0 if value else 1]
-    if column.type == formats.WAN:
-        return format(rounded_wan(value), "f")
-    return text_of(column, value)
-
-
-def _header(column: formats.Column, language: str | None) -> str:
-    return column.title(language) if language else column.code
-
-
-# Columns whose code a reader does not know: the row also carries the name to show instead
-# (`<key>_en` in English where there is one).
-READING_NAMES = {"sub_fund": "sub_fund_name"}
-
-
-def _reading_name(row: dict, code: str, language: str) -> str | None:
-    key = READING_NAMES.get(code)
-    return key and (language == "en" and row.get(f"{key}_en") or row.get(key))
-
-
-def _texts(kind: Kind, row: dict, language: str | None) -> list[tuple]:
-    """(column, value, text) of each cell: the import's text, or the reader's."""
-    cells = [(c, row.get(c.code)) for c in kind.columns]
-    if language is None:
-        return [(c, value, text_of(c, value)) for c, value in cells]
-    return [
-        (c, value, _reading_name(row, c.code, language) or reading_text(c, value, language))
-        for c, value in cells
-    ]
-
-
-def write_csv(kind: Kind, rows: Iterable[dict], language: str | None = None) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_header(c, language) for c in kind.columns])
-    for row in rows:
-        cells = _texts(kind, row, language)
-        if language:  # amounts for reading carry thousands separators, as the XLSX shows them
-            cells = [(c, v, _grouped(c, v, text)) for c, v, text in cells]
-        writer.writerow([csv_cell(text) for _c, _v, text in cells])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
-
-
-def _grouped(column: formats.Column, value, text: str) -> str:
-    return (
-        f"{rounded_wan(value):,.2f}" if column.type == formats.WAN and value is not None else text
-    )
-
-
-def _reading_cell(sheet, column: formats.Column, value, text: str):
-    """An amount for reading is a number shown with two decimals and thousands separators."""
-    cell = xlsx_cell(sheet, column, value, text)
-    if column.type != formats.WAN or not isinstance(cell, int | float):
-        return cell
-    styled = WriteOnlyCell(sheet, value=cell)
-    styled.number_format = AMOUNT_FORMAT
-    return styled
-
-
-def write_xlsx(kind: Kind, rows: Iterable[dict], language: str | None = None) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(kind.code)
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(kind.columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _width(column)
-    bold = Font(bold=True)
-    header = []
-    for column in kind.columns:
-        cell = WriteOnlyCell(sheet, value=_header(column, language))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    write_cell = _reading_cell if language else xlsx_cell
-    for row in rows:
-        sheet.append([write_cell(sheet, *cell) for cell in _texts(kind, row, language)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _width(column: formats.Column) -> int:
-    if column.type in (formats.USCC, formats.EMAIL) or (column.max_length or 0) >= 200:
-        return 30
-    return 16
-
-
-def export(db: Session, kind: str, fmt: str, args, language: str | None = None) -> bytes:
-    """The file's bytes: the interchange format, or for reading in `language` (zh, en);
-    ExportError for bad filters."""
+def write_file(db: Session, kind: str, fmt: str, args, out: Path, language=None) -> None:
+    """Write the export to `out` under a temporary name in the same folder, renamed when
+    complete: `out` is never a half-written file, and a failed export leaves nothing.
+    ExportError (bad filters) before anything is written."""
     rows = records(db, kind, args)
-    writer = write_xlsx if fmt == "xlsx" else write_csv
-    return writer(KINDS[kind], rows, language)
+    # a name of its own (not mkstemp: the file keeps the usual permissions, not 0600)
+    part = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
+    try:
+        with part.open("xb") as file:
+            if fmt == "xlsx":
+                sheets.save_xlsx(KINDS[kind], rows, file, language)
+            else:
+                file.writelines(sheets.csv_chunks(KINDS[kind], rows, language))
+        os.replace(part, out)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def stream(engine, kind: str, fmt: str, args, folder: Path, language=None) -> Iterator[bytes]:
+    """The export's bytes as they are written, for a streamed response; ExportError (bad
+    filters) is raised here, before the first byte. The rows are read in a session the stream
+    opens and closes itself: the request's session is closed when the view returns, before
+    the first byte is sent. A CSV is written as it is sent; an XLSX (a zip, written whole)
+    goes to a temporary file in `folder` first."""
+    with Session(engine) as checking:
+        records(checking, kind, args)
+    return _streamed(engine, kind, fmt, args, folder, language)
+
+
+def _streamed(engine, kind: str, fmt: str, args, folder: Path, language) -> Iterator[bytes]:
+    with Session(engine) as session:
+        rows = records(session, kind, args)
+        if fmt == "csv":
+            yield from sheets.csv_chunks(KINDS[kind], rows, language)
+        else:
+            yield from _xlsx_chunks(KINDS[kind], rows, folder, language)
+
+
+def _xlsx_chunks(kind: Kind, rows, folder: Path, language) -> Iterator[bytes]:
+    """The file is made on the first chunk asked for, so a response closed before that leaves
+    none; `finally` removes it however the generator ends (sent, failed or closed)."""
+    _purge(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, prefix="export-", suffix=".xlsx")
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            sheets.save_xlsx(kind, rows, file, language)
+        with path.open("rb") as file:
+            while chunk := file.read(SEND_CHUNK):
+                yield chunk
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _purge(folder: Path) -> None:
+    """Remove the files of exports that ended without cleaning up (a killed worker)."""
+    if not folder.is_dir():
+        return
+    stale = time.time() - STALE_AFTER
+    for path in folder.glob("export-*.xlsx"):
+        with contextlib.suppress(OSError):  # another request may be removing it too
+            if path.stat().st_mtime < stale:
+                path.unlink()

@@ -4,10 +4,22 @@ kinds that have no list page."""
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session, select
 
-from fundcrm.models import Commitment, Company, CompanyField, Deal, LimitedPartner, SubFund, User
+from fundcrm.companies.queries import company_query
+from fundcrm.deals.queries import DEAL_ORDERS, DEAL_SORTS, deal_conditions
+from fundcrm.listing import ListFilters
+from fundcrm.models import (
+    Commitment,
+    Company,
+    CompanyField,
+    Deal,
+    DealSubFund,
+    LimitedPartner,
+    SubFund,
+    User,
+)
 
 IN_CHUNK = 2000  # values per IN (…) list: well under SQLite's and PostgreSQL's limits
 
@@ -70,6 +82,69 @@ def application_fields(connection, company_ids: list[int]) -> dict[int, list[str
     for company_id, field in connection.execute(query.order_by(table.c.field)):
         fields.setdefault(company_id, []).append(field)
     return fields
+
+
+# The columns of a companies export, by column code (application fields come per batch).
+COMPANY_EXPORT_COLUMNS = (
+    Company.id,
+    Company.name,
+    Company.uscc,
+    Company.name_en,
+    Company.district,
+    Company.city,
+    Company.zone,
+    Company.founded_on,
+    Company.headcount,
+    Company.website,
+    Company.focus_area,
+    Company.enterprise_stage,
+    Company.specialized_level,
+    Company.description,
+)
+
+
+def companies_to_export(filters: ListFilters):
+    """The list's companies in the list's order, as rows of the export's columns (Core)."""
+    return company_query(filters).with_only_columns(*COMPANY_EXPORT_COLUMNS)
+
+
+def deal_rows_to_export(filters: ListFilters):
+    """One row per participation (or one for a deal without any) of the list's deals in the
+    list's order, with the company, the owner's email and the sub-fund joined: one statement."""
+    # Aliases: the filters' own subqueries on deal_sub_funds must not correlate with this join.
+    part, fund = aliased(DealSubFund), aliased(SubFund)
+    key = filters.sort.removeprefix("-")
+    direction = sa.desc if DEAL_SORTS[filters.sort] else sa.asc
+    columns = (
+        Deal.deal_ref,
+        Company.uscc.label("company_uscc"),
+        Company.name.label("company_name"),
+        Deal.round,
+        Deal.stage,
+        Deal.source,
+        User.email.label("owner_email"),
+        Deal.ask_yuan.label("ask_wan"),
+        Deal.pre_money_yuan.label("pre_money_wan"),
+        Deal.next_step,
+        Deal.next_step_due,
+        Deal.pass_reason,
+        Deal.created_on,
+        fund.code.label("sub_fund"),
+        fund.name.label("sub_fund_name"),
+        sa.func.coalesce(sa.func.nullif(fund.name_en, ""), fund.name).label("sub_fund_name_en"),
+        part.proposed_yuan.label("proposed_wan"),
+    )
+    order = [direction(c) for c in (*DEAL_ORDERS[key], Deal.id)]
+    return (
+        sa.select(*columns)
+        .select_from(Deal)
+        .join(Company, Deal.company_id == Company.id)
+        .join(User, Deal.owner_id == User.id)
+        .outerjoin(part, part.deal_id == Deal.id)
+        .outerjoin(fund, fund.id == part.sub_fund_id)
+        .where(*deal_conditions(filters))
+        .order_by(*order, part.id)  # a deal's participations in their own order
+    )
 
 
 def sub_funds_by_code(db: Session) -> list[SubFund]:

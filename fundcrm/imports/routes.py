@@ -5,9 +5,11 @@ worker process can show and confirm them; confirming checks the file again befor
 """
 
 import io
+from pathlib import Path
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -15,6 +17,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -246,15 +249,20 @@ def export(kind: str, fmt: str):
     if kind not in KINDS or fmt not in exports.FORMATS:
         abort(404)
     filters = request.args.copy()
+    folder = Path(current_app.instance_path) / "exports"  # an XLSX is written there, then sent
     try:
         language = exports.reading_language(filters.poplist("labels"), current_locale())
-        data = exports.export(db.session(), kind, fmt, filters, language)
+        chunks = exports.stream(db.engine(), kind, fmt, filters, folder, language)
     except exports.ExportError as error:
         return render_template(
             "errors/error.html", code=400, title=_("Bad request"), message=str(error)
         ), 400
     suffix = f"-{language}" if language else ""
-    return _download(data, f"{kind}-{clock.stamp()}{suffix}.{fmt}", fmt)
+    response = Response(stream_with_context(chunks), mimetype=MIME[fmt])
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"{kind}-{clock.stamp()}{suffix}.{fmt}"
+    )
+    return response
 
 
 def _download(data: bytes, name: str, fmt: str):

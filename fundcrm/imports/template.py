@@ -17,8 +17,8 @@ from fundcrm.domain import uscc
 from fundcrm.domain.text import strip_illegal
 from fundcrm.funds.services import sub_funds
 from fundcrm.imports import formats
-from fundcrm.imports.exports import xlsx_row
 from fundcrm.imports.formats import KINDS, Kind
+from fundcrm.imports.sheets import xlsx_row
 
 VOCAB_SHEET = "代码表 vocabularies"
 EXAMPLE_USCC = uscc.complete("91500112MA60ABCD0")

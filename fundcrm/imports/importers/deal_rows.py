@@ -13,10 +13,10 @@ from sqlalchemy.orm import selectinload
 from fundcrm.deals import services
 from fundcrm.funds.services import sub_funds
 from fundcrm.imports import queries
-from fundcrm.imports.exports import text_of
 from fundcrm.imports.formats import DEALS
 from fundcrm.imports.importers.base import Importer
 from fundcrm.imports.report import ERROR
+from fundcrm.imports.sheets import text_of
 from fundcrm.imports.table import Row
 from fundcrm.models import Company, Deal, User
 
