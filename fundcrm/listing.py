@@ -21,6 +21,7 @@ from fundcrm.domain.vocab import (
     ZONES,
 )
 from fundcrm.models import Activity, Company, CompanyField, SubFund, User
+from fundcrm.search import token_match
 
 VOCAB_FILTERS = {
     "stage": STAGES,
@@ -161,16 +162,30 @@ def contains(column, text: str):
     return column.contains(text, autoescape=True)
 
 
+def indexed(model, column, q: str):
+    """`column` holds `q`: asked of the search index first (fundcrm.search), then rechecked
+    as a plain substring, so the rows are exactly those of the substring match."""
+    plain = contains(column, q)
+    narrowed = token_match(model, q)
+    return plain if narrowed is None else sa.and_(narrowed, plain)
+
+
 def company_search(q: str) -> list:
-    logged = select(Activity.company_id).where(contains(Activity.summary, q))
-    conditions = [
-        Company.id.in_(logged),
-        contains(Company.name, q),
-        contains(Company.description, q),
-    ]
+    """The conditions of a company the search `q` finds (one: its id is among `company_ids`)."""
+    return [Company.id.in_(company_ids(q))]
+
+
+def company_ids(q: str):
+    """The ids of the companies whose name, description, USCC (any part) or an activity's
+    summary holds `q`. A union of one SELECT per index, so each is answered from its index
+    (an OR across tables would make the database scan them all)."""
+    plain = [contains(Company.name, q), contains(Company.description, q)]
     if part := uscc_part(q):
-        conditions.append(Company.uscc.contains(part, autoescape=True))
-    return conditions
+        plain.append(Company.uscc.contains(part, autoescape=True))
+    narrowed = token_match(Company, q)
+    own = sa.or_(*plain) if narrowed is None else sa.and_(narrowed, sa.or_(*plain))
+    logged = select(Activity.company_id).where(indexed(Activity, Activity.summary, q))
+    return sa.union(select(Company.id).where(own), logged)
 
 
 def uscc_part(q: str) -> str | None:

@@ -16,6 +16,7 @@ from fundcrm.listing import (
 )
 from fundcrm.models import Activity, ActivityContact, Company, Contact, Deal
 from fundcrm.models.deals import unset_last
+from fundcrm.search import token_match
 
 LOOKUP_LIMIT = 10
 LOOKUP_MIN, LOOKUP_MAX = 2, 100  # characters of a picker's search, after trimming
@@ -77,6 +78,8 @@ def lookup(db: Session, q: str) -> list:
     matches = [contains(Company.name, text)]
     if part := uscc_part(text):
         matches.append(Company.uscc.contains(part, autoescape=True))
+    if (narrowed := token_match(Company, text)) is not None:
+        matches = [sa.and_(narrowed, sa.or_(*matches))]  # the index first, then the substring
     rank = sa.case(
         (Company.uscc == code, 0),
         (Company.name.startswith(text, autoescape=True), 1),

@@ -81,6 +81,10 @@ COMPANY = _ref(_l("Company"), "companies")
 DEAL = _ref(_l("Deal"), "deals")
 SUB_FUND = _ref(_l("Sub-fund"), "sub_funds")
 CREATED_BY = _ref(_l("Created by"), "users")
+# the search index's tokens of a record's text (fundcrm.search)
+SEARCH_TOKENS = _kept(_l("Search tokens"))
+# the company list's sort key, repeating the company's first application field
+FIRST_FIELD = Column(_l("First application field"), CODE, "application_field", bookkeeping=True)
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 TASK_STATUSES = {"open": _l("Open"), "done": _l("Done")}
 MOVE_KINDS = {"create": _l("created"), "move": _l("moved"), "import": _l("imported")}
@@ -191,10 +195,8 @@ LABELS: dict[str, Table] = {
             "description": _text(_l("Description")),
             "uscc_override_reason": _text(_l("USCC override reason")),
             "uscc_override_by": Column(_l("USCC override by"), ACCOUNT),
-            # the list's sort key, repeating the company's application fields
-            "first_field": Column(
-                _l("First application field"), CODE, "application_field", bookkeeping=True
-            ),
+            "first_field": FIRST_FIELD,
+            "search_tokens": SEARCH_TOKENS,
             "created_at": CREATED,
             "version": VERSION,
         },
@@ -239,6 +241,7 @@ LABELS: dict[str, Table] = {
             "next_step_due": Column(_l("Next step due"), DAY),
             "pass_reason": _text(_l("Pass reason")),
             "notes": _text(_l("Notes")),
+            "search_tokens": SEARCH_TOKENS,
             "created_on": Column(_l("Created on"), DAY),
             "updated_at": UPDATED,
             "version": VERSION,
@@ -306,6 +309,7 @@ LABELS: dict[str, Table] = {
             "kind": _code(_l("Kind"), "activity_kind"),
             "occurred_on": Column(_l("Date"), DAY),
             "summary": _text(_l("Summary")),
+            "search_tokens": SEARCH_TOKENS,
             "created_by_id": CREATED_BY,
             "created_at": CREATED,
         },

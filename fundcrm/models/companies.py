@@ -30,6 +30,12 @@ class Company(SQLModel, table=True):
         sa.Index("ix_companies_district_id", "district", "id"),
         sa.Index("ix_companies_created_at_id", "created_at", "id"),
         sa.Index("ix_companies_first_field_id", FIELD_UNSET, "first_field", "id"),
+        # the search (fundcrm.search): a GIN index of the tokens; SQLite's is an FTS5 table
+        sa.Index(
+            "ix_companies_search_tokens",
+            sa.text("to_tsvector('simple', search_tokens)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -47,6 +53,9 @@ class Company(SQLModel, table=True):
     enterprise_stage: str = Field(max_length=20)
     specialized_level: str | None = Field(default=None, max_length=20)
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # unigrams and bigrams of name, USCC and description (fundcrm.domain.search), kept by
+    # fundcrm.search
+    search_tokens: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     uscc_override_reason: str | None = Field(default=None, max_length=500)
     uscc_override_by: str | None = Field(default=None, max_length=254)
     # The first of the application fields (by code, as the list shows them), which the list

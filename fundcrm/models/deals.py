@@ -60,6 +60,12 @@ class Deal(SQLModel, table=True):
         sa.Index("ix_deals_owner_id_id", "owner_id", "id"),
         # My deals: an owner's deals, most recently updated first
         sa.Index("ix_deals_owner_id_updated_at", "owner_id", "updated_at"),
+        # the search (fundcrm.search): a GIN index of the tokens; SQLite's is an FTS5 table
+        sa.Index(
+            "ix_deals_search_tokens",
+            sa.text("to_tsvector('simple', search_tokens)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +89,8 @@ class Deal(SQLModel, table=True):
     next_step_due: date | None = None
     pass_reason: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # unigrams and bigrams of the notes (fundcrm.domain.search), kept by fundcrm.search
+    search_tokens: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     created_on: date
     updated_at: datetime = Field(
         default_factory=utcnow,

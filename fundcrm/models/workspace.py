@@ -18,6 +18,14 @@ def _cascade_fk(target: str, **kwargs) -> sa.Column:
 
 class Activity(SQLModel, table=True):
     __tablename__ = "activities"
+    __table_args__ = (
+        # the search (fundcrm.search): a GIN index of the tokens; SQLite's is an FTS5 table
+        sa.Index(
+            "ix_activities_search_tokens",
+            sa.text("to_tsvector('simple', search_tokens)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="companies.id", index=True)
@@ -25,6 +33,8 @@ class Activity(SQLModel, table=True):
     kind: str = Field(max_length=20)
     occurred_on: date = Field(index=True)
     summary: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    # unigrams and bigrams of the summary (fundcrm.domain.search), kept by fundcrm.search
+    search_tokens: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
 

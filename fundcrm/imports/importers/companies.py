@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import select
 
+from fundcrm import search
 from fundcrm.companies.services import (
     COMPANY_FIELDS,
     CompanyError,
@@ -170,6 +171,7 @@ class CompaniesImporter(Importer):
             return
         now = utcnow()
         rows = [new_company(p.row.get("uscc"), p.values, now=now) for p in planned]
+        search.fill_tokens("companies", rows)  # a bulk INSERT passes no ORM event
         bulk.insert(self.db, Company.__table__, rows)
         ids = self._ids([r["uscc"] for r in rows])
         links = []
