@@ -103,7 +103,9 @@ def lock_for_edit(db_session: Session, record, *relationships: str) -> None:
     run one after the other instead of both inserting the same link row."""
     if record.id is None:
         return
-    db_session.refresh(record, with_for_update=True)
+    # FOR UPDATE OF the record's own table: a relationship loaded with it by an outer join
+    # (the signed-in user's roles) cannot be locked on PostgreSQL, and need not be.
+    db_session.refresh(record, with_for_update={"of": type(record)})
     if relationships:
         db_session.refresh(record, list(relationships))
 

@@ -1,7 +1,11 @@
 """Language choice and per-language formatting of dates and numbers."""
 
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from fundcrm import clock
@@ -43,6 +47,28 @@ def vocab_label(vocabulary: str, code: str | None) -> str:
     return VOCABULARIES[vocabulary].label(code, current_locale())
 
 
+def vocab_labels(vocabulary: str, codes) -> str:
+    """The codes' labels run together with the language's separator."""
+    locale = current_locale()
+    labels = VOCABULARIES[vocabulary].labels(locale)
+    separator = "、" if locale.startswith("zh") else ", "
+    return separator.join(labels.get(c, c) if c else "" for c in codes or [])
+
+
+@lru_cache(maxsize=64)
+def _number_pattern(locale: str, format: str | None) -> NumberPattern:
+    """A number pattern parsed once per language and format, not once per table cell."""
+    if format is None:
+        return parse_pattern(Locale.parse(locale).decimal_formats[None])
+    return parse_pattern(format)
+
+
+def format_number(value, format: str | None = None) -> str:
+    """What flask_babel.format_decimal gives, without parsing the pattern again."""
+    locale = get_locale()
+    return _number_pattern(str(locale), format).apply(value, locale, numbering_system="latn")
+
+
 def list_separator() -> str:
     return "、" if current_locale().startswith("zh") else ", "
 
@@ -53,8 +79,8 @@ def format_wan(yuan, exact: bool = False) -> str:
     if yuan is None:
         return ""
     if exact:
-        return format_decimal(yuan_to_wan(yuan), format="#,##0.00####")
-    return format_decimal(rounded_wan(yuan), format="#,##0.00")
+        return format_number(yuan_to_wan(yuan), "#,##0.00####")
+    return format_number(rounded_wan(yuan), "#,##0.00")
 
 
 def init_app(app: Flask) -> None:
@@ -64,17 +90,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
-        number=lambda value: format_decimal(value) if value is not None else "",
+        number=lambda value: format_number(value) if value is not None else "",
         vocab=lambda code, vocabulary: vocab_label(vocabulary, code),
-        vocab_list=lambda codes, vocabulary: list_separator().join(
-            vocab_label(vocabulary, c) for c in codes or []
-        ),
+        vocab_list=lambda codes, vocabulary: vocab_labels(vocabulary, codes),
         # names or labels run together with the language's separator (、 or ", ")
         listed=lambda items: list_separator().join(str(i) for i in items or []),
         wan=format_wan,
-        yi=lambda yuan: (
-            format_decimal(rounded_yi(yuan), format="#,##0.00") if yuan is not None else ""
-        ),
+        yi=lambda yuan: format_number(rounded_yi(yuan), "#,##0.00") if yuan is not None else "",
         wan_exact=wan_text,
     )
     app.context_processor(lambda: {"today": clock.today()})

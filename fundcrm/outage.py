@@ -18,9 +18,15 @@ UNCHECKED_ENDPOINTS = frozenset({"static", "main.healthz"})
 def connect_first() -> None:
     """Take the request's connection before anything else, so an outage shows on every page
     (the sign-in form included) rather than after the user has typed into it."""
-    if request.endpoint not in UNCHECKED_ENDPOINTS:
-        with db.engine().connect():  # a probe: the request's own transaction begins later
-            pass
+    if request.endpoint in UNCHECKED_ENDPOINTS:
+        return
+    if request.method in db.READ_ONLY_METHODS:
+        # A read takes the session's own connection: the probe costs no second checkout, and
+        # neither driver sends BEGIN before the first statement.
+        db.session().connection()
+        return
+    with db.engine().connect():  # a writer's transaction (SQLite's write lock) begins later
+        pass
 
 
 # Answers of a reachable database that is busy: PostgreSQL's deadlock, serialization failure,

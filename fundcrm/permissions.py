@@ -199,6 +199,9 @@ def _enforce():
 def init_app(app: Flask) -> None:
     app.before_request(_enforce)
     app.jinja_env.globals.update(
-        can=lambda ability, record=None: user_can(current_user, ability, record),
+        # the user itself, not the proxy: a board asks once per card
+        can=lambda ability, record=None: user_can(
+            current_user._get_current_object(), ability, record
+        ),
         can_access=can_access,
     )

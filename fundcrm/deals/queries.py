@@ -10,8 +10,8 @@ from fundcrm.domain.stages import ALL_STAGES
 from fundcrm.listing import (
     ListFilters,
     company_conditions,
-    company_search,
-    contains,
+    company_ids,
+    indexed,
 )
 from fundcrm.models import (
     Activity,
@@ -67,16 +67,14 @@ def deal_conditions(filters: ListFilters) -> list:
     if end := filters.get("created_to"):
         conditions.append(Deal.created_on <= end)
     if q := filters.get("q"):
-        matching_companies = select(Company.id).where(sa.or_(*company_search(q)))
-        logged = select(Activity.deal_id).where(contains(Activity.summary, q))
-        conditions.append(
-            sa.or_(
-                Deal.company_id.in_(matching_companies),
-                contains(Deal.notes, q),
-                Deal.deal_ref == q.upper(),
-                Deal.id.in_(logged),
-            )
+        # one SELECT per index, united: an OR across them would scan every deal
+        found = sa.union(
+            select(Deal.id).where(Deal.company_id.in_(company_ids(q))),
+            select(Deal.id).where(indexed(Deal, Deal.notes, q)),
+            select(Deal.id).where(Deal.deal_ref == q.upper()),
+            select(Activity.deal_id).where(indexed(Activity, Activity.summary, q)),
         )
+        conditions.append(Deal.id.in_(found))
     return conditions
 
 
@@ -91,6 +89,17 @@ def with_deal_details(query):
         selectinload(Deal.owner),
         selectinload(Deal.participations).selectinload(DealSubFund.sub_fund),
         selectinload(Deal.team),  # the record rule deciding who may edit
+    )
+
+
+def with_card_details(query):
+    """What a board card shows, and no more: a card shows neither the company's application
+    fields nor the owner's roles, which load by default (lazy="selectin")."""
+    return query.options(
+        selectinload(Deal.company).lazyload(Company.fields),
+        selectinload(Deal.owner).lazyload(User.roles),
+        selectinload(Deal.participations).selectinload(DealSubFund.sub_fund),
+        selectinload(Deal.team),  # the record rule deciding who may move
     )
 
 
@@ -227,7 +236,7 @@ def board_columns(db: Session, filters: ListFilters, per_stage: int):
     ]
     shown = sa.union_all(*(select(top.c.id) for top in newest))
     cards = db.exec(
-        with_deal_details(select(Deal).where(Deal.id.in_(shown))).order_by(
+        with_card_details(select(Deal).where(Deal.id.in_(shown))).order_by(
             Deal.updated_at.desc(), Deal.id.desc()
         )
     ).all()

@@ -18,6 +18,13 @@ class Vocabulary:
         self.name = name
         self.terms = terms
         self._by_code = {t.code: t for t in terms}
+        # code → label per language, built once: pages look labels up per cell
+        self._zh = {t.code: t.zh for t in terms}
+        self._en = {t.code: t.en for t in terms}
+        self._choices = {
+            True: [(t.code, t.zh) for t in terms],
+            False: [(t.code, t.en) for t in terms],
+        }
 
     @property
     def codes(self) -> list[str]:
@@ -29,12 +36,15 @@ class Vocabulary:
     def __getitem__(self, code: str) -> Term:
         return self._by_code[code]
 
+    def labels(self, locale: str) -> dict[str, str]:
+        """Every code's label in the language (a shared dict: read it, do not change it)."""
+        return self._zh if locale.startswith("zh") else self._en
+
     def label(self, code: str, locale: str) -> str:
-        term = self._by_code.get(code)
-        return term.label(locale) if term else code
+        return self.labels(locale).get(code, code)
 
     def choices(self, locale: str) -> list[tuple[str, str]]:
-        return [(t.code, t.label(locale)) for t in self.terms]
+        return list(self._choices[locale.startswith("zh")])
 
 
 def _vocab(name: str, rows: str) -> Vocabulary:

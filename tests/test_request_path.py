@@ -1,0 +1,158 @@
+"""The signed-in request path stays lean: one statement for the user and roles, one connection,
+a fixed number of statements on the home page, the board and the deal page, and the cached
+formatters and labels give exactly what Babel and the vocabularies give."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import format_decimal
+
+from fundcrm.auth import load_user
+from fundcrm.domain.vocab import VOCABULARIES
+from fundcrm.i18n import format_number
+from fundcrm.models import User
+from tests import factories
+from tests.conftest import sign_in
+
+NUMBERS = [
+    Decimal("0"),
+    Decimal("1234567.891"),
+    Decimal("-98765.4321"),
+    Decimal("0.005"),
+    Decimal("12345678901234.56"),
+    3,
+    2.5,
+]
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_number_filters_match_babel(app, locale):
+    with app.test_request_context(headers={"Accept-Language": locale.replace("_", "-")}):
+        for value in NUMBERS:
+            for pattern in (None, "#,##0.00", "#,##0.00####"):
+                assert format_number(value, pattern) == format_decimal(value, format=pattern)
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_wan_filter_gives_grouped_wan(app, locale):
+    with app.test_request_context(headers={"Accept-Language": locale.replace("_", "-")}):
+        wan = app.jinja_env.filters["wan"]
+        assert wan(Decimal("123456789.00")) == "12,345.68"
+        assert wan(Decimal("123456789.00"), exact=True) == "12,345.6789"
+        assert wan(None) == ""
+
+
+def test_vocabulary_labels_and_choices_are_each_terms_label():
+    for vocabulary in VOCABULARIES.values():
+        for locale in ("zh_CN", "en", "zh"):
+            assert vocabulary.choices(locale) == [
+                (t.code, t.label(locale)) for t in vocabulary.terms
+            ]
+            for term in vocabulary.terms:
+                assert vocabulary.label(term.code, locale) == term.label(locale)
+            assert vocabulary.label("not-a-code", locale) == "not-a-code"
+
+
+def test_choices_are_a_copy_a_form_may_change():
+    first = VOCABULARIES["stage"].choices("en")
+    first.insert(0, ("", "Choose"))
+    assert VOCABULARIES["stage"].choices("en")[0] == ("sourcing", "Sourcing")
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("zh-CN", "大模型、、机器人本体"), ("en", "Large models, , Robot body")],
+)
+def test_vocab_list_keeps_its_separator_and_blanks(app, locale, expected):
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        vocab_list = app.jinja_env.filters["vocab_list"]
+        assert vocab_list(["large_model", "", "robot_body"], "focus_area") == expected
+        assert vocab_list(None, "focus_area") == ""
+
+
+def test_the_user_and_roles_load_in_one_statement(app, client, staff, count_queries):
+    manager = staff["manager"]
+    with app.test_request_context():
+        with count_queries() as counted:
+            user = load_user(manager.get_id())
+            assert user.id == manager.id and user.has_role("manager")
+        assert counted.n == 1
+
+
+def test_a_stale_session_token_signs_nobody_in(app, staff):
+    user_id = staff["manager"].id
+    with app.test_request_context():
+        assert load_user(f"{user_id}:not-the-token") is None
+        assert load_user("x:1") is None
+
+
+def test_a_read_request_takes_one_connection(app, client, staff):
+    sign_in(client, staff["manager"].id)
+    engine = app.extensions["fundcrm.engine"]
+    checkouts = []
+
+    def checkout(*_args):
+        checkouts.append(1)
+
+    sa.event.listen(engine, "checkout", checkout)
+    try:
+        assert client.get(f"/deals/{staff['deal'].id}").status_code == 200
+    finally:
+        sa.event.remove(engine, "checkout", checkout)
+    assert len(checkouts) == 1
+
+
+def test_templates_ask_permissions_of_the_signed_in_user(app, client, staff):
+    """`can` in a template decides as user_can does for the user itself."""
+    sign_in(client, staff["manager"].id)
+    board = client.get("/deals/board").get_data(as_text=True)
+    assert f'id="card-{staff["deal"].id}"' in board
+    assert 'class="board-card movable' in board  # the owner may move the card
+    sign_in(client, staff["ic_member"].id)
+    board = client.get("/deals/board").get_data(as_text=True)
+    assert f'id="card-{staff["deal"].id}"' in board
+    assert "movable" not in board
+
+
+def _grow(dbs, staff, make_user, n: int, offset: int) -> None:
+    """n more deals, each owned by a different manager with a team member, and more history on
+    the test deal: what the pages show grows, their statement counts must not."""
+    from fundcrm.deals import services
+
+    dbs.commit()  # the users are written by another session, before this one writes
+    grown = [make_user("manager")[0] for _ in range(n)]
+    for i, user_id in enumerate(grown):
+        owner = dbs.get(User, user_id)
+        company = factories.company(
+            dbs, f"增长企业{offset + i}号", factories.make_uscc(7000 + offset + i)
+        )
+        factories.deal(
+            dbs,
+            company,
+            staff["manager"] if i % 2 else owner,
+            [(staff["angel"], "100"), (staff["industry"], "200")],
+            next_step="电话沟通",
+            next_step_due=date(2026, 1, 1),
+        )
+    deal = staff["deal"]
+    team = [m.user_id for m in deal.team]
+    for i, user_id in enumerate(grown):
+        team.append(user_id)
+        services.update_deal(dbs, deal, {"notes": f"第{offset + i}次更新", "team_ids": team})
+    dbs.commit()
+
+
+@pytest.mark.parametrize("url", ["/", "/deals/board", "deal"])
+def test_pages_run_a_fixed_number_of_statements(client, staff, dbs, make_user, count_queries, url):
+    url = f"/deals/{staff['deal'].id}" if url == "deal" else url
+    sign_in(client, staff["manager"].id)
+    _grow(dbs, staff, make_user, 3, 0)
+    client.get(url)
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    _grow(dbs, staff, make_user, 25, 100)
+    with count_queries() as large:
+        assert client.get(url).status_code == 200
+    assert small.n == large.n
