@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 from werkzeug.security import generate_password_hash
 
 import fundcrm.models  # noqa: F401 - registers every table on SQLModel.metadata
-from fundcrm import migrate
+from fundcrm import migrate, search
 from fundcrm.companies.services import first_field
 from fundcrm.db import make_engine
 from fundcrm.demo import BRANDS, FUND, NEXT_STEPS, PASS_REASONS, SUB_FUNDS, TRADES
@@ -538,6 +538,8 @@ class Builder:
 
 
 def _insert(connection, name: str, rows: list[dict], counts: Counts) -> None:
+    if name in search.TOKENS:
+        search.fill_tokens(name, rows)  # as the app's writes keep them
     for start in range(0, len(rows), BATCH):
         part = rows[start : start + BATCH]
         if part:

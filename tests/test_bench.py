@@ -1,0 +1,159 @@
+"""Every bench module runs at a tiny size, so none can rot: the data generator (SQLite, and
+PostgreSQL when the suite runs on it), the page timings, the import timings and the load
+generator against a real HTTP server on a loopback port."""
+
+import os
+import threading
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+import config as fundcrm_config
+from bench import generate, imports, load, pages
+from fundcrm import create_app
+from fundcrm.db import make_engine
+
+
+def count(url: str, table: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+    finally:
+        engine.dispose()
+
+
+def check_generated(url: str, deals: int) -> None:
+    """The deals, their marker and the managers who sign in; a second run refuses."""
+    counts = generate.build(url, deals, seed=3)
+    assert counts.rows["deals"] == deals
+    assert count(url, "deals") == deals
+    assert count(url, "users") == 12 and count(url, "companies") > 0
+    engine = make_engine(url)
+    try:
+        assert generate.read_marker(engine) == deals
+    finally:
+        engine.dispose()
+    assert generate.main(["--deals", "5", "--database", url]) == 2  # holds deals: refused
+    assert generate.main(["--deals", "5", "--database", url, "--reset"]) == 0
+    assert count(url, "deals") == 5
+
+
+def test_generate_on_sqlite(tmp_path):
+    check_generated(f"sqlite:///{tmp_path / 'bench.db'}", 40)
+
+
+@pytest.fixture
+def throwaway_postgresql():
+    """A database of its own next to the suite's PostgreSQL database, dropped afterwards."""
+    url = os.environ.get("FUNDCRM_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("bench.generate on PostgreSQL runs when FUNDCRM_TEST_DATABASE_URL is one")
+    base = make_url(url)
+    name = f"{base.database}_bench_generate"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    drop()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop()
+        admin.dispose()
+
+
+def test_generate_on_postgresql(throwaway_postgresql):
+    check_generated(throwaway_postgresql, 40)
+
+
+def test_pages_times_both_tables_interleaved_with_production_pages(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(pages, "DATA_DIR", tmp_path)
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    assert pages.main(["--sizes", "60,120", "--databases", "sqlite", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| database | deals | list | filtered | search | board |" in out
+    assert "| stage | -proposed |" in out  # the sorted pages' table
+    assert out.count("| sqlite | 60 |") == 2 and out.count("| sqlite | 120 |") == 2
+    assert out.count("| sqlite | 120 / 60 | ×") == 2  # the ratio rows
+    assert out.count("target (under 50 ms at 120, at most ×1.5)") == 2
+    app = pages.make_app(pages.sqlite_url(60))
+    assert app.config["PER_PAGE"] == fundcrm_config.ProductionConfig.PER_PAGE
+    app.extensions["fundcrm.engine"].dispose()
+
+
+def test_imports_runs_on_its_own_data(tmp_path, capsys):
+    """Its companies outside Chongqing have no district: the import takes every row."""
+    imports.main(["--rows", "30", "--database", f"sqlite:///{tmp_path / 'imports.db'}"])
+    out = capsys.readouterr().out
+    for label in ("import CSV (new)", "import CSV again", "export XLSX", "import XLSX (new)"):
+        assert label in out
+    assert "Audit rows written by one import of 30 companies" in out
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """A generated database served over HTTP on a free loopback port, in a thread."""
+    url = f"sqlite:///{tmp_path / 'load.db'}"
+    generate.build(url, 60)
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    settings = fundcrm_config.TestConfig()
+    settings.DATABASE_URL = url
+    app = create_app(settings)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}", url
+    finally:
+        http.shutdown()
+        thread.join()
+        app.extensions["fundcrm.engine"].dispose()
+
+
+def test_load_prints_its_figures_and_loses_no_write(server, capsys):
+    address, _url = server
+    argv = ["--url", address, "--sessions", "3", "--rate", "20", "--seconds", "2"]
+    assert load.main([*argv, "--grace", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "3 sessions signed in" in out
+    assert "offered 20 requests/s for 2 s: 40 requests" in out
+    for figure in ("achieved", "p50", "p95", "p99", "errors (not 2xx/3xx) 0", "generator CPU"):
+        assert figure in out
+    assert "lost 0" in out and "writes acknowledged 0" not in out
+
+
+def test_load_counts_a_write_missing_on_read_back(server):
+    address, url = server
+    session = load.Load(address, sessions=2, password=generate.PASSWORD, seed=1)
+    for client in session.clients:
+        session.one(client, "write", 0.0, load.random.Random(1))
+    assert session.lost_writes() == (2, 0)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM activity_users"))
+        connection.execute(sa.text("DELETE FROM activities"))
+    engine.dispose()
+    assert session.lost_writes() == (2, 2)
+
+
+def test_load_find_max_steps_the_rate(server, capsys):
+    address, _url = server
+    argv = ["--url", address, "--sessions", "2", "--find-max", "--start-rate", "5"]
+    assert load.main([*argv, "--step", "5", "--max-rate", "10", "--step-seconds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "5 req/s offered" in out and "10 req/s offered" in out
+    assert "highest rate sustained with p95 under 300 ms: " in out
+
+
+def test_load_refuses_a_server_without_the_bench_users(server, capsys):
+    address, _url = server
+    argv = ["--url", address, "--sessions", "2", "--password", "not-the-password"]
+    assert load.main(argv) == 2
+    assert "could not sign in" in capsys.readouterr().err
