@@ -135,20 +135,26 @@ def post_form(client, url: str, data: dict, token_from: str | None = None, **kwa
 
 @pytest.fixture
 def count_queries(app):
-    """`with count_queries() as counted:` … `counted.n` SQL statements ran meanwhile."""
+    """`with count_queries() as counted:` … `counted.n` SQL statements ran meanwhile, and
+    `counted.statements` are their texts."""
     from contextlib import contextmanager
 
     engine = app.extensions["fundcrm.engine"]
 
     class Counter:
-        n = 0
+        def __init__(self):
+            self.statements = []
+
+        @property
+        def n(self) -> int:
+            return len(self.statements)
 
     @contextmanager
     def counting():
         counter = Counter()
 
-        def count(*_args):
-            counter.n += 1
+        def count(_conn, _cursor, statement, *_args):
+            counter.statements.append(statement)
 
         sa.event.listen(engine, "before_cursor_execute", count)
         try:
@@ -169,3 +175,9 @@ def staff(make_user, dbs):
         for role in ("admin", "manager", "risk", "ic_member", "viewer")
     }
     return {**users, **factories.pipeline(dbs, users["manager"])}
+
+
+def page_text(html: str, start: str = "") -> str:
+    """A page (from the element marked `start` on) as a reader sees it: no tags, single spaces."""
+    part = html[html.index(start) :] if start else html
+    return " ".join(re.sub(r"<[^>]+>", " ", part).split())

@@ -1,5 +1,4 @@
 import json
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,7 +8,7 @@ from sqlmodel import select
 from fundcrm import clock
 from fundcrm.models import Company, Deal, StageMove
 from tests import factories
-from tests.conftest import post_form, sign_in
+from tests.conftest import page_text, post_form, sign_in
 
 
 def deal_form(staff, **fields):
@@ -287,7 +286,7 @@ def test_edit_changes_sub_funds_and_the_timeline_shows_it(client, staff, dbs):
         (staff["industry"].id, Decimal("30000000.00"))
     ]
     page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
-    timeline = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="timeline"') :]).split())
+    timeline = page_text(page, 'id="timeline"')
     assert "轮次 : A轮 → B轮" in timeline
 
 

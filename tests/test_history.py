@@ -21,7 +21,7 @@ from fundcrm.imports.formats import KINDS
 from fundcrm.models import AuditEntry, Task, User
 from fundcrm.workspace import services as work
 from tests import factories, world
-from tests.conftest import post_form, sign_in
+from tests.conftest import page_text, post_form, sign_in
 from tests.test_companies import NEW
 from tests.test_deals import deal_form, move
 
@@ -145,7 +145,7 @@ def test_every_entry_of_a_busy_fund_reads_with_labels_and_names(app, make_user, 
 
 
 def text(html: str) -> str:
-    """A page as a reader sees it: no tags, single spaces."""
+    """A page as a reader sees it: no tags (words split by markup join up), single spaces."""
     return " ".join(re.sub(r"<[^>]+>", "", html).split())
 
 
@@ -332,7 +332,7 @@ def test_a_move_made_by_the_command_line_reads_as_such_on_the_timeline(client, s
     dbs.commit()
     sign_in(client, staff["admin"].id)
     page = client.get(f"/deals/{staff['deal'].id}").get_data(as_text=True)
-    timeline = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="timeline"') :]).split())
+    timeline = page_text(page, 'id="timeline"')
     assert "命令行 · 项目储备 → 初筛" in timeline
 
 
@@ -417,20 +417,11 @@ def test_a_deals_history_reads_its_parts_by_their_parent_without_like(
 
     _edit_amount_and_team(client, staff, dbs, make_user)
     deal = staff["deal"]
-    statements = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = app.extensions["fundcrm.engine"]
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
-        with app.app_context():
-            entries = audit.history(
-                db.session(), "deals", deal.id, children=("deal_sub_funds", "deal_team")
-            )
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
+    with count_queries() as counted, app.app_context():
+        entries = audit.history(
+            db.session(), "deals", deal.id, children=("deal_sub_funds", "deal_team")
+        )
+    statements = counted.statements
     assert {e.table_name for e in entries} == {"deals", "deal_sub_funds", "deal_team"}
     assert all(
         e.table_name == "deals" or (e.parent_table, e.parent_id) == ("deals", str(deal.id))
