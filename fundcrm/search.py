@@ -31,6 +31,35 @@ TOKENS = {
 SEARCHED = (Company, Deal, Activity)
 
 
+def sqlite_fts(table: str, detail: str) -> list[str]:
+    """SQLite: the statements that make `<table>_fts`, an FTS5 (unicode61) external-content
+    table over the table's tokens, fill it from the rows, and keep it in step by triggers.
+    `detail`: what FTS5 keeps of each token (migration 0010 chose "none": a row holds a token or
+    not — the search asks nothing more — at about half the cost of "full" on every write)."""
+    fts = f"{table}_fts"
+    # the names are the migrations' own, never input
+    add = f"INSERT INTO {fts}(rowid, search_tokens) VALUES (new.id, new.search_tokens);"  # noqa: S608
+    remove = (
+        f"INSERT INTO {fts}({fts}, rowid, search_tokens) "  # noqa: S608
+        "VALUES ('delete', old.id, old.search_tokens);"
+    )
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5(search_tokens, content='{table}', "
+        f"content_rowid='id', tokenize='unicode61', detail={detail})",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {add} END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {remove} END",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF search_tokens ON {table} "
+        f"BEGIN {remove} {add} END",
+    ]
+
+
+def drop_sqlite_fts(table: str) -> list[str]:
+    return [f"DROP TRIGGER {table}_fts_{s}" for s in ("insert", "delete", "update")] + [
+        f"DROP TABLE {table}_fts"
+    ]
+
+
 def fill_tokens(table_name: str, rows: list[dict]) -> None:
     """Give each row about to be bulk-inserted its `search_tokens`."""
     tokens = TOKENS[table_name]

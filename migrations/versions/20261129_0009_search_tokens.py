@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from fundcrm.domain.search import company_tokens, text_tokens
+from fundcrm.search import drop_sqlite_fts, sqlite_fts
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -53,9 +54,8 @@ def downgrade() -> None:
         if op.get_bind().dialect.name == "postgresql":
             op.drop_index(f"ix_{name}_search_tokens", table_name=name, postgresql_using="gin")
         else:
-            for suffix in ("insert", "delete", "update"):
-                op.execute(f"DROP TRIGGER {name}_fts_{suffix}")
-            op.execute(f"DROP TABLE {name}_fts")
+            for statement in drop_sqlite_fts(name):
+                op.execute(statement)
         with op.batch_alter_table(name, schema=None) as batch_op:
             batch_op.drop_column("search_tokens")
 
@@ -85,21 +85,5 @@ def _backfill(name: str) -> None:
 
 def _create_fts(name: str) -> None:
     """SQLite: the FTS5 table over the tokens, filled from the rows, and its triggers."""
-    fts = f"{name}_fts"
-    op.execute(
-        f"CREATE VIRTUAL TABLE {fts} USING fts5(search_tokens, content='{name}', "
-        "content_rowid='id', tokenize='unicode61')"
-    )
-    # the table names below are this module's own, never input
-    op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
-    add = f"INSERT INTO {fts}(rowid, search_tokens) VALUES (new.id, new.search_tokens);"  # noqa: S608
-    remove = (
-        f"INSERT INTO {fts}({fts}, rowid, search_tokens) "  # noqa: S608
-        "VALUES ('delete', old.id, old.search_tokens);"
-    )
-    op.execute(f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {name} BEGIN {add} END")
-    op.execute(f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {name} BEGIN {remove} END")
-    op.execute(
-        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF search_tokens ON {name} "
-        f"BEGIN {remove} {add} END"
-    )
+    for statement in sqlite_fts(name, detail="full"):
+        op.execute(statement)
