@@ -1,12 +1,14 @@
-"""Rows per second of the company import (CSV and XLSX) and export, with the audit trail on.
+"""Rows per second of the company and deal imports (CSV and XLSX) and export, audit trail on.
 
-    python -m bench.imports [--rows 50000] [--database URL] [--reset]
+    python -m bench.imports [--rows 50000] [--deals 50000] [--database URL] [--reset]
 
 The import runs as `fundcrm import` does (fundcrm.imports.service.run_import, then one commit),
 so every created company and application field gets its audit row. Timed, each in a fresh
 session: a CSV of new companies, the same CSV again (all unchanged), an export to CSV and to
-XLSX, then (after emptying the tables) an XLSX of new companies. The files are made before
-the clock starts, by the export writers.
+XLSX, then (after emptying the tables) an XLSX of new companies, then a CSV of new deals
+(one per company in turn, one deal in five with two sub-funds, three in twenty at 立项 or later,
+each with an owner), and the same deal CSV again (all unchanged). The files are made before the
+clock starts, by the export writers.
 
 Without --database a SQLite file in bench/.data/ is used and rebuilt each run. A database given
 with --database is migrated to head; one that already holds companies is refused unless
@@ -33,11 +35,13 @@ from fundcrm.domain.vocab import (
     DISTRICTS,
     ENTERPRISE_STAGES,
     FOCUS_AREAS,
+    ROUNDS,
+    SOURCES,
     SPECIALIZED_LEVELS,
     ZONES,
 )
 from fundcrm.imports import exports, sheets
-from fundcrm.imports.formats import COMPANIES
+from fundcrm.imports.formats import COMPANIES, DEALS
 from fundcrm.imports.service import run_import
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
@@ -68,6 +72,63 @@ def company_rows(n: int) -> list[dict]:
             }
         )
     return rows
+
+
+OWNER = "manager@bench.example.com"
+# a fund's history: most deals stop at first contact or screening or are passed; three in
+# twenty reach 立项 or later (and get a due-diligence checklist)
+STAGE_MIX = ["sourcing"] * 6 + ["screening"] * 5 + ["passed"] * 4 + ["on_hold"] * 2
+STAGE_MIX += ["approved", "due_diligence", "ic"]
+SUB_FUND_CODES = ("ANGEL", "INDUSTRY")
+
+
+def deal_rows(n: int, companies: int) -> list[dict]:
+    """`n` new deals on the first `companies` of company_rows, as a deal import file's rows."""
+    rows = []
+    for i in range(n):
+        c = i % companies
+        common = {
+            "company_uscc": uscc.complete(f"91500112{c:09d}"),
+            "round": ROUNDS.codes[(i // companies + i) % len(ROUNDS.codes)],
+            "stage": STAGE_MIX[i % len(STAGE_MIX)],
+            "pass_reason": "估值过高" if STAGE_MIX[i % len(STAGE_MIX)] == "passed" else "",
+            "source": SOURCES.codes[i % len(SOURCES.codes)],
+            "owner_email": OWNER,
+            "ask_wan": f"{1000 + i % 9000}",
+            "pre_money_wan": f"{20000 + i % 50000}",
+            "created_on": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+        }
+        funds = SUB_FUND_CODES if i % 5 == 0 else SUB_FUND_CODES[i % 2 : i % 2 + 1]
+        for code in funds:
+            rows.append(
+                {
+                    **common,
+                    "deal_ref": f"BX{i:07d}",
+                    "sub_fund": code,
+                    "proposed_wan": f"{500 + i % 3000}",
+                }
+            )
+    return rows
+
+
+def setup_fund(app) -> None:
+    """The demo's fund and sub-funds, and the deals' owner (as the setup pages would make)."""
+    from fundcrm.auth.services import create_user
+    from fundcrm.demo.funds import seed_fund
+
+    with app.app_context():
+        session = db.session()
+        set_actor(session, None, "bench")
+        seed_fund(session)
+        create_user(
+            session,
+            email=OWNER,
+            name="投资经理 陈晨",
+            roles=["manager"],
+            password="bench-password-1",  # noqa: S106 - synthetic account
+            settings=current_app.config,
+        )
+        session.commit()
 
 
 def prepare(url: str, reset: bool) -> None:
@@ -102,11 +163,9 @@ def timed(app, label: str, rows: int, work) -> float:
     return seconds
 
 
-def importing(data: bytes, name: str, expect: tuple[int, int, int]):
+def importing(data: bytes, name: str, expect: tuple[int, int, int], kind: str = "companies"):
     def work(session):
-        report = run_import(
-            session, "companies", data, name, user=None, settings=current_app.config
-        )
+        report = run_import(session, kind, data, name, user=None, settings=current_app.config)
         if report.errors:
             sys.exit(f"import refused: {report.errors[:3]}")
         session.commit()
@@ -141,6 +200,7 @@ def empty_tables(app) -> int:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--deals", type=int, default=50_000, help="deals in the deal import")
     parser.add_argument("--database", help="default: a SQLite file in bench/.data/")
     parser.add_argument("--reset", action="store_true", help="drop everything in --database")
     args = parser.parse_args(argv)
@@ -161,6 +221,12 @@ def main(argv=None) -> None:
     audited = empty_tables(app)
     timed(app, "import XLSX (new)", n, importing(xlsx_data, "bench.xlsx", (n, 0, 0)))
     print(f"Audit rows written by one import of {n:,} companies: {audited:,}")
+    setup_fund(app)
+    d = args.deals
+    deals_csv = sheets.write_csv(DEALS, deal_rows(d, n))
+    timed(app, "import deals CSV (new)", d, importing(deals_csv, "deals.csv", (d, 0, 0), "deals"))
+    again = importing(deals_csv, "deals.csv", (0, 0, d), "deals")
+    timed(app, "import deals CSV again", d, again)
 
 
 if __name__ == "__main__":

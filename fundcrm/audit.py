@@ -133,11 +133,15 @@ def entry(
     row_id: str,
     changes: dict,
     parent: tuple[str | None, str | None] = (None, None),
+    *,
+    who: tuple[int | None, str] | None = None,
+    at: datetime | None = None,
 ) -> dict:
-    """One audit row, in the form every writer of the trail uses."""
-    actor_id, label = actor(db_session)
+    """One audit row, in the form every writer of the trail uses (`who`, `at`: the actor and
+    the time, when the caller writes many entries at once)."""
+    actor_id, label = who or actor(db_session)
     return {
-        "at": utcnow(),
+        "at": at or utcnow(),
         "actor_id": actor_id,
         "actor_label": label,
         "action": action,
@@ -145,8 +149,12 @@ def entry(
         "row_id": row_id,
         "parent_table": parent[0],
         "parent_id": parent[1],
-        "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True, default=_plain),
+        "changes": _CHANGES.encode(changes),
     }
+
+
+# the changes as sorted JSON; Decimal, dates and sets through _plain
+_CHANGES = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_plain)
 
 
 def created_entries(db_session: Session, table, rows: list[dict]) -> list[dict]:
@@ -154,17 +162,21 @@ def created_entries(db_session: Session, table, rows: list[dict]) -> list[dict]:
     primary key filled in: the same entries the flush hook would have written."""
     key = [c.name for c in table.primary_key.columns]
     model = _parent_model(table)
-    return [
-        entry(
-            db_session,
-            "create",
-            table.name,
-            "/".join(str(row[k]) for k in key),
-            {k: [None, _shown(k, v)] for k, v in row.items() if v is not None},
-            parent_of(model, row),
+    who, at = actor(db_session), utcnow()
+    masked = MASKED_COLUMNS.intersection(table.c.keys())
+    entries = []
+    for row in rows:
+        # what _shown does, in bulk: values as they are (the encoder converts them), secrets
+        # masked
+        changes = {k: [None, v] for k, v in row.items() if v is not None}
+        for column in masked.intersection(changes):
+            changes[column] = [None, "***"]
+        row_id = "/".join(str(row[k]) for k in key)
+        parent = parent_of(model, row)
+        entries.append(
+            entry(db_session, "create", table.name, row_id, changes, parent, who=who, at=at)
         )
-        for row in rows
-    ]
+    return entries
 
 
 def _deleted(db_session: Session, flush_context) -> list:

@@ -27,6 +27,7 @@ from fundcrm.domain import stages
 from fundcrm.funds.services import committed_by_sub_fund
 from fundcrm.i18n import current_locale
 from fundcrm.models import Deal, StageGate, StageMove, SubFund, User, utcnow
+from fundcrm.models.records import orm
 from fundcrm.permissions import user_can
 from fundcrm.workspace import services as workspace
 
@@ -118,8 +119,12 @@ def fund_label(fund: SubFund) -> str:
     return (english and fund.name_en) or fund.name
 
 
-def mandate_facts(db: Session, deal: Deal) -> list[stages.MandateFacts]:
-    committed = committed_by_sub_fund(db)
+def mandate_facts(
+    db: Session, deal: Deal, committed: dict | None = None
+) -> list[stages.MandateFacts]:
+    """The facts of each participating sub-fund; `committed`: committed_by_sub_fund, when the
+    caller (an import) has it already."""
+    committed = committed_by_sub_fund(db) if committed is None else committed
     facts = []
     for p in deal.participations:
         fund = p.sub_fund
@@ -312,14 +317,50 @@ def record_import_move(
 def _record_move(
     db, deal, to_stage, at, user, *, kind, reason=None, override_reason=None, breaches=()
 ) -> StageMove:
+    move = apply_move(
+        deal,
+        to_stage,
+        at,
+        user,
+        actor_label(db, user),
+        kind=kind,
+        reason=reason,
+        override_reason=override_reason,
+        breaches=breaches,
+    )
+    db.add(move)
+    db.flush()
+    if to_stage == "passed":
+        workspace.sync_next_step(db, deal)  # its open next-step task is closed, as on the form
+    if stages.opens_checklist(to_stage):
+        workspace.ensure_checklist(db, deal)  # however the deal got to 立项
+    return move
+
+
+def apply_move(
+    deal,
+    to_stage,
+    at,
+    user,
+    label,
+    *,
+    kind,
+    reason=None,
+    override_reason=None,
+    breaches=(),
+    new=orm,
+) -> StageMove:
+    """What a move does to the deal itself, and the move to record (not yet added; `new`: see
+    models.records)."""
     seconds = max(0, int((at - deal.stage_entered_at).total_seconds()))
-    move = StageMove(
+    move = new(
+        StageMove,
         deal_id=deal.id,
         from_stage=deal.stage,
         to_stage=to_stage,
         at=at,
         by_id=user.id if user else None,
-        by_label=actor_label(db, user),
+        by_label=label,
         seconds_in_stage=seconds,
         kind=kind,
         reason=reason,
@@ -340,10 +381,4 @@ def _record_move(
     deal.stage, deal.stage_entered_at = to_stage, at
     if kind == "import":
         deal.updated_at = at  # historical data: the deal was last touched then
-    db.add(move)
-    db.flush()
-    if to_stage == "passed":
-        workspace.sync_next_step(db, deal)  # its open next-step task is closed, as on the form
-    if to_stage in stages.PATH and stages.PATH.index(to_stage) >= stages.PATH.index("approved"):
-        workspace.ensure_checklist(db, deal)  # however the deal got to 立项
     return move

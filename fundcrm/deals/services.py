@@ -25,6 +25,7 @@ from fundcrm.models import (
     User,
     utcnow,
 )
+from fundcrm.models.records import orm
 from fundcrm.versioning import check_version, unless_changed_meanwhile
 from fundcrm.workspace import services as workspace
 
@@ -57,13 +58,25 @@ REF_PATTERN = re.compile(r"(\D{0,20})(\d{4})-(\d{1,9})", re.ASCII)
 
 
 def next_deal_ref(db: Session, prefix: str, year: int) -> str:
-    """The next free reference `<prefix><year>-NNNN`. The number comes from the (prefix, year)
-    counter row, which stays locked until the transaction ends, so no two deals share it."""
-    while True:
-        ref = f"{prefix}{year}-{_take_number(db, prefix, year):04d}"
-        # a reference typed in by hand may already hold a number the counter has not seen
-        if db.exec(select(Deal.id).where(Deal.deal_ref == ref)).first() is None:
-            return ref
+    """The next free reference `<prefix><year>-NNNN` (see take_refs)."""
+    return take_refs(db, prefix, year, 1)[0]
+
+
+def take_refs(db: Session, prefix: str, year: int, count: int) -> list[str]:
+    """The next `count` free references `<prefix><year>-NNNN`. The numbers come from the
+    (prefix, year) counter row, which stays locked until the transaction ends, so no two deals
+    share one; a number a reference typed in by hand already holds is skipped."""
+    refs: list[str] = []
+    while len(refs) < count:
+        need = count - len(refs)
+        last = _take_numbers(db, prefix, year, need)
+        wanted = [f"{prefix}{year}-{n:04d}" for n in range(last - need + 1, last + 1)]
+        taken = set()
+        for start in range(0, need, 1000):
+            part = wanted[start : start + 1000]
+            taken.update(db.exec(select(Deal.deal_ref).where(Deal.deal_ref.in_(part))))
+        refs += [ref for ref in wanted if ref not in taken]
+    return refs
 
 
 def note_used_ref(db: Session, ref: str) -> None:
@@ -82,7 +95,20 @@ def note_used_ref(db: Session, ref: str) -> None:
     )
 
 
-def _take_number(db: Session, prefix: str, year: int) -> int:
+def note_used_refs(db: Session, refs) -> None:
+    """note_used_ref for many references: only the highest number of each counter matters."""
+    highest: dict[tuple, tuple[int, str]] = {}
+    for ref in refs:
+        if match := REF_PATTERN.fullmatch(ref):
+            key, number = (match[1], match[2]), int(match[3])
+            if number > highest.get(key, (-1, ""))[0]:
+                highest[key] = (number, ref)
+    for _number, ref in highest.values():
+        note_used_ref(db, ref)
+
+
+def _take_numbers(db: Session, prefix: str, year: int, count: int) -> int:
+    """Take `count` numbers of the counter; the last of them."""
     table = DealRefCounter.__table__
     _seed_counter(db, prefix, year)
     return (
@@ -90,7 +116,7 @@ def _take_number(db: Session, prefix: str, year: int) -> int:
         .execute(
             sa.update(table)
             .where(table.c.prefix == prefix, table.c.year == year)
-            .values(last_number=table.c.last_number + 1)
+            .values(last_number=table.c.last_number + count)
             .returning(table.c.last_number)
         )
         .scalar_one()
@@ -147,32 +173,41 @@ def create_deal(
     at = at or utcnow()
     _check_deal_values(db, values)
     created_on = values.get("created_on") or clock.local_date(at)
-    deal = Deal(
-        proposed_total_yuan=sum(
-            (a or Decimal(0) for _i, a in values["participations"]), Decimal(0)
-        ),
-        deal_ref=_deal_ref(db, values.get("deal_ref"), prefix, created_on.year),
-        stage="sourcing",
-        stage_entered_at=at,
-        created_on=created_on,
-        **{k: values.get(k) for k in DEAL_FIELDS},
-    )
+    ref = _deal_ref(db, values.get("deal_ref"), prefix, created_on.year)
+    deal = build_deal(values, ref, at, user, actor_label(db, user))
     db.add(deal)
     db.flush()
-    _sync_participations(deal, values["participations"])
-    _sync_team(deal, values.get("team_ids") or [])
     workspace.sync_next_step(db, deal)
-    db.add(
-        StageMove(
-            deal_id=deal.id,
+    return deal
+
+
+def build_deal(
+    values: dict, ref: str, at: datetime, user: User | None, label: str, new=orm
+) -> Deal:
+    """The new deal of checked `values`, not yet in any session: its sub-funds, its team (the
+    owner and `team_ids`) and the move that created it. create_deal adds it; an import's bulk
+    writer (fundcrm.imports.importers.new_deals) makes it with `new=row` (models.records)."""
+    deal = new(
+        Deal,
+        proposed_total_yuan=Decimal(0),
+        deal_ref=ref,
+        stage="sourcing",
+        stage_entered_at=at,
+        created_on=values.get("created_on") or clock.local_date(at),
+        **{k: values.get(k) for k in DEAL_FIELDS},
+    )
+    _sync_participations(deal, values["participations"], new)
+    _sync_team(deal, values.get("team_ids") or [], new)
+    deal.moves.append(
+        new(
+            StageMove,
             to_stage="sourcing",
             at=at,
             kind="create",
             by_id=user.id if user else None,
-            by_label=actor_label(db, user),
+            by_label=label,
         )
     )
-    db.flush()
     return deal
 
 
@@ -204,7 +239,7 @@ def update_deal(db: Session, deal: Deal, values: dict, expected_version: int | N
     return deal
 
 
-def _sync_participations(deal: Deal, wanted: list[tuple[int, Decimal | None]]) -> None:
+def _sync_participations(deal: Deal, wanted: list[tuple[int, Decimal | None]], new=orm) -> None:
     amounts = dict(wanted)
     for p in list(deal.participations):
         if p.sub_fund_id not in amounts:
@@ -213,15 +248,15 @@ def _sync_participations(deal: Deal, wanted: list[tuple[int, Decimal | None]]) -
             p.proposed_yuan = amounts[p.sub_fund_id]
     have = {p.sub_fund_id for p in deal.participations}
     deal.participations.extend(
-        DealSubFund(sub_fund_id=i, proposed_yuan=a) for i, a in wanted if i not in have
+        new(DealSubFund, sub_fund_id=i, proposed_yuan=a) for i, a in wanted if i not in have
     )
     deal.proposed_total_yuan = sum((a or Decimal(0) for _i, a in wanted), Decimal(0))
 
 
-def _sync_team(deal: Deal, user_ids: list[int]) -> None:
+def _sync_team(deal: Deal, user_ids: list[int], new=orm) -> None:
     wanted = set(user_ids) | {deal.owner_id}
     for member in list(deal.team):
         if member.user_id not in wanted:
             deal.team.remove(member)
     have = {m.user_id for m in deal.team}
-    deal.team.extend(DealMember(user_id=i) for i in sorted(wanted - have))
+    deal.team.extend(new(DealMember, user_id=i) for i in sorted(wanted - have))

@@ -59,6 +59,12 @@ def traversed(from_stage: str, to_stage: str) -> list[str]:
     return PATH[PATH.index(from_stage) + 1 : PATH.index(to_stage) + 1]
 
 
+def opens_checklist(stage: str) -> bool:
+    """A deal entering `stage` gets its due-diligence checklist: from 立项 on, however it got
+    there."""
+    return stage in PATH and PATH.index(stage) >= PATH.index("approved")
+
+
 def is_forward(from_stage: str, to_stage: str) -> bool:
     return from_stage in PATH and to_stage in PATH and PATH.index(to_stage) > PATH.index(from_stage)
 

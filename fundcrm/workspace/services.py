@@ -28,6 +28,7 @@ from fundcrm.models import (
     User,
     utcnow,
 )
+from fundcrm.models.records import orm
 from fundcrm.workspace import queries
 from fundcrm.workspace.queries import documents_of as documents_of  # pages of other features
 
@@ -114,13 +115,30 @@ def sync_next_step(db: Session, deal: Deal) -> None:
     task = queries.open_next_step(db, deal.id)
     if not deal.next_step:
         if task is not None:
-            task.status, task.done_at = "done", utcnow()
+            close_next_step(task)
         return
     if task is None:
-        task = Task(deal_id=deal.id, is_next_step=True, assignee_id=deal.owner_id, title="")
+        task = next_step_task(deal)
         db.add(task)
     task.title, task.due_on, task.assignee_id = deal.next_step, deal.next_step_due, deal.owner_id
     db.flush()
+
+
+def next_step_task(deal: Deal, new=orm) -> Task:
+    """The open task that mirrors the deal's next step, for its owner (not yet added)."""
+    return new(
+        Task,
+        deal_id=deal.id,
+        is_next_step=True,
+        assignee_id=deal.owner_id,
+        title=deal.next_step or "",
+        due_on=deal.next_step_due,
+    )
+
+
+def close_next_step(task: Task) -> None:
+    """The next step's task once the deal no longer has one (cleared, or the deal passed)."""
+    task.status, task.done_at = "done", utcnow()
 
 
 # Due diligence ----------------------------------------------------------------------------
@@ -130,9 +148,17 @@ def ensure_checklist(db: Session, deal: Deal) -> int:
     """Create the deal's checklist from the templates once; returns the items created."""
     if queries.has_checklist(db, deal.id):
         return 0
-    templates = queries.active_templates(db)
-    db.add_all(
-        DDItem(
+    items = checklist_items(deal, queries.active_templates(db))
+    db.add_all(items)
+    db.flush()
+    return len(items)
+
+
+def checklist_items(deal: Deal, templates, new=orm) -> list[DDItem]:
+    """The deal's new checklist: one item per active template, for the deal's owner."""
+    return [
+        new(
+            DDItem,
             deal_id=deal.id,
             workstream=t.workstream,
             title=t.title,
@@ -140,9 +166,7 @@ def ensure_checklist(db: Session, deal: Deal) -> int:
             owner_id=deal.owner_id,
         )
         for t in templates
-    )
-    db.flush()
-    return len(templates)
+    ]
 
 
 def checklist(db: Session, deal_id: int) -> dict[str, list[DDItem]]:

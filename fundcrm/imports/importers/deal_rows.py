@@ -51,6 +51,7 @@ class Group:
     participations_changed: bool = False
     changed_columns: set = field(default_factory=set)  # file columns an update changes
     to_stage: str | None = None  # the stage to set, when it changes
+    breaches: list = field(default_factory=list)  # the mandate breaches setting it finds
     ref: str = ""  # the deal's reference: given, existing, or assigned when written
 
     @property

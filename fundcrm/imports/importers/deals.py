@@ -6,9 +6,10 @@ otherwise a new deal is created and given the next reference of its creation yea
 without references re-imports unchanged; a company with several deals in one round needs the
 deal_ref in the file.
 
-Deals are written through deals.services (create_deal, update_deal) and the stage is set as
-historical data by record_import_move: no gates; the mandate breaches it finds are listed in
-the import's report. The import adds or updates participating sub-funds and never removes one.
+Existing deals are updated through deals.services.update_deal and their stage set as historical
+data by record_import_move: no gates; the mandate breaches it finds are listed in the import's
+report. New deals are built by the same functions and written in bulk (new_deals). The import
+adds or updates participating sub-funds and never removes one.
 Grouping the rows into deals is fundcrm.imports.importers.deal_rows.
 """
 
@@ -20,11 +21,13 @@ from fundcrm import clock
 from fundcrm.auth.services import users_who_can
 from fundcrm.deals import moves, services
 from fundcrm.domain import stages
+from fundcrm.funds.services import committed_by_sub_fund
 from fundcrm.imports.importers.base import WriteRefused, changes
 from fundcrm.imports.importers.deal_rows import DEAL_ATTRS, SERVICE_FIELDS, DealRows, Group
+from fundcrm.imports.importers.new_deals import write_new
 from fundcrm.imports.report import UPDATE, Issue
 from fundcrm.imports.table import Row
-from fundcrm.models import Deal, DealSubFund, SubFund
+from fundcrm.models import Deal, DealSubFund, SubFund, records
 
 
 class DealsImporter(DealRows):
@@ -146,23 +149,29 @@ class DealsImporter(DealRows):
 
     def _preview_breaches(self, group: Group, from_stage: str) -> None:
         """The mandate breaches the move would list, found as record_import_move finds them
-        (on a deal built in memory, never added to the session)."""
+        (on a deal built in memory as a plain row, models.records)."""
         if group.company is None or not group.participations:
             return
         by_id = {f.id: f for f in self.funds.values()}
-        draft = Deal(company_id=group.company.id, stage=from_stage)
+        draft = records.row(Deal, company_id=group.company.id, stage=from_stage)
         draft.participations = [
-            DealSubFund(sub_fund_id=i, proposed_yuan=a, sub_fund=by_id[i])
+            records.row(DealSubFund, sub_fund_id=i, proposed_yuan=a, sub_fund=by_id[i])
             for i, a in group.participations
         ]
         found = stages.mandate_breaches(
             stages.traversed(from_stage, group.to_stage) or [group.to_stage],
             group.company.enterprise_stage,
             group.company.focus_area,
-            moves.mandate_facts(self.db, draft),
+            moves.mandate_facts(self.db, draft, self._committed()),
             clock.local_date(self._move_at(group)),
         )
-        self._add_breaches(group, [moves.breach_message(b) for b in found])
+        group.breaches = [moves.breach_message(b) for b in found]
+        self._add_breaches(group, group.breaches)
+
+    def _committed(self) -> dict:
+        if not hasattr(self, "_committed_by_sub_fund"):
+            self._committed_by_sub_fund = committed_by_sub_fund(self.db)
+        return self._committed_by_sub_fund
 
     def _add_breaches(self, group: Group, messages: list[str]) -> None:
         row = group.source_rows.get("stage", group.first.number)
@@ -184,27 +193,29 @@ class DealsImporter(DealRows):
     # -- writing --------------------------------------------------------------------------
 
     def write(self) -> None:
-        """Existing deals first, then new deals with a given reference, then those that are
-        assigned one (so an assigned reference never takes one the file gives)."""
+        """Existing deals through the deal services, then the new ones in bulk (new_deals),
+        where the references the file gives are noted before others are assigned."""
         self.report.breaches.clear()
         results = {r.row: r for r in self.report.rows}
-        order = sorted(self.groups, key=lambda g: (g.deal is None, g.key[0] != "ref"))
-        for group in order:
+        for group in (g for g in self.groups if g.deal is not None):
             try:
-                deal = self._write(group)
+                self._write(group)
             except services.DealError as error:
                 raise WriteRefused(
                     group.first.number, error.field or "deal_ref", error.message
                 ) from None
+        new = [g for g in self.groups if g.deal is None]
+        write_new(self, new)
+        for group in new:
+            self._add_breaches(group, group.breaches)
+        for group in self.groups:
             for row in group.rows:
-                results[row.number].key = deal.deal_ref
+                results[row.number].key = group.ref
 
-    def _write(self, group: Group) -> Deal:
-        deal = group.deal or self._create(group)
-        group.ref = deal.deal_ref
-        if group.deal is not None:
-            self._update(group)
+    def _write(self, group: Group) -> None:
+        self._update(group)
         if group.to_stage:
+            deal = group.deal
             reason = group.values.get("pass_reason") or deal.pass_reason
             found = moves.record_import_move(
                 self.db,
@@ -215,28 +226,6 @@ class DealsImporter(DealRows):
                 pass_reason=reason if group.to_stage == "passed" else None,
             )
             self._add_breaches(group, found)
-        return deal
-
-    def _create(self, group: Group) -> Deal:
-        values = {
-            **{a: group.changed.get(a) for a in SERVICE_FIELDS if a != "company_id"},
-            "company_id": group.company.id,
-            "deal_ref": group.key[1] if group.key[0] == "ref" else None,
-            "participations": group.participations,
-            "created_on": group.values.get("created_on") or self.ctx.today,
-            "team_ids": [],
-        }
-        deal = services.create_deal(
-            self.db,
-            values,
-            self.ctx.user,
-            prefix=self.ctx.settings["DEAL_REF_PREFIX"],
-            at=self._move_at(group),
-        )
-        if group.changed.get("pass_reason"):
-            deal.pass_reason = group.changed["pass_reason"]
-            self.db.flush()
-        return deal
 
     def _update(self, group: Group) -> None:
         """One update_deal call (one audited flush) for the fields and the sub-funds."""
