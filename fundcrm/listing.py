@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
@@ -54,6 +55,10 @@ class ListFilters:
     values: dict = field(default_factory=dict)  # code → list of codes / text / date
     errors: list[str] = field(default_factory=list)
     sort: str = "updated"
+    # `q` is held by so many records that the list walks its order instead of asking the
+    # index, and counts at most `count_cap` rows (search_is_broad)
+    broad: bool = False
+    count_cap: int | None = None
 
     def get(self, name, default=None):
         return self.values.get(name, default)
@@ -103,6 +108,7 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
             )
         else:
             filters.values["q"] = q
+            _judge_breadth(db, filters, q)
     sort = args.get("sort", "").strip() or default_sort
     if sort not in sorts:
         filters.errors.append(
@@ -113,6 +119,25 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
     else:
         filters.sort = sort
     return filters
+
+
+def _judge_breadth(db: Session, filters: ListFilters, q: str) -> None:
+    limit = current_app.config["SEARCH_BROAD_OVER"]
+    if search_is_broad(db, q, limit):
+        filters.broad, filters.count_cap = True, current_app.config["SEARCH_COUNT_CAP"]
+
+
+def search_is_broad(db: Session, q: str, limit: int) -> bool:
+    """Whether more than `limit` companies hold `q`'s tokens (a count from the index that stops
+    at limit + 1). A narrow search gathers its matches from the indexes (company_ids), which
+    costs in proportion to the matches; a broad one (`机器人`, held by half the companies)
+    walks the list in its order and checks each row, stopping at the page's end — cheap
+    exactly when matches are many — and its count stops at the cap ("1,000+")."""
+    match = token_match(Company, q)
+    if match is None:  # no letter or digit: only the substring check can answer
+        return True
+    found = select(Company.id).where(match).limit(limit + 1).subquery()
+    return db.exec(select(sa.func.count()).select_from(found)).one() > limit
 
 
 def _sort_keys(sorts: dict) -> str:
@@ -170,18 +195,33 @@ def indexed(model, column, q: str):
     return plain if narrowed is None else sa.and_(narrowed, plain)
 
 
-def company_search(q: str) -> list:
-    """The conditions of a company the search `q` finds (one: its id is among `company_ids`)."""
+def company_search(q: str, broad: bool = False) -> list:
+    """The conditions of a company the search `q` finds: its id is among `company_ids`, or for
+    a broad search (search_is_broad) the same match checked on the company itself."""
+    if broad:
+        return [sa.or_(*company_holds(q), company_logged(Company.id, q))]
     return [Company.id.in_(company_ids(q))]
+
+
+def company_holds(q: str) -> list:
+    """The substring conditions on a company's own columns: name, description, USCC (any
+    part, spaces and case ignored)."""
+    plain = [contains(Company.name, q), contains(Company.description, q)]
+    if part := uscc_part(q):
+        plain.append(Company.uscc.contains(part, autoescape=True))
+    return plain
+
+
+def company_logged(company_id, q: str):
+    """An activity logged on the company `company_id` (a column) holds `q`."""
+    return sa.exists().where(Activity.company_id == company_id, contains(Activity.summary, q))
 
 
 def company_ids(q: str):
     """The ids of the companies whose name, description, USCC (any part) or an activity's
     summary holds `q`. A union of one SELECT per index, so each is answered from its index
     (an OR across tables would make the database scan them all)."""
-    plain = [contains(Company.name, q), contains(Company.description, q)]
-    if part := uscc_part(q):
-        plain.append(Company.uscc.contains(part, autoescape=True))
+    plain = company_holds(q)
     narrowed = token_match(Company, q)
     own = sa.or_(*plain) if narrowed is None else sa.and_(narrowed, sa.or_(*plain))
     logged = select(Activity.company_id).where(indexed(Activity, Activity.summary, q))

@@ -14,6 +14,10 @@ class Page:
     number: int
     per_page: int
     total: int
+    # the count stopped at its cap: `total` is the cap, the rows go on beyond it; whether
+    # another page follows is known from this one (`more`)
+    capped: bool = False
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -25,7 +29,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.number < self.pages
+        return self.more if self.capped else self.number < self.pages
 
 
 def requested_page() -> int:
@@ -34,14 +38,26 @@ def requested_page() -> int:
 
 
 def paginate(
-    db: Session, query, number: int | None = None, per_page: int | None = None, counted=None
+    db: Session,
+    query,
+    number: int | None = None,
+    per_page: int | None = None,
+    counted=None,
+    cap: int | None = None,
 ) -> Page:
     """One count and one page of rows, whatever the table's size. `counted`: the same rows
-    without what only the order needs (a join for a sort by company), to count cheaply."""
+    without what only the order needs (a join for a sort by company), to count cheaply.
+    `cap`: count no further than this (a broad search), the page then says "cap+"."""
     number = number or requested_page()
     per_page = per_page or current_app.config["PER_PAGE"]
     counting = (query if counted is None else counted).order_by(None)
+    if cap is not None:
+        counting = counting.limit(cap + 1)
     total = db.exec(select(func.count()).select_from(counting.subquery())).one()
+    if cap is not None and total > cap:
+        # one row more than the page tells whether another page follows
+        rows = list(db.exec(query.limit(per_page + 1).offset((number - 1) * per_page)).all())
+        return Page(rows[:per_page], number, per_page, cap, capped=True, more=len(rows) > per_page)
     number = min(number, max(1, -(-total // per_page)))  # past the end: the last page
     items = db.exec(query.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(items=list(items), number=number, per_page=per_page, total=total)

@@ -4,6 +4,7 @@ path keeps the tokens current; search syntax in a query is literal text."""
 
 import html
 import random
+import re
 from datetime import date
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from fundcrm.domain.search import company_tokens, text_tokens
 from fundcrm.listing import ListFilters, uscc_part
 from fundcrm.models import Activity, Company, Deal
 from tests import factories
-from tests.conftest import post_form, sign_in
+from tests.conftest import page_text, post_form, sign_in
 from tests.test_deal_lists import listed
 from tests.test_imports import COMPANY_HEAD, run, write
 
@@ -85,12 +86,13 @@ def _expected(records: dict, q: str) -> tuple[set, set]:
     return companies, deals
 
 
-def _found(dbs, q: str) -> tuple[set, set]:
-    """The companies and deals the list queries of /companies and /deals find for `q`."""
-    companies = dbs.exec(
-        company_queries.company_query(ListFilters(values={"q": q}, sort="-created"))
-    ).all()
-    deals = dbs.exec(deal_queries.ordered_deals(ListFilters(values={"q": q}))).all()
+def _found(dbs, q: str, broad: bool = False) -> tuple[set, set]:
+    """The companies and deals the list queries of /companies and /deals find for `q`: from
+    the index, or (`broad`) checked on each row as a broad search does."""
+    filters = ListFilters(values={"q": q}, sort="-created", broad=broad)
+    companies = dbs.exec(company_queries.company_query(filters)).all()
+    filters.sort = "updated"
+    deals = dbs.exec(deal_queries.ordered_deals(filters)).all()
     return {c.id for c in companies}, {d.id for d in deals}
 
 
@@ -123,6 +125,7 @@ def test_indexed_search_finds_exactly_what_a_substring_scan_finds(app, staff, db
     for q in queries:
         expected = _expected(records, q)
         assert _found(dbs, q) == expected, q
+        assert _found(dbs, q, broad=True) == expected, q
         hits += bool(expected[0])
     assert hits > len(queries) // 2  # most queries find something: the comparison means much
 
@@ -239,3 +242,40 @@ def test_the_search_asks_the_index(app, dbs):
     else:
         for table in ("companies", "deals", "activities"):
             assert f"to_tsvector('simple', {table}.search_tokens) @@ plainto_tsquery" in sql, sql
+
+
+def _next_disabled(html_text: str) -> bool:
+    return (
+        re.search(r'page-item disabled">\s*<a class="page-link"[^>]*>Next<', html_text) is not None
+    )
+
+
+def english(client, url: str) -> str:
+    return client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_a_broad_search_walks_the_list_and_caps_its_count(app, client, staff, dbs):
+    """Held by more companies than SEARCH_BROAD_OVER, a search is checked on each row in the
+    list's order and counted only up to SEARCH_COUNT_CAP: the page says "More than N
+    records", pages on while rows remain, and shows the same rows as the exact search."""
+    for n in range(7):
+        factories.company(dbs, f"重庆宽泛{n}号科技有限公司", factories.make_uscc(700 + n))
+    dbs.commit()
+    sign_in(client, staff["admin"].id)
+    exact = page_text(english(client, "/companies?q=宽泛&sort=name"))
+    assert "7 records" in exact and "More than" not in exact
+
+    app.config.update(SEARCH_BROAD_OVER=3, SEARCH_COUNT_CAP=4, PER_PAGE=5)
+    try:
+        first = english(client, "/companies?q=宽泛&sort=name")
+        second = english(client, "/companies?q=宽泛&sort=name&page=2")
+        narrow = english(client, "/companies?q=擎天")
+    finally:
+        app.config.update(SEARCH_BROAD_OVER=1000, SEARCH_COUNT_CAP=1000, PER_PAGE=20)
+    names = [f"重庆宽泛{n}号科技有限公司" for n in range(7)]
+    assert "More than 4 records" in page_text(first) and "Page 1" in page_text(first)
+    assert [n for n in names if n in first] == names[:5]
+    assert [n for n in names if n in second] == names[5:]
+    # Next only while rows remain
+    assert not _next_disabled(first) and _next_disabled(second)
+    assert "1 records" in page_text(narrow)  # one company holds 擎天: counted exactly

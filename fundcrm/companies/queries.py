@@ -62,7 +62,7 @@ def company_query(filters: ListFilters):
     if end:
         query = query.where(Company.created_at < end)
     if q := filters.get("q"):
-        query = query.where(sa.or_(*company_search(q)))  # any part of the USCC too
+        query = query.where(*company_search(q, filters.broad))  # any part of the USCC too
     return query.order_by(*COMPANY_SORTS[filters.sort])
 
 

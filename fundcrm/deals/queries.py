@@ -10,7 +10,10 @@ from fundcrm.domain.stages import ALL_STAGES
 from fundcrm.listing import (
     ListFilters,
     company_conditions,
+    company_holds,
     company_ids,
+    company_logged,
+    contains,
     indexed,
 )
 from fundcrm.models import (
@@ -66,7 +69,9 @@ def deal_conditions(filters: ListFilters) -> list:
         conditions.append(Deal.created_on >= start)
     if end := filters.get("created_to"):
         conditions.append(Deal.created_on <= end)
-    if q := filters.get("q"):
+    if (q := filters.get("q")) and filters.broad:
+        conditions.append(_holds(q))
+    elif q:
         # one SELECT per index, united: an OR across them would scan every deal
         found = sa.union(
             select(Deal.id).where(Deal.company_id.in_(company_ids(q))),
@@ -76,6 +81,18 @@ def deal_conditions(filters: ListFilters) -> list:
         )
         conditions.append(Deal.id.in_(found))
     return conditions
+
+
+def _holds(q: str):
+    """The search's match checked on each deal, for a broad search (listing.search_is_broad):
+    the same rows as the index union above, found while walking the list in its order."""
+    return sa.or_(
+        sa.exists().where(Company.id == Deal.company_id, sa.or_(*company_holds(q))),
+        company_logged(Deal.company_id, q),
+        contains(Deal.notes, q),
+        Deal.deal_ref == q.upper(),
+        sa.exists().where(Activity.deal_id == Deal.id, contains(Activity.summary, q)),
+    )
 
 
 def deal_query(filters: ListFilters, *conditions):

@@ -44,7 +44,8 @@ def _deal_list(endpoint: str, *conditions, counting=None, reasons=()):
     session = db.session()
     filters = filters_from_request()
     counted = queries.filtered_deals(filters, *(conditions if counting is None else counting))
-    page = paginate(session, queries.ordered_deals(filters, *conditions), counted=counted)
+    query = queries.ordered_deals(filters, *conditions)
+    page = paginate(session, query, counted=counted, cap=filters.count_cap)
     return render_template(
         "deals/index.html",
         page=page,
