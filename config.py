@@ -67,7 +67,7 @@ class Config:
     # A list search held by more than this many companies (asked of the search index) walks
     # the list in its order instead of gathering every match, and counts at most
     # SEARCH_COUNT_CAP rows ("More than 1,000 records"); see fundcrm.listing.search_is_broad.
-    SEARCH_BROAD_OVER = int(os.environ.get("FUNDCRM_SEARCH_BROAD_OVER", "1000"))
+    SEARCH_BROAD_OVER = int(os.environ.get("FUNDCRM_SEARCH_BROAD_OVER", "10000"))
     SEARCH_COUNT_CAP = int(os.environ.get("FUNDCRM_SEARCH_COUNT_CAP", "1000"))
     # Defaults for new sub-funds and commitments (DOMAIN.md sections 1 and 4); each record
     # keeps its own value, edited by an administrator.

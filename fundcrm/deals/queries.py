@@ -86,8 +86,11 @@ def deal_conditions(filters: ListFilters) -> list:
 def _holds(q: str):
     """The search's match checked on each deal, for a broad search (listing.search_is_broad):
     the same rows as the index union above, found while walking the list in its order."""
+    # the company's columns as a value read per deal through its key: as an EXISTS,
+    # PostgreSQL would first check every company ("hashed SubPlan"), 80 ms at 80,000
+    company = select(sa.or_(*company_holds(q))).where(Company.id == Deal.company_id)
     return sa.or_(
-        sa.exists().where(Company.id == Deal.company_id, sa.or_(*company_holds(q))),
+        company.scalar_subquery(),
         company_logged(Deal.company_id, q),
         contains(Deal.notes, q),
         Deal.deal_ref == q.upper(),
