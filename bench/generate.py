@@ -26,7 +26,7 @@ from werkzeug.security import generate_password_hash
 import fundcrm.models  # noqa: F401 - registers every table on SQLModel.metadata
 from fundcrm import migrate, search
 from fundcrm.companies.services import first_field
-from fundcrm.db import make_engine
+from fundcrm.db import bulk_cache, make_engine
 from fundcrm.demo import BRANDS, FUND, NEXT_STEPS, PASS_REASONS, SUB_FUNDS, TRADES
 from fundcrm.domain import uscc
 from fundcrm.domain.stages import ALL_STAGES, OFF_PATH, PATH
@@ -572,7 +572,7 @@ def generate(engine: sa.Engine, deals: int, seed: int = 7, now: datetime | None 
     """Write `deals` deals and everything around them into an empty, migrated database."""
     builder = Builder(deals, seed, now or datetime.now(UTC))
     counts = Counts()
-    with engine.begin() as connection:
+    with engine.begin() as connection, bulk_cache(connection):
         users, roles = builder.users()
         _insert(connection, "users", users, counts)
         _insert(connection, "user_roles", roles, counts)

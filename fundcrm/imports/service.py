@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from fundcrm.db import bulk_cache
 from fundcrm.imports import cells, queries, reader, table
 from fundcrm.imports.formats import KINDS
 from fundcrm.imports.importers.base import WriteRefused, make_context
@@ -80,7 +81,8 @@ def _plan_with_values(db: Session) -> None:
 
 def _write(db: Session, importer, report: ImportReport) -> ImportReport:
     try:
-        importer.write()
+        with bulk_cache(db.connection()):
+            importer.write()
     except WriteRefused as refused:
         db.rollback()
         report.error(refused.row, importer.table.heading(refused.column), refused.message)
