@@ -258,8 +258,14 @@ def test_a_broad_search_walks_the_list_and_caps_its_count(app, client, staff, db
     """Held by more companies than SEARCH_BROAD_OVER, a search is checked on each row in the
     list's order and counted only up to SEARCH_COUNT_CAP: the page says "More than N
     records", pages on while rows remain, and shows the same rows as the exact search."""
-    for n in range(7):
+    broad = [
         factories.company(dbs, f"重庆宽泛{n}号科技有限公司", factories.make_uscc(700 + n))
+        for n in range(7)
+    ]
+    refs = [
+        factories.deal(dbs, company, staff["manager"], [(staff["angel"], "1000000")]).deal_ref
+        for company in broad[:3]
+    ]
     dbs.commit()
     sign_in(client, staff["admin"].id)
     exact = page_text(english(client, "/companies?q=宽泛&sort=name"))
@@ -270,6 +276,7 @@ def test_a_broad_search_walks_the_list_and_caps_its_count(app, client, staff, db
         first = english(client, "/companies?q=宽泛&sort=name")
         second = english(client, "/companies?q=宽泛&sort=name&page=2")
         narrow = english(client, "/companies?q=擎天")
+        board = english(client, "/deals/board?q=宽泛")
     finally:
         app.config.update(SEARCH_BROAD_OVER=1000, SEARCH_COUNT_CAP=1000, PER_PAGE=20)
     names = [f"重庆宽泛{n}号科技有限公司" for n in range(7)]
@@ -279,3 +286,6 @@ def test_a_broad_search_walks_the_list_and_caps_its_count(app, client, staff, db
     # Next only while rows remain
     assert not _next_disabled(first) and _next_disabled(second)
     assert "1 records" in page_text(narrow)  # one company holds 擎天: counted exactly
+    # the board counts and sums every match of a broad search, and shows its cards
+    assert re.search(r'class="count">3</span> · 300\.00', board)
+    assert all(ref in board for ref in refs)

@@ -1,6 +1,8 @@
 """The SELECTs of deals: the list (its filters from `fundcrm.listing`, its sorts, My deals), the
 board, the deal page and its workspace, each a fixed number of statements per page."""
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
@@ -239,11 +241,14 @@ def board_columns(db: Session, filters: ListFilters, per_stage: int):
 
     A fixed number of statements whatever the number of deals: totals from the
     (stage, proposed_total_yuan) index, cards from each stage's top rows of the
-    (stage, updated_at) index rather than a ranking of every deal."""
+    (stage, updated_at) index rather than a ranking of every deal. With a broad search
+    (listing.search_is_broad) the totals still gather every match from the search index (a
+    walk would check each of the 100,000 deals), while each stage's cards walk its index."""
     conditions = deal_conditions(filters)
+    every_match = deal_conditions(replace(filters, broad=False))
     totals = db.exec(
         select(Deal.stage, func.count(), func.sum(Deal.proposed_total_yuan))
-        .where(*conditions)
+        .where(*every_match)
         .group_by(Deal.stage)
     ).all()
     newest = [

@@ -36,8 +36,10 @@ def insert(session: Session, table: sa.Table, rows: list[dict]) -> None:
 def take_ids(session: Session, table: sa.Table, count: int) -> list[int]:
     """`count` new ids for rows about to be inserted with their ids given. PostgreSQL: from
     the table's sequence (taken for good, as any insert takes them). SQLite hands out the
-    highest id + 1, so the next ones above the highest; the import's write transaction holds
-    the database's write lock by then (it has written), so no one else takes them."""
+    highest id + 1, so the next ones above the highest; should another writer take one first
+    (a write transaction on the web holds the lock from its start; the command's from its
+    first write), the insert fails on the key and the import writes nothing, refused as a
+    simultaneous change."""
     if count == 0:
         return []
     connection = session.connection()
