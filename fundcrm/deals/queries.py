@@ -52,9 +52,10 @@ DEAL_SORTS = {**dict.fromkeys(DEAL_ORDERS, False), **{f"-{k}": True for k in DEA
 DEFAULT_DEAL_SORT = "-updated"
 
 
-def deal_conditions(filters: ListFilters) -> list:
+def deal_conditions(filters: ListFilters, gathered=None) -> list:
     """WHERE clauses on `deals` alone; company filters become `company_id IN (…)`, so no join
-    is made unless the order needs the company's name."""
+    is made unless the order needs the company's name. `gathered`: the search's matches
+    already gathered (a SELECT of ids), in place of search_matches."""
     conditions = []
     if company := company_conditions(filters):
         conditions.append(Deal.company_id.in_(select(Company.id).where(*company)))
@@ -76,15 +77,19 @@ def deal_conditions(filters: ListFilters) -> list:
     if (q := filters.get("q")) and filters.broad:
         conditions.append(_holds(q))
     elif q:
-        # one SELECT per index, united: an OR across them would scan every deal
-        found = sa.union(
-            select(Deal.id).where(Deal.company_id.in_(company_ids(q))),
-            select(Deal.id).where(indexed(Deal, Deal.notes, q)),
-            select(Deal.id).where(Deal.deal_ref == q.upper()),
-            select(Activity.deal_id).where(indexed(Activity, Activity.summary, q)),
-        )
-        conditions.append(Deal.id.in_(found))
+        conditions.append(Deal.id.in_(gathered if gathered is not None else search_matches(q)))
     return conditions
+
+
+def search_matches(q: str):
+    """The ids of the deals the search `q` finds, gathered from the search indexes: one
+    SELECT per index, united (an OR across them would scan every deal)."""
+    return sa.union(
+        select(Deal.id).where(Deal.company_id.in_(company_ids(q))),
+        select(Deal.id).where(indexed(Deal, Deal.notes, q)),
+        select(Deal.id).where(Deal.deal_ref == q.upper()),
+        select(Activity.deal_id).where(indexed(Activity, Activity.summary, q)),
+    )
 
 
 def _holds(q: str):
@@ -296,7 +301,12 @@ def board_columns(db: Session, filters: ListFilters, per_stage: int):
     (stage, updated_at) index rather than a ranking of every deal. With a broad search
     (listing.search_is_broad) the totals still gather every match from the search index (a
     walk would check each of the 100,000 deals), while each stage's cards walk its index."""
-    conditions = deal_conditions(filters)
+    gathered = None
+    if (q := filters.get("q")) and not filters.broad:
+        # the matches gathered once for the nine stages' cards (a CTE), not once per stage
+        matches = search_matches(q).cte("matches")
+        gathered = select(matches.c.id)
+    conditions = deal_conditions(filters, gathered)
     every_match = deal_conditions(replace(filters, broad=False))
     totals = db.exec(
         select(Deal.stage, func.count(), func.sum(Deal.proposed_total_yuan))
