@@ -58,10 +58,14 @@ class ListFilters:
     # `q` is held by so many records that the list walks its order instead of asking the
     # index, and counts at most `count_cap` rows (search_is_broad)
     broad: bool = False
-    count_cap: int | None = None
 
     def get(self, name, default=None):
         return self.values.get(name, default)
+
+    @property
+    def count_cap(self) -> int | None:
+        """How far a page counts: SEARCH_COUNT_CAP for a broad search, else every row."""
+        return current_app.config["SEARCH_COUNT_CAP"] if self.broad else None
 
     @property
     def active(self) -> bool:
@@ -108,7 +112,7 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
             )
         else:
             filters.values["q"] = q
-            _judge_breadth(db, filters, q)
+            filters.broad = search_is_broad(db, q, current_app.config["SEARCH_BROAD_OVER"])
     sort = args.get("sort", "").strip() or default_sort
     if sort not in sorts:
         filters.errors.append(
@@ -119,12 +123,6 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
     else:
         filters.sort = sort
     return filters
-
-
-def _judge_breadth(db: Session, filters: ListFilters, q: str) -> None:
-    limit = current_app.config["SEARCH_BROAD_OVER"]
-    if search_is_broad(db, q, limit):
-        filters.broad, filters.count_cap = True, current_app.config["SEARCH_COUNT_CAP"]
 
 
 def search_is_broad(db: Session, q: str, limit: int) -> bool:

@@ -106,7 +106,7 @@ def one_by_one(app, data: bytes, user) -> None:
         importer.plan()
         assert not report.errors
         for group in sorted(importer.groups, key=lambda g: g.key[0] != "ref"):
-            at = importer._move_at(group)
+            at = importer.move_at(group)
             values = {
                 **group.changed,
                 "company_id": group.company.id,

@@ -111,19 +111,9 @@ def deal_query(filters: ListFilters, *conditions):
     return select(Deal).where(*deal_conditions(filters), *conditions)
 
 
-def with_deal_details(query):
-    """Load what a deal row shows in a fixed number of statements, whatever the page size."""
-    return query.options(
-        selectinload(Deal.company).selectinload(Company.fields),
-        selectinload(Deal.owner),
-        selectinload(Deal.participations).selectinload(DealSubFund.sub_fund),
-        selectinload(Deal.team),  # the record rule deciding who may edit
-    )
-
-
 def deal_rows(db: Session, shown) -> list[Row]:
-    """What a list row or a board card shows of the deals `shown` (a list of ids, kept in its
-    order, or a SELECT of ids, newest first), as rows of columns (models.records.Row), not ORM
+    """What a list row or a board card shows of the deals `shown` (a SELECT of ids, or a list
+    of ids whose order is kept), newest first, as rows of columns (models.records.Row), not ORM
     objects: a board builds 180 cards, and as ORM objects (deals, companies, owners, sub-fund
     shares, team members: about 870) they cost a third of its time. Three statements: the deals
     with their company's name and focus and their owner's name, their sub-funds, their team
@@ -134,9 +124,8 @@ def deal_rows(db: Session, shown) -> list[Row]:
         .join(Company, Company.id == Deal.company_id)
         .join(User, User.id == Deal.owner_id)
         .where(Deal.id.in_(shown))
+        .order_by(Deal.updated_at.desc(), Deal.id.desc())
     )
-    if not isinstance(shown, list):
-        query = query.order_by(Deal.updated_at.desc(), Deal.id.desc())
     deals = {}
     for *values, company_name, focus_area, owner_name in db.exec(query):
         deal = Row(zip(ROW_COLUMNS, values, strict=True))
@@ -179,17 +168,12 @@ def filtered_deals(filters: ListFilters, *conditions):
     return query.where(sa.false()) if filters.errors else query
 
 
-def ordered_deals(filters: ListFilters, *conditions):
-    """The filtered deals in the list's order, as ORM objects with what a row shows."""
-    return with_deal_details(_ordered(filters, *conditions))
-
-
 def ordered_deal_ids(filters: ListFilters, *conditions):
     """The ids of ordered_deals: a list page reads its rows with deal_rows."""
-    return _ordered(filters, *conditions).with_only_columns(Deal.id)
+    return ordered_deals(filters, *conditions).with_only_columns(Deal.id)
 
 
-def _ordered(filters: ListFilters, *conditions):
+def ordered_deals(filters: ListFilters, *conditions):
     """The filtered deals in the list's order (joining the company or the owner for theirs)."""
     query = filtered_deals(filters, *conditions)
     key = filters.sort.removeprefix("-")

@@ -163,7 +163,7 @@ class DealsImporter(DealRows):
             group.company.enterprise_stage,
             group.company.focus_area,
             moves.mandate_facts(self.db, draft, self._committed()),
-            clock.local_date(self._move_at(group)),
+            clock.local_date(self.move_at(group)),
         )
         group.breaches = [moves.breach_message(b) for b in found]
         self._add_breaches(group, group.breaches)
@@ -181,7 +181,7 @@ class DealsImporter(DealRows):
                 Issue(row, self.table.heading("stage"), f"{label}: {message}")
             )
 
-    def _move_at(self, group: Group) -> datetime:
+    def move_at(self, group: Group) -> datetime:
         """When the stage is set: a new deal's creation (its created_on, if given), else now."""
         if group.deal is not None:
             return self.ctx.now
@@ -221,7 +221,7 @@ class DealsImporter(DealRows):
                 self.db,
                 deal,
                 group.to_stage,
-                self._move_at(group),
+                self.move_at(group),
                 self.ctx.user,
                 pass_reason=reason if group.to_stage == "passed" else None,
             )

@@ -58,7 +58,7 @@ def _assign_refs(db, groups: list[Group], prefix: str, today) -> None:
 
 def _build(importer, group: Group, label: str, templates) -> tuple[Row, list[Row]]:
     """The deal and its parts, as create_deal and record_import_move would make them."""
-    user, at = importer.ctx.user, importer._move_at(group)
+    user, at = importer.ctx.user, importer.move_at(group)
     values = {
         **{a: group.changed.get(a) for a in SERVICE_FIELDS if a != "company_id"},
         "company_id": group.company.id,
