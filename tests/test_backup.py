@@ -6,6 +6,8 @@ import io
 import json
 import sqlite3
 import tarfile
+import threading
+import time
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from fundcrm import backup, create_app, db, migrate, serving
+from fundcrm.backup import databases
 from fundcrm.cli import main
 from fundcrm.demo import demo_pdf
 from fundcrm.models import Company, Document, User
@@ -262,6 +265,25 @@ def test_restore_refuses_while_another_connection_is_open(app, dbs, tmp_path):
     assert result.exit_code == 1
     assert "open" in result.output and "stop every FundCRM server" in result.output
     assert_unchanged(app, dbs, {"重庆旧数据科技有限公司", "重庆新数据科技有限公司"}, files)
+
+
+def test_restore_waits_for_a_connection_that_is_closing(app, dbs, tmp_path):
+    """A backend stays listed for a moment after its client closed (the command's own pool,
+    disposed just before the check): the restore waits for it instead of refusing."""
+    if engine_of(app).dialect.name != "postgresql":
+        pytest.skip("PostgreSQL lists connections in pg_stat_activity")
+    other = db.make_engine(app.config["DATABASE_URL"])
+    connection = other.connect()
+    connection.execute(sa.text("SELECT 1"))
+    closing = threading.Timer(0.5, other.dispose)
+    closing.start()
+    connection.close()  # back to the pool, still open until the timer disposes the pool
+    started = time.monotonic()
+    try:
+        databases._refuse_if_postgresql_in_use(engine_of(app))
+    finally:
+        closing.join()
+    assert time.monotonic() - started >= 0.4
 
 
 def test_restore_refuses_files_that_are_not_backups(app, dbs, tmp_path):

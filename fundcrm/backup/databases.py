@@ -7,6 +7,7 @@ import secrets
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -197,6 +198,9 @@ def _run(command: list[str], url: URL, **options) -> subprocess.CompletedProcess
     return done
 
 
+OTHERS_GONE_WITHIN = 2.0  # seconds
+
+
 def _restore_postgresql(engine: Engine, dump: Path) -> None:
     """Replace the public schema with the dump's in one transaction, then upgrade to head."""
     script = dump.with_suffix(".sql")  # written in full first: a failed read changes nothing
@@ -212,13 +216,22 @@ def _restore_postgresql(engine: Engine, dump: Path) -> None:
 
 
 def _refuse_if_postgresql_in_use(engine: Engine) -> None:
+    """Refuse while another client is connected. A backend whose client has just closed (this
+    command's own pool, disposed a moment ago) stays listed until its process exits, so the
+    count is asked again for up to OTHERS_GONE_WITHIN seconds before refusing."""
+    deadline = time.monotonic() + OTHERS_GONE_WITHIN
     with engine.connect() as connection:
-        others = connection.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-            )
-        ).scalar_one()
+        while True:
+            others = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                )
+            ).scalar_one()
+            if not others or time.monotonic() > deadline:
+                break
+            connection.rollback()  # pg_stat_activity is a snapshot per transaction
+            time.sleep(0.05)
     engine.dispose()
     if others:
         raise BackupError(
