@@ -83,6 +83,14 @@ class Config:
     MAX_IMPORT_MB = 50  # spreadsheets to import
     MAX_IMPORT_INFLATED_MB = 200  # an XLSX unpacked (a zip bomb is refused)
     MAX_IMPORT_ROWS = 200_000
+    # Background jobs (fundcrm.jobs): exports and web imports with more rows than these run
+    # in `fundcrm worker` instead of the request.
+    EXPORT_JOB_ROWS = 20_000
+    IMPORT_JOB_ROWS = 5_000
+    JOB_HEARTBEAT_SECONDS = 2  # a running job writes its progress and heartbeat this often
+    JOB_STALE_SECONDS = 60  # a running job silent this long is marked failed (its worker died)
+    JOB_RESULT_DAYS = 7  # result files are removed this long after the job finished
+    JOBS_IMMEDIATE = False  # run each job inside the request that starts it (the test suite)
     TESTING = False
     DEBUG = False
 
@@ -101,6 +109,16 @@ class Config:
         for name in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_MINUTES", "LOGIN_LOCK_MINUTES"):
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
         for name in ("MAX_UPLOAD_MB", "MAX_IMPORT_MB", "MAX_IMPORT_INFLATED_MB", "MAX_IMPORT_ROWS"):
+            setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
+        # The queue: Redis in production, else an SQLite file in the instance folder.
+        self.REDIS_URL = os.environ.get("FUNDCRM_REDIS_URL") or None
+        for name in (
+            "EXPORT_JOB_ROWS",
+            "IMPORT_JOB_ROWS",
+            "JOB_HEARTBEAT_SECONDS",
+            "JOB_STALE_SECONDS",
+            "JOB_RESULT_DAYS",
+        ):
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
         # Flask refuses larger requests before reading them (413, with its own page).
         self.MAX_CONTENT_LENGTH = (max(self.MAX_UPLOAD_MB, self.MAX_IMPORT_MB) + 1) * 2**20
@@ -135,6 +153,7 @@ class TestConfig(Config):
     # Cheap hashes keep the suite fast; production keeps scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
     PER_PAGE = 20
+    JOBS_IMMEDIATE = True
 
 
 CONFIGS = {

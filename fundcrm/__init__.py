@@ -92,6 +92,9 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     permissions.init_app(app)  # before CSRF: who may act is decided first
     csrf.init_app(app)
+    from fundcrm.jobs import queue
+
+    queue.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -101,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.deals.routes import bp as deals_bp
     from fundcrm.funds.routes import bp as funds_bp
     from fundcrm.imports.routes import bp as imports_bp
+    from fundcrm.jobs.routes import bp as jobs_bp
     from fundcrm.main.routes import bp as main_bp
     from fundcrm.workspace.routes import bp as workspace_bp
 
@@ -113,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
         deals_bp,
         workspace_bp,
         imports_bp,
+        jobs_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -125,6 +130,7 @@ def register_error_pages(app: Flask) -> None:
         404: lambda: _("Page not found"),
         405: lambda: _("Method not allowed"),
         409: lambda: _("Changed meanwhile"),
+        410: lambda: _("No longer available"),
         413: lambda: _("File too large"),
         500: lambda: _("Something went wrong"),
     }
@@ -137,6 +143,7 @@ def register_error_pages(app: Flask) -> None:
             "Someone else saved the same record at the same moment. Nothing was saved: "
             "reload the page and try again."
         ),
+        410: lambda: _("What was here has been removed."),
         413: lambda: _("The file is larger than this site accepts. Nothing was saved."),
         500: lambda: _(
             "The error has been logged and nothing was saved. Try again, "

@@ -8,11 +8,13 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 
-from fundcrm import backup, create_app, db, demo, migrate, serving
+from fundcrm import backup, create_app, db, demo, migrate, progress, serving
 from fundcrm.audit import set_actor
 from fundcrm.auth import services
 from fundcrm.domain.vocab import ROLES
 from fundcrm.imports.commands import export_command, import_command
+from fundcrm.jobs import queue
+from fundcrm.jobs.commands import worker_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -22,6 +24,7 @@ def main():
 
 main.add_command(import_command)
 main.add_command(export_command)
+main.add_command(worker_command)
 
 
 @main.group("db")
@@ -152,9 +155,11 @@ def users_create(email, roles, name, password_stdin):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--quiet", is_flag=True, help="No progress bar while seeding.")
 @with_appcontext
-def demo_command(host, port, threads):
-    """Upgrade the schema, seed the demo data once, and serve the app (waitress)."""
+def demo_command(host, port, threads, quiet):
+    """Upgrade the schema, seed the demo data once, and serve the app (waitress) with a
+    background-job worker in the same process."""
     from waitress import serve
 
     app = current_app._get_current_object()
@@ -166,11 +171,14 @@ def demo_command(host, port, threads):
             revision=migrate.current_revision(db.engine()),
         )
     )
-    added = demo.seed(db.session(), app.config, say=click.echo)
+    with progress.bar_on_terminal(_("Companies and deals"), quiet):
+        added = demo.seed(db.session(), app.config, say=click.echo)
     db.session().close()
     click.echo("Demo data " + ("seeded." if added else "already present: nothing added."))
     click.echo(f"Demo accounts (password: {demo.DEMO_PASSWORD}):")
     for email, _name, roles in demo.DEMO_ACCOUNTS:
         click.echo(f"  {email:<24} {', '.join(roles)}")
+    if not app.config["JOBS_IMMEDIATE"]:
+        queue.start_in_process(app)  # the quick start needs no separate `fundcrm worker`
     click.echo(f"FundCRM is serving on http://{host}:{port}/  (Ctrl+C to stop)")
     serve(app, host=host, port=port, threads=threads, ident="FundCRM")

@@ -38,6 +38,8 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # Imports write business data in bulk; exports read what the lists show.
     "import_data": frozenset({"admin", "manager"}),
     "export_data": frozenset({"admin", "manager", "ic_member", "risk"}),
+    # Background jobs are started by exports and imports; RECORD_RULES: each job is its owner's.
+    "see_jobs": frozenset({"admin", "manager", "ic_member", "risk"}),
     # The deal team's workspace: activities, tasks, due diligence, documents.
     "work_on_deals": frozenset({"admin", "manager"}),
     "manage_checklists": frozenset({"admin"}),
@@ -64,6 +66,8 @@ def _deal_of(record):
 
 
 RECORD_RULES: dict[str, Callable] = {
+    # A job, its progress and its result file are its owner's; an administrator sees all.
+    "see_jobs": lambda user, job: _is_admin(user) or job.user_id == user.id,
     # The deal team edits its deals; an administrator any deal.
     "edit_pipeline": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
     # A deal's workspace (checklist, documents, its activities and tasks) is its team's.
@@ -91,6 +95,7 @@ RECORD_RULES: dict[str, Callable] = {
 # What a refused record-level action says (the 403 page): the rule beside it, in words, as the
 # role itself is fine. One per ability in RECORD_RULES (a test checks).
 RECORD_REFUSALS = {
+    "see_jobs": _l("Only whoever started this job or an administrator may see it and its file."),
     "edit_pipeline": _l("Only the deal's owner and team or an administrator may change this deal."),
     "work_on_deals": _l(
         "Only the deal's owner and team or an administrator may work on this deal's activities, "

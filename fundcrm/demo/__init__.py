@@ -13,7 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlmodel import Session
 
-from fundcrm import clock
+from fundcrm import clock, progress
 from fundcrm.audit import set_actor
 from fundcrm.demo.companies import BRANDS, TRADES, demo_companies, find_or_create_company
 from fundcrm.demo.deals import (
@@ -49,8 +49,6 @@ __all__ = [
     "demo_pdf",
     "seed",
 ]
-
-PROGRESS_EVERY = 16  # companies between two progress lines
 
 
 def seed(
@@ -88,6 +86,7 @@ def _pipeline(db, settings, today: date, say: Callable[[str], None]) -> int:
     rows = demo_companies(rng)
     companies_added = deals_added = 0
     cases: set[str] = set()  # risk's cases given out (a second seed adds no deal, so none)
+    progress.begin(len(rows), "demo")
     for i, values in enumerate(rows):
         company, created = find_or_create_company(db, values)
         companies_added += created
@@ -101,7 +100,8 @@ def _pipeline(db, settings, today: date, say: Callable[[str], None]) -> int:
             seed_workspace(db, rng, company, deal, today)
             seed_business_plan(db, settings, deal)
             deals_added += 1
-        if (i + 1) % PROGRESS_EVERY == 0 or i + 1 == len(rows):
+        progress.advance()
+        if i + 1 == len(rows):
             say(
                 _(
                     "Companies and deals: %(done)d of %(total)d (added %(companies)d "

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
-from fundcrm import db, migrate
+from fundcrm import db, migrate, progress
 from fundcrm.audit import set_actor
 from fundcrm.imports import exports, queries
 from fundcrm.imports.exports import LIST_FILTERS
@@ -47,20 +47,22 @@ def _actor(session, email: str | None) -> User | None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option("--as", "as_email", metavar="EMAIL", help="Audit the changes as this user.")
+@click.option("--quiet", is_flag=True, help="No progress bar (for scripts).")
 @with_appcontext
-def import_command(kind, file: Path, dry_run, as_email):
+def import_command(kind, file: Path, dry_run, as_email, quiet):
     """Import FILE (.csv or .xlsx) of KIND: all rows or, if any row is invalid, none."""
     session = db.session()
     user = _actor(session, as_email)
-    report = run_import(
-        session,
-        kind,
-        file.read_bytes(),
-        file.name,
-        user=user,
-        settings=current_app.config,
-        dry_run=dry_run,
-    )
+    with progress.bar_on_terminal(f"{'Checking' if dry_run else 'Importing'} {file.name}", quiet):
+        report = run_import(
+            session,
+            kind,
+            file.read_bytes(),
+            file.name,
+            user=user,
+            settings=current_app.config,
+            dry_run=dry_run,
+        )
     if report.written:
         session.commit()
         migrate.refresh_statistics(db.engine())  # the tables may have grown a lot at once
@@ -118,9 +120,10 @@ def _filter_options(command):
     type=click.Choice(exports.LANGUAGES),
     help="The language of --labels (default zh).",
 )
+@click.option("--quiet", is_flag=True, help="No progress bar (for scripts).")
 @_filter_options
 @with_appcontext
-def export_command(kind, out: Path, labels: bool, lang: str | None, **options):
+def export_command(kind, out: Path, labels: bool, lang: str | None, quiet: bool, **options):
     """Export KIND in the import's columns, filtered like the lists (/deals, /companies)."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in exports.FORMATS:
@@ -130,7 +133,8 @@ def export_command(kind, out: Path, labels: bool, lang: str | None, **options):
     args = _filter_args(kind, options)
     language = (lang or "zh") if labels else None
     try:
-        exports.write_file(db.session(), kind, fmt, args, out, language)
+        with progress.bar_on_terminal(f"Exporting {kind}", quiet):
+            exports.write_file(db.session(), kind, fmt, args, out, language)
     except exports.ExportError as error:
         raise click.ClickException("; ".join(error.messages)) from None
     click.echo(f"Exported {kind} to {out}{' for reading' if labels else ''}.")

@@ -25,7 +25,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlmodel import Session
 
-from fundcrm import listing
+from fundcrm import listing, progress
 from fundcrm.companies import queries as company_queries
 from fundcrm.deals import queries
 from fundcrm.imports import queries as import_queries
@@ -74,6 +74,7 @@ def _stream(db: Session, query):
     keys = list(result.keys())
     for batch in result.partitions():
         yield [dict(zip(keys, row, strict=True)) for row in batch]
+        progress.advance(len(batch))
 
 
 def _companies(db: Session, filters) -> Iterator[dict]:
@@ -144,15 +145,33 @@ def _filters(db: Session, args, sorts: dict, default: str):
     return filters
 
 
+def _listed(db: Session, kind: str, args):
+    """The list filters of a companies or deals export (None for the other kinds)."""
+    check_filters(kind, args)
+    if kind == "companies":
+        return _filters(db, args, company_queries.COMPANY_SORTS, company_queries.DEFAULT_SORT)
+    if kind == "deals":
+        return _filters(db, args, queries.DEAL_SORTS, queries.DEFAULT_DEAL_SORT)
+    return None
+
+
+def count_rows(db: Session, kind: str, args, at_most: int | None = None) -> int:
+    """How many rows the export writes (at most `at_most` counted); ExportError as `records`."""
+    filters = _listed(db, kind, args)
+    if kind == "companies":
+        return import_queries.count_rows(db, import_queries.companies_to_export(filters), at_most)
+    if kind == "deals":
+        return import_queries.count_rows(db, import_queries.deal_rows_to_export(filters), at_most)
+    return sum(1 for _row in records(db, kind, args))
+
+
 def records(db: Session, kind: str, args) -> Iterator[dict]:
     """The kind's records matching the list filters in `args` (a MultiDict), as column code →
     value; ExportError names each bad filter."""
-    check_filters(kind, args)
+    filters = _listed(db, kind, args)
     if kind == "companies":
-        filters = _filters(db, args, company_queries.COMPANY_SORTS, company_queries.DEFAULT_SORT)
         return _companies(db, filters)
     if kind == "deals":
-        filters = _filters(db, args, queries.DEAL_SORTS, queries.DEFAULT_DEAL_SORT)
         return _deals(db, filters)
     if kind == "sub_funds":
         return (_sub_fund_row(f) for f in import_queries.sub_funds_by_code(db))
@@ -166,10 +185,12 @@ def _commitments(db: Session, args) -> Iterator[dict]:
     return (_commitment_row(c) for c in import_queries.commitments_to_export(db, codes))
 
 
-def write_file(db: Session, kind: str, fmt: str, args, out: Path, language=None) -> None:
+def write_file(db: Session, kind: str, fmt: str, args, out: Path, language=None) -> int:
     """Write the export to `out` under a temporary name in the same folder, renamed when
     complete: `out` is never a half-written file, and a failed export leaves nothing.
-    ExportError (bad filters) before anything is written."""
+    ExportError (bad filters) before anything is written. Returns the number of rows."""
+    total = count_rows(db, kind, args)
+    progress.begin(total, "rows")
     rows = records(db, kind, args)
     # a name of its own (not mkstemp: the file keeps the usual permissions, not 0600)
     part = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
@@ -182,6 +203,7 @@ def write_file(db: Session, kind: str, fmt: str, args, out: Path, language=None)
         os.replace(part, out)
     finally:
         part.unlink(missing_ok=True)
+    return total
 
 
 def stream(engine, kind: str, fmt: str, args, folder: Path, language=None) -> Iterator[bytes]:

@@ -25,3 +25,7 @@ class ConfirmForm(SafeForm):
 
 class DiscardForm(SafeForm):
     submit = SubmitField(_l("Discard"))
+
+
+class ExportJobForm(SafeForm):
+    submit = SubmitField(_l("Export in the background"))

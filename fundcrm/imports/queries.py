@@ -108,6 +108,14 @@ def companies_to_export(filters: ListFilters):
     return company_query(filters).with_only_columns(*COMPANY_EXPORT_COLUMNS)
 
 
+def count_rows(db: Session, query, at_most: int | None = None) -> int:
+    """The number of rows of an export's statement, counting no further than `at_most`."""
+    counting = query.order_by(None)
+    if at_most is not None:
+        counting = counting.limit(at_most)
+    return db.execute(sa.select(sa.func.count()).select_from(counting.subquery())).scalar_one()
+
+
 def deal_rows_to_export(filters: ListFilters):
     """One row per participation (or one for a deal without any) of the list's deals in the
     list's order, with the company, the owner's email and the sub-fund joined: one statement."""

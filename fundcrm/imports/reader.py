@@ -74,6 +74,34 @@ class Sheet:
     name: str = ""  # an XLSX sheet's title
 
 
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+XLSX_ROW_BYTES = 100  # fewer bytes of sheet XML than any row of an import takes
+
+
+def estimate_rows(data: bytes, ext: str) -> int:
+    """About how many data rows a file holds, without reading it (to choose between the
+    request and a worker): a CSV's lines; an XLSX sheet's declared dimension, or else its
+    unpacked size over XLSX_ROW_BYTES. A file that is neither counts 0: reading refuses it."""
+    if ext == "csv":
+        return max(0, data.count(b"\n") - 1)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = [
+                info
+                for info in archive.infolist()
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+            ]
+            return max((_sheet_rows(archive, info) for info in sheets), default=0)
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        return 0
+
+
+def _sheet_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    with archive.open(info) as sheet:
+        found = DIMENSION.search(sheet.read(4096))
+    return int(found.group(1)) - 1 if found else info.file_size // XLSX_ROW_BYTES
+
+
 def extension(filename: str) -> str:
     """The lower-case extension of a file name, refusing names that carry a folder path."""
     name = (filename or "").strip()
@@ -105,6 +133,16 @@ def too_large_inflated(limit: int) -> str:
         "can take. Save only the rows to import, or split them into several files.",
         mb=limit // 2**20,
     )
+
+
+def check_outside(data: bytes, ext: str, limits: Limits = Limits()) -> None:
+    """What can be refused without reading the rows (before a large file is queued): an empty
+    file, one that is another kind of file, a workbook declared too large once unpacked."""
+    if not data:
+        raise FileRefused(_("The file is empty."))
+    _check_signature(data, ext)
+    if ext == "xlsx":
+        _check_declared_size(data, limits.max_inflated_bytes)
 
 
 def read(

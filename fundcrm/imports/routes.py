@@ -2,6 +2,8 @@
 
 The upload and its preview live in the instance folder (fundcrm.imports.storage), so any
 worker process can show and confirm them; confirming checks the file again before writing.
+A file of more than IMPORT_JOB_ROWS rows is checked and written by a background job, and an
+export of more than EXPORT_JOB_ROWS rows is written by one (fundcrm.imports.background).
 """
 
 import io
@@ -13,6 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,13 +27,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fundcrm import clock, db, migrate
+from fundcrm import db
 from fundcrm.i18n import current_locale
-from fundcrm.imports import exports, reader, recognise, storage, template
+from fundcrm.imports import background, exports, reader, recognise, storage, template
 from fundcrm.imports.formats import KINDS
-from fundcrm.imports.forms import ConfirmForm, DiscardForm, UploadForm
+from fundcrm.imports.forms import ConfirmForm, DiscardForm, ExportJobForm, UploadForm
 from fundcrm.imports.report import STATUS_LABELS, ImportReport
 from fundcrm.imports.service import display_name, run_import
+from fundcrm.jobs import queue
+from fundcrm.jobs import services as jobs
+from fundcrm.jobs.routes import queue_unavailable_page
+from fundcrm.models import Job
 from fundcrm.pagination import Page, requested_page
 from fundcrm.permissions import requires
 
@@ -80,6 +87,8 @@ def index():
             pending = _accept(form)
         except reader.FileRefused as refused:
             form.file.errors = [refused.message]
+        except queue.QueueUnavailable:
+            return queue_unavailable_page()
         else:
             return redirect(url_for("imports.preview", token=pending.token))
     return _index_page(form)
@@ -87,7 +96,8 @@ def index():
 
 def _accept(form: UploadForm) -> storage.Pending:
     """Check the file as a dry run; keep it (under our own name) unless it cannot be read.
-    Without a chosen kind, the kind is recognised from the file's header row."""
+    Without a chosen kind, the kind is recognised from the file's header row. A large file is
+    kept at once and checked by a job; the preview follows the job's progress."""
     upload = form.file.data
     ext = reader.extension(upload.filename)
     data = upload.stream.read(max_bytes() + 1)
@@ -95,24 +105,33 @@ def _accept(form: UploadForm) -> storage.Pending:
         raise reader.FileRefused(too_large_message())
     limits = reader.Limits.from_settings(current_app.config)
     kind = form.kind.data or recognise.kind_of(data, ext, limits)
+    name, recognised = display_name(upload.filename), not form.kind.data
+    folder = current_app.instance_path
+    if background.runs_as_job(data, ext, current_app.config):
+        reader.check_outside(data, ext, limits)
+        pending = storage.create(folder, current_user.id, kind, name, ext, data, recognised)
+        try:
+            _start_import_job(pending, "import_check", _("Check of %(file)s", file=name))
+        except queue.QueueUnavailable:
+            storage.remove(folder, pending)
+            raise
+        return pending
     report = _check(kind, data, upload.filename)
     file_errors = [e for e in report.errors if e.row == 0]
     if file_errors:
         raise reader.FileRefused(file_errors[0].message)
-    pending = storage.create(
-        current_app.instance_path,
-        current_user.id,
-        kind,
-        display_name(upload.filename),
-        ext,
-        data,
-        recognised=not form.kind.data,
-    )
-    storage.save_report(current_app.instance_path, pending, report)
+    pending = storage.create(folder, current_user.id, kind, name, ext, data, recognised)
+    storage.save_report(folder, pending, report)
     return pending
 
 
-def _check(kind: str, data: bytes, filename: str, dry_run: bool = True) -> ImportReport:
+def _start_import_job(pending: storage.Pending, kind: str, title: str) -> None:
+    params = {"import_token": pending.token, "locale": current_locale()}
+    job = jobs.start(db.session(), current_user, kind, params, title)
+    storage.set_job(current_app.instance_path, pending, job.id)
+
+
+def _check(kind: str, data: bytes, filename: str) -> ImportReport:
     return run_import(
         db.session(),
         kind,
@@ -120,7 +139,7 @@ def _check(kind: str, data: bytes, filename: str, dry_run: bool = True) -> Impor
         filename,
         user=current_user,
         settings=current_app.config,
-        dry_run=dry_run,
+        dry_run=True,
         locale=current_locale(),
     )
 
@@ -142,15 +161,31 @@ def _pending(token: str) -> storage.Pending:
     return pending
 
 
+def _import_job(pending: storage.Pending) -> Job | None:
+    job = db.session().get(Job, pending.job_id) if pending.job_id else None
+    if job is not None:
+        jobs.fail_if_dead(db.session(), current_app.instance_path, current_app.config, job)
+    return job
+
+
 @bp.get("/imports/<token>")
 @requires("import_data")
 def preview(token: str):
     pending = _pending(token)
+    job = _import_job(pending)
     report = storage.load_report(current_app.instance_path, pending)
+    if job is not None and (job.state in ("queued", "running") or report is None):
+        return render_template(
+            "imports/working.html",
+            pending=pending,
+            job=job,
+            status=jobs.describe(current_app.instance_path, job),
+            discard_form=DiscardForm(),
+        )
     if report is None:
         abort(404)
-    if pending.state == storage.PENDING and report.locale != current_locale():
-        report = _recheck(pending)  # the messages follow the user's language
+    if pending.state == storage.PENDING and report.locale != current_locale() and job is None:
+        report = _recheck(pending)  # the messages follow the user's language (small files)
     status = request.args.get("status", "")
     rows = [r for r in report.rows if not status or r.status == status]
     number = requested_page()
@@ -168,6 +203,7 @@ def preview(token: str):
         kind=KINDS[pending.kind],
         confirm_form=ConfirmForm(),
         discard_form=DiscardForm(),
+        job=job,
     )
 
 
@@ -189,34 +225,47 @@ def confirm(token: str):
             flash(_("This import is already being written."), "warning")
         else:
             try:
-                _write(pending)
+                job = _confirm(pending)
             finally:
                 storage.release(folder, pending)
+            if job is not None:  # queued once the lock it takes is free
+                try:
+                    jobs.queue_run(db.session(), job)
+                except queue.QueueUnavailable:
+                    return queue_unavailable_page()
     return redirect(url_for("imports.preview", token=token))
 
 
+def _confirm(pending: storage.Pending) -> Job | None:
+    """Write a small file now; record a job for a large one (or one a job checked)."""
+    job = _import_job(pending)
+    if job is not None and job.state in ("queued", "running"):
+        flash(_("This import is already being written."), "warning")
+        return None
+    data = storage.data(current_app.instance_path, pending)
+    if job is None and not background.runs_as_job(data, pending.ext, current_app.config):
+        _write(pending)
+        return None
+    title = _("Import of %(file)s", file=pending.filename)
+    params = {"import_token": pending.token, "locale": current_locale()}
+    job = jobs.record(db.session(), current_user, "import_write", params, title)
+    storage.set_job(current_app.instance_path, pending, job.id)
+    return job
+
+
 def _write(pending: storage.Pending) -> None:
-    folder = current_app.instance_path
-    session = db.session()
-    report = _check(pending.kind, storage.data(folder, pending), pending.filename, dry_run=False)
+    report = background.write_pending(
+        db.session(),
+        current_app.instance_path,
+        pending,
+        current_user,
+        current_app.config,
+        current_locale(),
+    )
     if report.written:
-        session.commit()
-        migrate.refresh_statistics(db.engine())  # the tables may have grown a lot at once
-        storage.set_state(folder, pending, storage.DONE)
-        storage.drop_upload(folder, pending)
-        flash(
-            _(
-                "Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
-                created=report.created,
-                updated=report.updated,
-                unchanged=report.unchanged,
-            ),
-            "success",
-        )
+        flash(background.import_summary(report), "success")
     else:
-        session.rollback()
         flash(_("Nothing was imported: the file no longer passes the checks."), "danger")
-    storage.save_report(folder, pending, report)
 
 
 @bp.post("/imports/<token>/discard")
@@ -245,24 +294,65 @@ def template_file(kind: str):
 @requires("export_data")
 def export(kind: str, fmt: str):
     """The kind's records matching the list filters of the query string; `labels=1` makes it
-    an export for reading in the user's language."""
+    an export for reading in the user's language. More than EXPORT_JOB_ROWS rows: a page
+    that offers to write it in the background instead."""
+    filters, language = _export_request(kind, fmt)
+    folder = Path(current_app.instance_path) / "exports"  # an XLSX is written there, then sent
+    limit = int(current_app.config["EXPORT_JOB_ROWS"])
+    try:
+        if exports.count_rows(db.session(), kind, filters, at_most=limit + 1) > limit:
+            return _export_job_page(kind, fmt, limit)
+        chunks = exports.stream(db.engine(), kind, fmt, filters, folder, language)
+    except exports.ExportError as error:
+        return _bad_export(error)
+    response = Response(stream_with_context(chunks), mimetype=MIME[fmt])
+    name = background.export_name(kind, fmt, language)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
+
+
+@bp.post("/exports/<kind>.<fmt>")
+@requires("export_data")
+def export_job(kind: str, fmt: str):
+    """Start the export as a background job and follow it on the job's page."""
+    filters, language = _export_request(kind, fmt)
+    if not ExportJobForm().validate_on_submit():
+        return _export_job_page(kind, fmt, int(current_app.config["EXPORT_JOB_ROWS"]))
+    try:
+        rows = exports.count_rows(db.session(), kind, filters)
+    except exports.ExportError as error:
+        return _bad_export(error)
+    params = background.export_params(kind, fmt, filters, language, current_locale())
+    title = background.export_title(kind, fmt, rows)
+    try:
+        job = jobs.start(db.session(), current_user, "export", params, title)
+    except queue.QueueUnavailable:
+        return queue_unavailable_page()
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def _export_request(kind: str, fmt: str):
+    """The export's list filters and reading language from the query string (404 for a kind
+    or format there is none of; ExportError as a 400 page for a bad `labels`)."""
     if kind not in KINDS or fmt not in exports.FORMATS:
         abort(404)
     filters = request.args.copy()
-    folder = Path(current_app.instance_path) / "exports"  # an XLSX is written there, then sent
     try:
-        language = exports.reading_language(filters.poplist("labels"), current_locale())
-        chunks = exports.stream(db.engine(), kind, fmt, filters, folder, language)
+        return filters, exports.reading_language(filters.poplist("labels"), current_locale())
     except exports.ExportError as error:
-        return render_template(
-            "errors/error.html", code=400, title=_("Bad request"), message=str(error)
-        ), 400
-    suffix = f"-{language}" if language else ""
-    response = Response(stream_with_context(chunks), mimetype=MIME[fmt])
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=f"{kind}-{clock.stamp()}{suffix}.{fmt}"
+        abort(make_response(*_bad_export(error)))
+
+
+def _bad_export(error: exports.ExportError):
+    return render_template(
+        "errors/error.html", code=400, title=_("Bad request"), message=str(error)
+    ), 400
+
+
+def _export_job_page(kind: str, fmt: str, limit: int):
+    return render_template(
+        "imports/export_job.html", kind=KINDS[kind], fmt=fmt, limit=limit, form=ExportJobForm()
     )
-    return response
 
 
 def _download(data: bytes, name: str, fmt: str):

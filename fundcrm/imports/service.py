@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from fundcrm import progress
 from fundcrm.db import bulk_cache
 from fundcrm.imports import cells, queries, reader, table
 from fundcrm.imports.formats import KINDS
@@ -60,6 +61,8 @@ def run_import(
         cells.ACCEPTED_PILOT_CODES.reset(token)
     if parsed is None:
         return report
+    # checking counts each row once, writing once more
+    progress.begin(len(parsed.rows) * (1 if dry_run else 2), "import")
     _plan_with_values(db)
     importer = IMPORTERS[kind](make_context(db, report, settings, user), parsed)
     importer.plan()

@@ -35,6 +35,11 @@ class Pending:
     created: float
     state: str = PENDING
     recognised: bool = False  # the kind was read from the header row, not chosen
+    job_id: int | None = None  # the background job checking or writing a large file
+
+
+def _meta(pending: "Pending") -> str:
+    return json.dumps(asdict(pending), ensure_ascii=False)
 
 
 def root(instance_path: str) -> Path:
@@ -62,7 +67,7 @@ def create(
     (folder / f"upload.{ext}").write_bytes(data)
     pending = Pending(token, user_id, kind, filename, ext, len(data), time.time())
     pending.recognised = recognised
-    _write(folder / "meta.json", json.dumps(asdict(pending), ensure_ascii=False))
+    _write(folder / "meta.json", _meta(pending))
     return pending
 
 
@@ -90,7 +95,12 @@ def load_report(instance_path: str, pending: Pending) -> ImportReport | None:
 
 def set_state(instance_path: str, pending: Pending, state: str) -> None:
     pending.state = state
-    _write(root(instance_path) / pending.token / "meta.json", json.dumps(asdict(pending)))
+    _write(root(instance_path) / pending.token / "meta.json", _meta(pending))
+
+
+def set_job(instance_path: str, pending: Pending, job_id: int) -> None:
+    pending.job_id = job_id
+    _write(root(instance_path) / pending.token / "meta.json", _meta(pending))
 
 
 def claim(instance_path: str, pending: Pending) -> bool:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from fundcrm import audit, db, history, migrate
+from fundcrm.jobs import queue
 from fundcrm.main import queries
 from fundcrm.permissions import public, requires
 from fundcrm.safe_redirect import local_path
@@ -48,7 +49,8 @@ def set_language():
 @bp.get("/healthz")
 @public
 def healthz():
-    """Database reachability and schema revision, for load balancers and monitoring."""
+    """Database and job queue reachability and the schema revision, for load balancers and
+    monitoring."""
     engine = db.engine()
     try:
         with engine.connect() as connection:
@@ -59,7 +61,10 @@ def healthz():
         return jsonify(status="error", database="unreachable", revision=None), 503
     head = migrate.head_revision(engine)
     status = "ok" if revision == head else "schema_outdated"
+    job_queue = "ok" if queue.reachable() else "unreachable"
+    if job_queue != "ok":
+        status = "error"
     return (
-        jsonify(status=status, database="ok", revision=revision, head=head),
+        jsonify(status=status, database="ok", revision=revision, head=head, queue=job_queue),
         200 if status == "ok" else 503,
     )

@@ -12,6 +12,7 @@ from fundcrm.models.deals import (
     StageMove,
 )
 from fundcrm.models.funds import Commitment, FundSettings, LimitedPartner, SubFund
+from fundcrm.models.jobs import Job
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
     Activity,
@@ -41,6 +42,7 @@ __all__ = [
     "DealRefCounter",
     "DealSubFund",
     "FundSettings",
+    "Job",
     "LimitedPartner",
     "LoginThrottle",
     "StageGate",

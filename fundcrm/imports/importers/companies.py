@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from fundcrm import search
+from fundcrm import progress, search
 from fundcrm.companies.services import (
     COMPANY_FIELDS,
     CompanyError,
@@ -59,6 +59,7 @@ class CompaniesImporter(Importer):
         seen_names: dict[str, tuple[str, int]] = {}
         self.planned: list[Planned] = []
         for row in self.table.rows:
+            progress.advance()
             code = row.get("uscc")
             if code is None or first[code] != row.number:
                 self._result_without_key(row)
@@ -165,6 +166,7 @@ class CompaniesImporter(Importer):
             for item in chunk:
                 apply_values(loaded[item.current["id"]], item.values)
             self.db.flush()
+            progress.advance(len(chunk))
 
     def _insert(self, planned: list[Planned]) -> None:
         if not planned:
@@ -181,6 +183,7 @@ class CompaniesImporter(Importer):
             links += [{"company_id": row["id"], "field": code} for code in codes]
         bulk.insert(self.db, CompanyField.__table__, links)
         bulk.audit_created(self.db, Company.__table__, rows)
+        progress.advance(len(planned))
         bulk.audit_created(self.db, CompanyField.__table__, links)
 
     def _ids(self, codes: list[str]) -> dict[str, int]:

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from fundcrm import clock
+from fundcrm import clock, progress
 from fundcrm.auth.services import users_who_can
 from fundcrm.deals import moves, services
 from fundcrm.domain import stages
@@ -39,6 +39,7 @@ class DealsImporter(DealRows):
             self._merge(group)
             self._resolve(group, claimed)
             self._plan_group(group)
+            progress.advance(len(group.rows))
         self.finish()
 
     # -- planning one deal ----------------------------------------------------------------
@@ -204,6 +205,7 @@ class DealsImporter(DealRows):
                 raise WriteRefused(
                     group.first.number, error.field or "deal_ref", error.message
                 ) from None
+            progress.advance(len(group.rows))
         new = [g for g in self.groups if g.deal is None]
         write_new(self, new)
         for group in new:

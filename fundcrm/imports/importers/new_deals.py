@@ -14,7 +14,7 @@ written once, in its final state: version 1 and one `create` entry in the audit 
 the ORM path writes the deal in `sourcing` and then updates it.
 """
 
-from fundcrm import search
+from fundcrm import progress, search
 from fundcrm.deals import moves, services
 from fundcrm.domain import stages
 from fundcrm.imports import bulk
@@ -40,6 +40,7 @@ def write_new(importer, groups: list[Group]) -> None:
     label = services.actor_label(db, ctx.user)
     for part in chunks(groups, BATCH):
         _insert(db, [_build(importer, group, label, templates) for group in part])
+        progress.advance(sum(len(group.rows) for group in part))
 
 
 def _assign_refs(db, groups: list[Group], prefix: str, today) -> None:

@@ -1,0 +1,179 @@
+"""Exports and web imports too big for a request, as background jobs (fundcrm.jobs): the kinds
+`export`, `import_check` and `import_write`. The check and the write of a pending import are
+the same functions whether a request runs them (small files) or a worker does."""
+
+import secrets
+
+from flask_babel import format_number
+from flask_babel import gettext as _
+from sqlmodel import Session
+from werkzeug.datastructures import MultiDict
+
+from fundcrm import clock, migrate
+from fundcrm.imports import exports, reader, storage
+from fundcrm.imports.formats import KINDS
+from fundcrm.imports.report import ImportReport
+from fundcrm.imports.service import run_import
+from fundcrm.jobs.kinds import JobContext, JobRefused, Outcome, register
+
+# -- pending web imports --------------------------------------------------------------------
+
+
+def check_pending(
+    db: Session, instance_path: str, pending: storage.Pending, user, settings, locale: str
+) -> ImportReport:
+    """Check the uploaded file as a dry run and keep the report for the preview."""
+    data = storage.data(instance_path, pending)
+    report = run_import(
+        db,
+        pending.kind,
+        data,
+        pending.filename,
+        user=user,
+        settings=settings,
+        dry_run=True,
+        locale=locale,
+    )
+    storage.save_report(instance_path, pending, report)
+    return report
+
+
+def write_pending(
+    db: Session, instance_path: str, pending: storage.Pending, user, settings, locale: str
+) -> ImportReport:
+    """Check the file again (the data may have changed since the preview) and write it all or
+    nothing; commits when written."""
+    data = storage.data(instance_path, pending)
+    report = run_import(
+        db, pending.kind, data, pending.filename, user=user, settings=settings, locale=locale
+    )
+    if report.written:
+        db.commit()
+        migrate.refresh_statistics(db.get_bind())  # the tables may have grown a lot at once
+        storage.set_state(instance_path, pending, storage.DONE)
+        storage.drop_upload(instance_path, pending)
+    else:
+        db.rollback()
+    storage.save_report(instance_path, pending, report)
+    return report
+
+
+def runs_as_job(data: bytes, ext: str, settings) -> bool:
+    """Whether a file is checked and written by a worker: more rows than IMPORT_JOB_ROWS."""
+    return reader.estimate_rows(data, ext) > int(settings["IMPORT_JOB_ROWS"])
+
+
+def import_summary(report: ImportReport) -> str:
+    if report.errors:
+        return _("Errors found: %(n)s. Nothing was imported.", n=len(report.errors))
+    if report.dry_run:
+        return _(
+            "The file passes every check: %(created)s to create, %(updated)s to update, "
+            "%(unchanged)s unchanged.",
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+        )
+    return _(
+        "Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+    )
+
+
+def _pending_of(context: JobContext) -> storage.Pending:
+    token = context.job.params.get("import_token", "")
+    pending = storage.load(context.instance_path, token, context.user.id)
+    if pending is None:
+        raise JobRefused(_("The uploaded file is no longer available: upload it again."))
+    return pending
+
+
+@register("import_check")
+def import_check_job(context: JobContext) -> Outcome:
+    pending = _pending_of(context)
+    report = check_pending(
+        context.session,
+        context.instance_path,
+        pending,
+        context.user,
+        context.config,
+        context.job.params.get("locale", ""),
+    )
+    return Outcome(message=import_summary(report))
+
+
+@register("import_write", writes=True)
+def import_write_job(context: JobContext) -> Outcome:
+    pending = _pending_of(context)
+    if pending.state != storage.PENDING:
+        raise JobRefused(_("This import was written already."))
+    if not storage.claim(context.instance_path, pending):
+        raise JobRefused(_("This import is already being written."))
+    try:
+        report = write_pending(
+            context.session,
+            context.instance_path,
+            pending,
+            context.user,
+            context.config,
+            context.job.params.get("locale", ""),
+        )
+    finally:
+        storage.release(context.instance_path, pending)
+    if not report.written:
+        raise JobRefused(_("Nothing was imported: the file no longer passes the checks."))
+    return Outcome(message=import_summary(report))
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+
+def export_params(kind: str, fmt: str, args: MultiDict, language: str | None, locale: str):
+    return {
+        "export_kind": kind,
+        "format": fmt,
+        "args": [[k, v] for k, v in args.items(multi=True)],
+        "language": language,
+        "locale": locale,
+    }
+
+
+def export_title(kind: str, fmt: str, rows: int) -> str:
+    return _(
+        "Export of %(kind)s (%(format)s, %(rows)s rows)",
+        kind=KINDS[kind].title,
+        format=fmt.upper(),
+        rows=format_number(rows),
+    )
+
+
+def export_name(kind: str, fmt: str, language: str | None) -> str:
+    suffix = f"-{language}" if language else ""
+    return f"{kind}-{clock.stamp()}{suffix}.{fmt}"
+
+
+@register("export")
+def export_job(context: JobContext) -> Outcome:
+    """Write the export under the jobs folder; the parameters are checked again here (a job
+    row's filters are only trusted as far as the export's own checks go)."""
+    params = context.job.params
+    kind, fmt, language = params.get("export_kind"), params.get("format"), params.get("language")
+    if (
+        kind not in KINDS
+        or fmt not in exports.FORMATS
+        or language not in (None, *exports.LANGUAGES)
+    ):
+        raise JobRefused(_("This export's parameters are not valid: start it again from a list."))
+    args = MultiDict([tuple(pair) for pair in params.get("args", [])])
+    try:
+        out = context.folder / f"{context.job.id}-{secrets.token_hex(8)}.{fmt}"
+        total = exports.write_file(context.session, kind, fmt, args, out, language)
+    except exports.ExportError as error:
+        raise JobRefused(str(error)) from None
+    return Outcome(
+        message=_("%(rows)s rows exported.", rows=format_number(total)),
+        file=out,
+        download_name=export_name(kind, fmt, language),
+    )

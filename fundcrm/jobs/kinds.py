@@ -1,0 +1,56 @@
+"""What each kind of job does. A feature registers its kinds (`@register("export")`); the
+runner looks the kind up by the name stored on the job's row."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session
+
+from fundcrm.models import Job, User
+
+
+class JobRefused(Exception):
+    """The job cannot run as asked (a filter no longer known, an upload gone): its message is
+    shown on the job's page in the user's language, and nothing was written."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class JobContext:
+    session: Session
+    job: Job
+    user: User
+    folder: Path  # <instance>/jobs: result files
+    instance_path: str
+    config: dict
+
+
+@dataclass
+class Outcome:
+    """What a finished job leaves: a message, and a result file offered for download (written
+    completely before it is named here) under the name the browser saves it as."""
+
+    message: str = ""
+    file: Path | None = None
+    download_name: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+KINDS: dict[str, Callable[[JobContext], Outcome]] = {}
+# Kinds that write business data: their session queues for SQLite's write lock when it begins
+# (fundcrm.db); the others read, and leave the lock to the requests.
+WRITING: set[str] = set()
+
+
+def register(kind: str, writes: bool = False):
+    def add(perform: Callable[[JobContext], Outcome]):
+        KINDS[kind] = perform
+        if writes:
+            WRITING.add(kind)
+        return perform
+
+    return add

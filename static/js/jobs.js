@@ -1,0 +1,35 @@
+// Progress bars of running jobs follow their job without reloading (a JSON status every
+// second); once a job ends, the page reloads to show its file or its error.
+(function () {
+  const bars = Array.from(document.querySelectorAll('.job-progress'))
+    .filter((el) => el.dataset.state === 'queued' || el.dataset.state === 'running');
+  if (!bars.length) return;
+
+  function show(el, status) {
+    const bar = el.querySelector('.progress-bar');
+    bar.style.width = status.percent + '%';
+    bar.textContent = status.percent + '%';
+    el.querySelector('.progress').setAttribute('aria-valuenow', status.percent);
+    if (status.total) {
+      const fmt = (n) => n.toLocaleString();
+      el.querySelector('.job-counts').textContent =
+        el.dataset.countsFormat.replace('%d', fmt(status.done)).replace('%t', fmt(status.total));
+    }
+  }
+
+  async function poll() {
+    let ended = false;
+    for (const el of bars) {
+      try {
+        const answer = await fetch(el.dataset.statusUrl, { headers: { Accept: 'application/json' } });
+        if (!answer.ok) continue;
+        const status = await answer.json();
+        show(el, status);
+        if (status.state !== el.dataset.state && (status.state === 'done' || status.state === 'failed')) ended = true;
+      } catch (e) { /* the next poll tries again */ }
+    }
+    if (ended) window.location.reload();
+    else window.setTimeout(poll, 1000);
+  }
+  window.setTimeout(poll, 1000);
+})();

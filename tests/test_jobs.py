@@ -1,0 +1,365 @@
+"""Background jobs through the web: a big export becomes a job with its page, progress and file;
+a big import is checked and written by jobs; each job is its owner's; retries, expired files,
+dead workers and an unreachable queue. The suite runs jobs inside the request that queues them
+(JOBS_IMMEDIATE); tests/test_job_workers.py runs them in real workers."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from fundcrm import clock, create_app
+from fundcrm.jobs import beats, services
+from fundcrm.models import AuditEntry, Company, Job
+from tests import factories
+from tests.conftest import csrf_token, page_text, post_form, settings_for_tests, sign_in
+
+ENGLISH = {"Accept-Language": "en"}
+EXPORT = "/exports/companies.csv"
+
+
+@pytest.fixture
+def small_jobs(app, monkeypatch):
+    """Jobs from three rows on, so a test needs only a few records."""
+    monkeypatch.setitem(app.config, "EXPORT_JOB_ROWS", 2)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_ROWS", 2)
+
+
+def three_companies(dbs) -> list[str]:
+    names = [f"重庆第{n}机器人有限公司" for n in range(1, 4)]
+    for n, name in enumerate(names, start=1):
+        factories.company(dbs, name, factories.make_uscc(n))
+    dbs.commit()
+    return names
+
+
+def start_export(client, url: str = EXPORT):
+    token = csrf_token(client, url)
+    return client.post(url, data={"csrf_token": token}, headers=ENGLISH)
+
+
+def only_job(dbs) -> Job:
+    dbs.rollback()
+    (job,) = dbs.exec(select(Job)).all()
+    return job
+
+
+def test_a_big_export_runs_as_a_job_and_its_file_downloads(app, client, dbs, login_as, small_jobs):
+    names = three_companies(dbs)
+    user_id, _email = login_as("manager")
+    page = client.get(EXPORT, headers=ENGLISH)
+    assert page.status_code == 200
+    assert "more than 2 rows" in page_text(page.get_data(as_text=True))
+    assert dbs.exec(select(Job)).all() == []  # asking costs nothing: the button starts it
+
+    started = start_export(client)
+
+    job = only_job(dbs)
+    assert started.status_code == 302 and started.location == f"/jobs/{job.id}"
+    assert (job.user_id, job.kind, job.state, job.attempt) == (user_id, "export", "done", 1)
+    assert (job.progress_done, job.progress_total) == (3, 3)
+    assert job.result_name == f"companies-{clock.stamp()}.csv"
+    shown = page_text(client.get(f"/jobs/{job.id}", headers=ENGLISH).get_data(as_text=True))
+    assert "3 rows exported." in shown and f"Download companies-{clock.stamp()}.csv" in shown
+    status = client.get(f"/jobs/{job.id}/status").get_json()
+    assert status | {"message": None} == {
+        "id": job.id,
+        "state": "done",
+        "done": 3,
+        "total": 3,
+        "percent": 100,
+        "message": None,
+        "attempt": 1,
+        "downloadable": True,
+    }
+    download = client.get(f"/jobs/{job.id}/download")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].endswith(f"companies-{clock.stamp()}.csv")
+    rows = list(csv.DictReader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+    assert sorted(r["name"] for r in rows) == names
+
+
+def test_a_small_export_still_streams_at_once(app, client, dbs, login_as, small_jobs):
+    factories.company(dbs, "重庆小数据有限公司", factories.make_uscc(1))
+    dbs.commit()
+    login_as("manager")
+    response = client.get(EXPORT)
+    assert response.status_code == 200 and "重庆小数据有限公司" in response.get_data(as_text=True)
+    assert dbs.exec(select(Job)).all() == []
+
+
+def test_the_jobs_page_lists_ones_own_jobs_and_an_administrator_sees_all(
+    app, client, dbs, login_as, make_user, small_jobs
+):
+    three_companies(dbs)
+    login_as("manager")
+    start_export(client)
+    mine = page_text(client.get("/jobs", headers=ENGLISH).get_data(as_text=True))
+    assert "Export of Companies (CSV, 3 rows)" in mine and "Done" in mine
+
+    other = app.test_client()
+    sign_in(other, make_user("manager")[0])
+    theirs = page_text(other.get("/jobs", headers=ENGLISH).get_data(as_text=True))
+    assert "Export of Companies" not in theirs and "No jobs yet" in theirs
+
+    admin = app.test_client()
+    sign_in(admin, make_user("admin")[0])
+    everyone = page_text(admin.get("/jobs", headers=ENGLISH).get_data(as_text=True))
+    assert "Export of Companies (CSV, 3 rows)" in everyone and "Started by" in everyone
+
+
+@pytest.mark.parametrize("path", ["", "/status", "/download"])
+def test_another_users_job_is_refused(app, client, dbs, login_as, make_user, small_jobs, path):
+    three_companies(dbs)
+    login_as("manager")
+    start_export(client)
+    job = only_job(dbs)
+    other = app.test_client()
+    sign_in(other, make_user("manager", "risk")[0])
+    refused = other.get(f"/jobs/{job.id}{path}", headers=ENGLISH)
+    assert refused.status_code == 403
+    assert "Only whoever started this job or an administrator" in refused.get_data(as_text=True)
+    admin = app.test_client()
+    sign_in(admin, make_user("admin")[0])
+    assert admin.get(f"/jobs/{job.id}{path}").status_code == 200
+    assert client.get("/jobs/99999").status_code == 404
+
+
+def test_a_retry_of_a_job_that_succeeded_is_refused(app, client, dbs, login_as, small_jobs):
+    three_companies(dbs)
+    login_as("manager")
+    start_export(client)
+    job = only_job(dbs)
+    answer = post_form(
+        client, f"/jobs/{job.id}/retry", {}, token_from=f"/jobs/{job.id}", headers=ENGLISH
+    )
+    assert answer.status_code == 302
+    shown = page_text(client.get(answer.location, headers=ENGLISH).get_data(as_text=True))
+    assert "Only a job that failed can be retried." in shown
+    again = only_job(dbs)
+    assert (again.state, again.attempt, again.finished_at) == ("done", 1, job.finished_at)
+
+
+def test_a_retry_needs_a_csrf_token(app, client, dbs, login_as, small_jobs):
+    three_companies(dbs)
+    login_as("manager")
+    start_export(client)
+    job = only_job(dbs)
+    assert client.post(f"/jobs/{job.id}/retry").status_code == 400
+
+
+def test_a_result_is_removed_after_the_days_kept_and_its_download_says_so(
+    app, client, dbs, login_as, small_jobs
+):
+    three_companies(dbs)
+    login_as("manager")
+    start_export(client)
+    job = only_job(dbs)
+    file = app.instance_path + f"/jobs/{job.result_file}"
+    with time_machine.travel(clock.now() + timedelta(days=6, hours=23)):
+        assert services.sweep(dbs, app.instance_path, app.config)["expired"] == 0
+    with time_machine.travel(clock.now() + timedelta(days=7, minutes=1)):
+        assert services.sweep(dbs, app.instance_path, app.config)["expired"] == 1
+    assert not Path(file).exists()
+    gone = client.get(f"/jobs/{job.id}/download", headers=ENGLISH)
+    assert gone.status_code == 410
+    assert "removed after 7 days: start the export again" in gone.get_data(as_text=True)
+
+
+def test_the_sweeper_fails_a_job_whose_worker_died_and_a_retry_finishes_it(
+    app, client, dbs, login_as, small_jobs
+):
+    three_companies(dbs)
+    user_id, _email = login_as("manager")
+    silent_since = clock.now() - timedelta(seconds=app.config["JOB_STALE_SECONDS"] + 1)
+    job = Job(
+        kind="export",
+        user_id=user_id,
+        title="Export",
+        state="running",
+        heartbeat_at=silent_since,
+        started_at=silent_since,
+        params={"export_kind": "companies", "format": "csv", "args": [], "locale": "en"},
+    )
+    alive = Job(
+        kind="export",
+        user_id=user_id,
+        title="Alive",
+        state="running",
+        heartbeat_at=clock.now(),
+        params=job.params,
+    )
+    dbs.add_all([job, alive])
+    dbs.commit()
+
+    assert services.sweep(dbs, app.instance_path, app.config)["dead"] == 1
+
+    dbs.refresh(job), dbs.refresh(alive)
+    assert job.state == "failed" and alive.state == "running"
+    assert "The worker running this job stopped (no sign of life for 60 seconds)" in job.message
+    retried = post_form(client, f"/jobs/{job.id}/retry", {}, token_from=f"/jobs/{job.id}")
+    assert retried.status_code == 302
+    dbs.refresh(job)
+    assert (job.state, job.attempt, job.progress_done) == ("done", 2, 3)
+    assert client.get(f"/jobs/{job.id}/download").status_code == 200
+
+
+def test_reading_a_dead_jobs_page_marks_it_failed(app, client, dbs, login_as):
+    user_id, _email = login_as("manager")
+    silent_since = clock.now() - timedelta(seconds=app.config["JOB_STALE_SECONDS"] + 5)
+    job = Job(
+        kind="export",
+        user_id=user_id,
+        title="Export",
+        state="running",
+        heartbeat_at=silent_since,
+        params={"locale": "en"},
+    )
+    dbs.add(job)
+    dbs.commit()
+    status = client.get(f"/jobs/{job.id}/status").get_json()
+    assert status["state"] == "failed" and "no sign of life" in status["message"]
+
+
+def test_a_beat_written_to_the_file_keeps_a_job_alive(app, dbs, login_as):
+    """On SQLite a running import holds the write lock: the heartbeat goes to a file, and the
+    sweeper reads it."""
+    user_id, _email = login_as("manager")
+    silent_since = clock.now() - timedelta(seconds=app.config["JOB_STALE_SECONDS"] + 5)
+    job = Job(
+        kind="import_write",
+        user_id=user_id,
+        title="Import",
+        state="running",
+        heartbeat_at=silent_since,
+        progress_total=10,
+        params={},
+    )
+    dbs.add(job)
+    dbs.commit()
+    beats.write(app.instance_path, job.id, job.attempt, clock.now(), 7, 10)
+    assert services.sweep(dbs, app.instance_path, app.config)["dead"] == 0
+    assert services.describe(app.instance_path, job)["done"] == 7
+    beats.write(app.instance_path, job.id, job.attempt + 1, clock.now(), 7, 10)  # another try's
+    assert services.sweep(dbs, app.instance_path, app.config)["dead"] == 1
+
+
+def test_an_export_with_an_unknown_filter_starts_no_job(app, client, dbs, login_as, small_jobs):
+    three_companies(dbs)
+    login_as("manager")
+    token = csrf_token(client, EXPORT)
+    refused = client.post(f"{EXPORT}?colour=red", data={"csrf_token": token}, headers=ENGLISH)
+    assert refused.status_code == 400
+    assert "Unknown filter for companies: colour" in refused.get_data(as_text=True)
+    assert dbs.exec(select(Job)).all() == []
+    assert client.post(EXPORT, data={}).status_code == 400  # no CSRF token
+    assert dbs.exec(select(Job)).all() == []
+
+
+def test_a_job_whose_stored_filter_was_tampered_with_fails_clearly(app, client, dbs, login_as):
+    user_id, _email = login_as("manager")
+    results = Path(app.instance_path) / "jobs"
+    before = set(results.glob("*"))
+    job = Job(
+        kind="export",
+        user_id=user_id,
+        title="Export",
+        state="failed",
+        params={
+            "export_kind": "deals",
+            "format": "csv",
+            "args": [["stage", "bogus"]],
+            "locale": "en",
+        },
+    )
+    dbs.add(job)
+    dbs.commit()
+    post_form(client, f"/jobs/{job.id}/retry", {}, token_from=f"/jobs/{job.id}")
+    dbs.refresh(job)
+    assert job.state == "failed" and job.attempt == 2
+    assert "bogus" in job.message and job.result_file is None
+    assert set(results.glob("*")) == before
+
+
+def test_an_unreachable_redis_answers_503_and_keeps_no_job(app, tmp_path_factory, dbs, make_user):
+    settings = settings_for_tests(
+        tmp_path_factory,
+        DATABASE_URL=app.config["DATABASE_URL"],
+        JOBS_IMMEDIATE=False,
+        REDIS_URL="redis://127.0.0.1:9/0",
+        EXPORT_JOB_ROWS=2,
+    )
+    served = create_app(settings)
+    three_companies(dbs)
+    client = served.test_client()
+    sign_in(client, make_user("manager")[0])
+    answer = start_export(client)
+    assert answer.status_code == 503
+    assert "The job queue cannot be reached" in answer.get_data(as_text=True)
+    assert dbs.exec(select(Job)).all() == []
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["queue"] == "unreachable"
+
+
+# -- imports as jobs --------------------------------------------------------------------------
+
+COMPANIES_CSV = "name,uscc,focus_area,enterprise_stage\n" + "".join(
+    f"重庆导入{n}机器人有限公司,{factories.make_uscc(n)},embodied_ai,startup\n" for n in (1, 2, 3)
+)
+
+
+def test_a_big_import_is_checked_and_written_by_jobs(app, client, dbs, login_as, small_jobs):
+    user_id, email = login_as("manager")
+    upload = post_form(
+        client,
+        "/imports",
+        {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")},
+        token_from="/imports",
+        headers=ENGLISH,
+    )
+    assert upload.status_code == 302
+    check = only_job(dbs)
+    assert (check.kind, check.state, check.user_id) == ("import_check", "done", user_id)
+    preview = page_text(client.get(upload.location, headers=ENGLISH).get_data(as_text=True))
+    assert "The file passes every check: 3 to create" in preview
+    assert dbs.exec(select(Company)).all() == []
+
+    token = upload.location.rsplit("/", 1)[-1]
+    confirmed = post_form(
+        client, f"/imports/{token}/confirm", {}, token_from=upload.location, headers=ENGLISH
+    )
+    assert confirmed.status_code == 302
+    dbs.rollback()
+    write = dbs.exec(select(Job).where(Job.kind == "import_write")).one()
+    assert write.state == "done" and "Imported: 3 created" in write.message
+    assert len(dbs.exec(select(Company)).all()) == 3
+    entries = dbs.exec(select(AuditEntry).where(AuditEntry.table_name == "companies")).all()
+    assert [e.actor_label for e in entries] == [email] * 3
+    done = page_text(client.get(upload.location, headers=ENGLISH).get_data(as_text=True))
+    assert "Imported: 3 created, 0 updated, 0 unchanged." in done
+
+
+def test_a_big_file_that_is_not_a_spreadsheet_is_refused_before_queueing(
+    app, client, dbs, login_as, small_jobs
+):
+    login_as("manager")
+    fake = b"%PDF-1.4\n" + b"x\n" * 10
+    refused = post_form(
+        client,
+        "/imports",
+        {"kind": "companies", "file": (io.BytesIO(fake), "companies.csv")},
+        token_from="/imports",
+        headers=ENGLISH,
+    )
+    assert refused.status_code == 200 and "PDF" in refused.get_data(as_text=True)
+    assert dbs.exec(select(Job)).all() == []
+
+
+def test_the_jobs_link_is_in_the_menu_of_those_who_export(app, client, login_as):
+    login_as("ic_member")
+    assert re.search(r'href="/jobs"', client.get("/").get_data(as_text=True))
