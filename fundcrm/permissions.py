@@ -40,6 +40,7 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "export_data": frozenset({"admin", "manager", "ic_member", "risk"}),
     # Background jobs are started by exports and imports; RECORD_RULES: each job is its owner's.
     "see_jobs": frozenset({"admin", "manager", "ic_member", "risk"}),
+    "see_all_jobs": frozenset({"admin"}),
     # The deal team's workspace: activities, tasks, due diligence, documents.
     "work_on_deals": frozenset({"admin", "manager"}),
     "manage_checklists": frozenset({"admin"}),
@@ -67,7 +68,7 @@ def _deal_of(record):
 
 RECORD_RULES: dict[str, Callable] = {
     # A job, its progress and its result file are its owner's; an administrator sees all.
-    "see_jobs": lambda user, job: _is_admin(user) or job.user_id == user.id,
+    "see_jobs": lambda user, job: user_can(user, "see_all_jobs") or job.user_id == user.id,
     # The deal team edits its deals; an administrator any deal.
     "edit_pipeline": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
     # A deal's workspace (checklist, documents, its activities and tasks) is its team's.

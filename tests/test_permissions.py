@@ -81,6 +81,11 @@ PAGES = {
     "imports.preview": ("/imports/{import_token}", EDITORS, 200),
     "imports.template_file": ("/imports/template/companies.xlsx", EDITORS, 200),
     "imports.export": ("/exports/deals.xlsx", STAFF, 200),
+    "jobs.index": ("/jobs", STAFF, 200),
+    # the world's job is the administrator's: the other roles may see jobs, not this one
+    "jobs.show": ("/jobs/{job_id}", ADMIN, 200),
+    "jobs.status": ("/jobs/{job_id}/status", ADMIN, 200),
+    "jobs.download": ("/jobs/{job_id}/download", ADMIN, 200),
 }
 
 
@@ -512,6 +517,9 @@ POSTS = [
         nothing,
         "/imports",
     ),
+    Post("imports.export_job", "/exports/companies.csv", STAFF, nothing, r"/jobs/\d+"),
+    # a retry of a job that succeeded: refused with a message on the job's page
+    Post("jobs.retry", "/jobs/{job_id}/retry", ADMIN, nothing, "/jobs/{job_id}", writes=False),
 ]
 POST_IDS = [f"{p.endpoint}:{p.url}" for p in POSTS]
 

@@ -2,12 +2,14 @@
 workspace, every id a URL or form needs, and a way to see that nothing changed."""
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from fundcrm.models import Company, Deal, DealMember, User
+from fundcrm import clock
+from fundcrm.models import Company, Deal, DealMember, Job, User
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.factories import make_uscc
@@ -42,8 +44,29 @@ def build(app, make_user, dbs) -> dict:
         "company_version": dbs.get(Company, records["company"].id).version,
         "deal_version": dbs.get(Deal, records["deal"].id).version,
         "import_token": NO_IMPORT,
+        "job_id": _finished_job(app, dbs, users["admin"]),
         **ids,
     }
+
+
+def _finished_job(app, dbs, user_id: int) -> int:
+    """An export job the administrator ran, done, with its file."""
+    folder = Path(app.instance_path) / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "world-export.csv").write_text("name\n", "utf-8")
+    job = Job(
+        kind="export",
+        user_id=user_id,
+        title="Export",
+        state="done",
+        result_file="world-export.csv",
+        result_name="companies.csv",
+        expires_at=clock.now() + timedelta(days=7),
+        params={"export_kind": "companies", "format": "csv", "args": [], "locale": "en"},
+    )
+    dbs.add(job)
+    dbs.commit()
+    return job.id
 
 
 def snapshot(app) -> dict:

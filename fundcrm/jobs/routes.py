@@ -20,7 +20,7 @@ from fundcrm.jobs import queries, queue, services
 from fundcrm.jobs.forms import RetryForm
 from fundcrm.models import Job
 from fundcrm.pagination import paginate
-from fundcrm.permissions import authorize, requires
+from fundcrm.permissions import authorize, requires, user_can
 
 bp = Blueprint("jobs", __name__)
 
@@ -39,7 +39,7 @@ def _job(job_id: int) -> Job:
 @bp.get("/jobs")
 @requires("see_jobs")
 def index():
-    everyone = current_user.has_role("admin")
+    everyone = user_can(current_user, "see_all_jobs")
     page = paginate(db.session(), queries.jobs_seen_by(current_user, everyone))
     folder = current_app.instance_path
     shown = [(job, owner, services.describe(folder, job)) for job, owner in page.items]

@@ -1,6 +1,10 @@
 // Progress bars of running jobs follow their job without reloading (a JSON status every
 // second); once a job ends, the page reloads to show its file or its error.
 (function () {
+  // widths are set here: the Content-Security-Policy allows no style attribute in the markup
+  for (const bar of document.querySelectorAll('.job-progress .progress-bar')) {
+    bar.style.width = bar.dataset.percent + '%';
+  }
   const bars = Array.from(document.querySelectorAll('.job-progress'))
     .filter((el) => el.dataset.state === 'queued' || el.dataset.state === 'running');
   if (!bars.length) return;

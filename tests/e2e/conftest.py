@@ -12,6 +12,7 @@ import pytest
 
 import config as fundcrm_config
 from fundcrm import create_app, db, demo, migrate
+from fundcrm.jobs import queue
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -50,10 +51,13 @@ def live_server(tmp_path_factory):
     settings = fundcrm_config.TestConfig()
     settings.DATABASE_URL = f"sqlite:///{folder / 'e2e.db'}"
     settings.INSTANCE_PATH = folder
+    settings.JOBS_IMMEDIATE = False  # jobs run in a worker, as `fundcrm demo` runs them
+    settings.EXPORT_JOB_ROWS = 20  # the demo's deals export as a job
     app = create_app(settings)
     with app.app_context():
         migrate.upgrade(db.engine())
         demo.seed(db.session(), app.config)
+    consumer = queue.start_in_process(app)
     from waitress.server import create_server
 
     with socket.socket() as probe:
@@ -64,6 +68,7 @@ def live_server(tmp_path_factory):
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.close()
+    consumer.stop(graceful=True)
 
 
 @pytest.fixture(scope="session")
