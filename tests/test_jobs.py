@@ -67,7 +67,8 @@ def test_a_big_export_runs_as_a_job_and_its_file_downloads(app, client, dbs, log
     shown = page_text(client.get(f"/jobs/{job.id}", headers=ENGLISH).get_data(as_text=True))
     assert "3 rows exported." in shown and f"Download companies-{clock.stamp()}.csv" in shown
     status = client.get(f"/jobs/{job.id}/status").get_json()
-    assert status | {"message": None} == {
+    assert status["finished_at"] == job.finished_at.isoformat()
+    assert status | {"message": None, "created_at": 0, "started_at": 0, "finished_at": 0} == {
         "id": job.id,
         "state": "done",
         "done": 3,
@@ -76,6 +77,9 @@ def test_a_big_export_runs_as_a_job_and_its_file_downloads(app, client, dbs, log
         "message": None,
         "attempt": 1,
         "downloadable": True,
+        "created_at": 0,
+        "started_at": 0,
+        "finished_at": 0,
     }
     download = client.get(f"/jobs/{job.id}/download")
     assert download.status_code == 200

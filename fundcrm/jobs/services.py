@@ -163,4 +163,8 @@ def describe(instance_path: str, job: Job) -> dict:
         "message": job.message,
         "attempt": job.attempt,
         "downloadable": result_path(instance_path, job) is not None,
+        **{
+            f"{moment}_at": at.isoformat() if (at := getattr(job, f"{moment}_at")) else None
+            for moment in ("created", "started", "finished")
+        },
     }
