@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 import config as fundcrm_config
-from bench import generate, imports, load, pages
+from bench import export_job, generate, imports, load, pages
 from fundcrm import create_app
 from fundcrm.db import make_engine
 
@@ -105,6 +105,7 @@ def server(tmp_path, monkeypatch):
     monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
     settings = fundcrm_config.TestConfig()
     settings.DATABASE_URL = url
+    settings.EXPORT_JOB_ROWS = 10  # the deals export is a job (run in the request here)
     app = create_app(settings)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
@@ -157,3 +158,17 @@ def test_load_refuses_a_server_without_the_bench_users(server, capsys):
     argv = ["--url", address, "--sessions", "2", "--password", "not-the-password"]
     assert load.main(argv) == 2
     assert "could not sign in" in capsys.readouterr().err
+
+
+def test_export_job_times_the_click_to_the_downloaded_file(server, capsys):
+    address, url = server
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT count(*) FROM deals LEFT JOIN deal_sub_funds ON deal_id = deals.id")
+        ).scalar_one()
+    engine.dispose()
+    assert export_job.main(["--url", address]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["format", "rows", "MB", "click→file", "queued", "writing"]
+    assert [line.split()[:2] for line in lines[1:]] == [["csv", f"{rows:,}"], ["xlsx", f"{rows:,}"]]
