@@ -15,4 +15,7 @@ def worker_command(threads: int):
     app = current_app._get_current_object()
     where = "Redis" if app.config.get("REDIS_URL") else str(queue.queue_file(app.instance_path))
     click.echo(f"FundCRM worker: {threads} thread(s), queue {where}")
-    queue.queue(app).create_consumer(workers=threads, worker_type="thread").run()
+    consumer = queue.queue(app).create_consumer(
+        workers=threads, worker_type="thread", max_delay=queue.POLL_AT_MOST_EVERY
+    )
+    consumer.run()

@@ -13,6 +13,9 @@ QUEUE_NAME = "fundcrm"
 # A Redis that does not answer must fail a request in seconds, not hang it.
 REDIS_CONNECT_TIMEOUT = 2
 REDIS_SOCKET_TIMEOUT = 10  # longer than a worker's blocking read (1 s)
+# An idle worker asks the embedded queue (SQLite, which cannot block) at least this often:
+# huey's default backs off to 10 s, which a user who just clicked would wait for.
+POLL_AT_MOST_EVERY = 1.0  # seconds
 
 
 class QueueUnavailable(RuntimeError):
@@ -95,6 +98,8 @@ class InProcessConsumer(Consumer):
 
 
 def start_in_process(app: Flask, workers: int = 2) -> Consumer:
-    consumer = InProcessConsumer(queue(app), workers=workers, worker_type="thread")
+    consumer = InProcessConsumer(
+        queue(app), workers=workers, worker_type="thread", max_delay=POLL_AT_MOST_EVERY
+    )
     consumer.start()
     return consumer
