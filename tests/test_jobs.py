@@ -128,6 +128,8 @@ def test_another_users_job_is_refused(app, client, dbs, login_as, make_user, sma
     refused = other.get(f"/jobs/{job.id}{path}", headers=ENGLISH)
     assert refused.status_code == 403
     assert "Only whoever started this job or an administrator" in refused.get_data(as_text=True)
+    if path == "/status":  # the progress bar's JSON
+        assert refused.get_json()["ok"] is False
     admin = app.test_client()
     sign_in(admin, make_user("admin")[0])
     assert admin.get(f"/jobs/{job.id}{path}").status_code == 200
@@ -367,3 +369,30 @@ def test_a_big_file_that_is_not_a_spreadsheet_is_refused_before_queueing(
 def test_the_jobs_link_is_in_the_menu_of_those_who_export(app, client, login_as):
     login_as("ic_member")
     assert re.search(r'href="/jobs"', client.get("/").get_data(as_text=True))
+
+
+def test_two_simultaneous_retries_queue_the_job_once(app, dbs, make_user):
+    from tests.test_concurrency import all_at_once, posting
+
+    three_companies(dbs)
+    user_id = make_user("manager")[0]
+    job = Job(
+        kind="export",
+        user_id=user_id,
+        title="Export",
+        state="failed",
+        message="The worker running this job stopped.",
+        params={"export_kind": "companies", "format": "csv", "args": [], "locale": "en"},
+    )
+    dbs.add(job)
+    dbs.commit()
+    url = f"/jobs/{job.id}/retry"
+    results = Path(app.instance_path) / "jobs"
+    before = set(results.glob("*.csv"))
+
+    answers = all_at_once(app, user_id, [posting(url, {}, f"/jobs/{job.id}")] * 2)
+
+    assert [a.status_code for a in answers] == [302, 302]
+    dbs.refresh(job)
+    assert (job.state, job.attempt, job.progress_done) == ("done", 2, 3)
+    assert set(results.glob("*.csv")) - before == {results / job.result_file}  # one run

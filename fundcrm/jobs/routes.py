@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from fundcrm import db
 from fundcrm.jobs import queries, queue, services
@@ -59,8 +60,12 @@ def show(job_id: int):
 @bp.get("/jobs/<int:job_id>/status")
 @requires("see_jobs")
 def status(job_id: int):
-    """The progress bar's JSON, asked every second while the job runs."""
-    return jsonify(services.describe(current_app.instance_path, _job(job_id)))
+    """The progress bar's JSON, asked every second while the job runs; a refusal is JSON too."""
+    try:
+        job = _job(job_id)
+    except HTTPException as refused:
+        return jsonify(ok=False, errors=[refused.description]), refused.code
+    return jsonify(services.describe(current_app.instance_path, job))
 
 
 @bp.get("/jobs/<int:job_id>/download")
