@@ -77,6 +77,7 @@ def test_a_big_export_runs_as_a_job_and_its_file_downloads(app, client, dbs, log
         "message": None,
         "attempt": 1,
         "downloadable": True,
+        "counts_rows": True,
         "created_at": 0,
         "started_at": 0,
         "finished_at": 0,
@@ -105,6 +106,8 @@ def test_the_jobs_page_lists_ones_own_jobs_and_an_administrator_sees_all(
     start_export(client)
     mine = page_text(client.get("/jobs", headers=ENGLISH).get_data(as_text=True))
     assert "Export of Companies (CSV, 3 rows)" in mine and "Done" in mine
+    chinese = page_text(client.get("/jobs", headers={"Accept-Language": "zh-CN"}).get_data(True))
+    assert "导出企业库（CSV，3 行）" in chinese  # in the reader's language, not the starter's
 
     other = app.test_client()
     sign_in(other, make_user("manager")[0])

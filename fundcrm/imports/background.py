@@ -90,7 +90,15 @@ def _pending_of(context: JobContext) -> storage.Pending:
     return pending
 
 
-@register("import_check")
+def import_title(params: dict) -> str:
+    return _("Check of %(file)s", file=params["file"])
+
+
+def import_write_title(params: dict) -> str:
+    return _("Import of %(file)s", file=params["file"])
+
+
+@register("import_check", title=import_title)
 def import_check_job(context: JobContext) -> Outcome:
     pending = _pending_of(context)
     report = check_pending(
@@ -104,7 +112,7 @@ def import_check_job(context: JobContext) -> Outcome:
     return Outcome(message=import_summary(report))
 
 
-@register("import_write", writes=True)
+@register("import_write", writes=True, title=import_write_title)
 def import_write_job(context: JobContext) -> Outcome:
     pending = _pending_of(context)
     if pending.state != storage.PENDING:
@@ -130,22 +138,25 @@ def import_write_job(context: JobContext) -> Outcome:
 # -- exports ----------------------------------------------------------------------------------
 
 
-def export_params(kind: str, fmt: str, args: MultiDict, language: str | None, locale: str):
+def export_params(
+    kind: str, fmt: str, args: MultiDict, language: str | None, locale: str, rows: int
+):
     return {
         "export_kind": kind,
         "format": fmt,
+        "rows": rows,
         "args": [[k, v] for k, v in args.items(multi=True)],
         "language": language,
         "locale": locale,
     }
 
 
-def export_title(kind: str, fmt: str, rows: int) -> str:
+def export_title(params: dict) -> str:
     return _(
         "Export of %(kind)s (%(format)s, %(rows)s rows)",
-        kind=KINDS[kind].title,
-        format=fmt.upper(),
-        rows=format_number(rows),
+        kind=KINDS[params["export_kind"]].title,
+        format=params["format"].upper(),
+        rows=format_number(params["rows"]),
     )
 
 
@@ -154,7 +165,7 @@ def export_name(kind: str, fmt: str, language: str | None) -> str:
     return f"{kind}-{clock.stamp()}{suffix}.{fmt}"
 
 
-@register("export")
+@register("export", title=export_title, counts_rows=True)
 def export_job(context: JobContext) -> Outcome:
     """Write the export under the jobs folder; the parameters are checked again here (a job
     row's filters are only trusted as far as the export's own checks go)."""

@@ -36,6 +36,7 @@ from fundcrm.imports.report import STATUS_LABELS, ImportReport
 from fundcrm.imports.service import display_name, run_import
 from fundcrm.jobs import queue
 from fundcrm.jobs import services as jobs
+from fundcrm.jobs.kinds import TITLES as KIND_TITLES
 from fundcrm.jobs.routes import queue_unavailable_page
 from fundcrm.models import Job
 from fundcrm.pagination import Page, requested_page
@@ -111,7 +112,7 @@ def _accept(form: UploadForm) -> storage.Pending:
         reader.check_outside(data, ext, limits)
         pending = storage.create(folder, current_user.id, kind, name, ext, data, recognised)
         try:
-            _start_import_job(pending, "import_check", _("Check of %(file)s", file=name))
+            _start_import_job(pending, "import_check")
         except queue.QueueUnavailable:
             storage.remove(folder, pending)
             raise
@@ -125,9 +126,13 @@ def _accept(form: UploadForm) -> storage.Pending:
     return pending
 
 
-def _start_import_job(pending: storage.Pending, kind: str, title: str) -> None:
-    params = {"import_token": pending.token, "locale": current_locale()}
-    job = jobs.start(db.session(), current_user, kind, params, title)
+def _import_params(pending: storage.Pending) -> dict:
+    return {"import_token": pending.token, "file": pending.filename, "locale": current_locale()}
+
+
+def _start_import_job(pending: storage.Pending, kind: str) -> None:
+    params = _import_params(pending)
+    job = jobs.start(db.session(), current_user, kind, params, KIND_TITLES[kind](params))
     storage.set_job(current_app.instance_path, pending, job.id)
 
 
@@ -246,8 +251,8 @@ def _confirm(pending: storage.Pending) -> Job | None:
     if job is None and not background.runs_as_job(data, pending.ext, current_app.config):
         _write(pending)
         return None
-    title = _("Import of %(file)s", file=pending.filename)
-    params = {"import_token": pending.token, "locale": current_locale()}
+    params = _import_params(pending)
+    title = background.import_write_title(params)
     job = jobs.record(db.session(), current_user, "import_write", params, title)
     storage.set_job(current_app.instance_path, pending, job.id)
     return job
@@ -322,8 +327,8 @@ def export_job(kind: str, fmt: str):
         rows = exports.count_rows(db.session(), kind, filters)
     except exports.ExportError as error:
         return _bad_export(error)
-    params = background.export_params(kind, fmt, filters, language, current_locale())
-    title = background.export_title(kind, fmt, rows)
+    params = background.export_params(kind, fmt, filters, language, current_locale(), rows)
+    title = background.export_title(params)
     try:
         job = jobs.start(db.session(), current_user, "export", params, title)
     except queue.QueueUnavailable:

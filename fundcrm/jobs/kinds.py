@@ -44,13 +44,30 @@ KINDS: dict[str, Callable[[JobContext], Outcome]] = {}
 # Kinds that write business data: their session queues for SQLite's write lock when it begins
 # (fundcrm.db); the others read, and leave the lock to the requests.
 WRITING: set[str] = set()
+# What the jobs pages call a job, from its parameters, in the reader's language (the row's
+# `title` is the same in the language of the user who started it, for kinds without one).
+TITLES: dict[str, Callable[[dict], str]] = {}
+# Kinds whose progress counts rows a reader would count ("1,000 of 125,066"); the others show
+# their progress as a share only.
+COUNTS_ROWS: set[str] = set()
 
 
-def register(kind: str, writes: bool = False):
+def register(kind: str, writes: bool = False, title=None, counts_rows: bool = False):
     def add(perform: Callable[[JobContext], Outcome]):
         KINDS[kind] = perform
         if writes:
             WRITING.add(kind)
+        if title is not None:
+            TITLES[kind] = title
+        if counts_rows:
+            COUNTS_ROWS.add(kind)
         return perform
 
     return add
+
+
+def title_of(job: Job) -> str:
+    try:
+        return TITLES[job.kind](job.params)
+    except (KeyError, TypeError, ValueError):
+        return job.title

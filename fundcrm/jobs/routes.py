@@ -17,13 +17,14 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from fundcrm import db
-from fundcrm.jobs import queries, queue, services
+from fundcrm.jobs import kinds, queries, queue, services
 from fundcrm.jobs.forms import RetryForm
 from fundcrm.models import Job
 from fundcrm.pagination import paginate
 from fundcrm.permissions import authorize, requires, user_can
 
 bp = Blueprint("jobs", __name__)
+bp.add_app_template_filter(kinds.title_of, "job_title")
 
 
 def _job(job_id: int) -> Job:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from fundcrm import clock
 from fundcrm.jobs import beats, queries, queue
+from fundcrm.jobs.kinds import COUNTS_ROWS
 from fundcrm.jobs.runner import results_folder
 from fundcrm.models import Job
 
@@ -163,6 +164,7 @@ def describe(instance_path: str, job: Job) -> dict:
         "message": job.message,
         "attempt": job.attempt,
         "downloadable": result_path(instance_path, job) is not None,
+        "counts_rows": job.kind in COUNTS_ROWS,
         **{
             f"{moment}_at": at.isoformat() if (at := getattr(job, f"{moment}_at")) else None
             for moment in ("created", "started", "finished")

@@ -14,7 +14,7 @@
     bar.style.width = status.percent + '%';
     bar.textContent = status.percent + '%';
     el.querySelector('.progress').setAttribute('aria-valuenow', status.percent);
-    if (status.total) {
+    if (status.total && el.dataset.countsFormat) {
       const fmt = (n) => n.toLocaleString();
       el.querySelector('.job-counts').textContent =
         el.dataset.countsFormat.replace('%d', fmt(status.done)).replace('%t', fmt(status.total));
