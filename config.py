@@ -90,6 +90,7 @@ class Config:
     JOB_HEARTBEAT_SECONDS = 2  # a running job writes its progress and heartbeat this often
     JOB_STALE_SECONDS = 60  # a running job silent this long is marked failed (its worker died)
     JOB_RESULT_DAYS = 7  # result files are removed this long after the job finished
+    JOB_REQUEUE_MINUTES = 10  # a job queued this long is queued again (its task may be lost)
     JOBS_IMMEDIATE = False  # run each job inside the request that starts it (the test suite)
     TESTING = False
     DEBUG = False
@@ -118,6 +119,7 @@ class Config:
             "JOB_HEARTBEAT_SECONDS",
             "JOB_STALE_SECONDS",
             "JOB_RESULT_DAYS",
+            "JOB_REQUEUE_MINUTES",
         ):
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
         # Flask refuses larger requests before reading them (413, with its own page).

@@ -399,3 +399,143 @@ def test_two_simultaneous_retries_queue_the_job_once(app, dbs, make_user):
     dbs.refresh(job)
     assert (job.state, job.attempt, job.progress_done) == ("done", 2, 3)
     assert set(results.glob("*.csv")) - before == {results / job.result_file}  # one run
+
+
+def failed_job(dbs, user_id: int, kind: str = "export", **params) -> Job:
+    params = {"export_kind": "companies", "format": "csv", "args": [], "locale": "en"} | params
+    job = Job(kind=kind, user_id=user_id, title="Stored title", state="failed", params=params)
+    dbs.add(job)
+    dbs.commit()
+    return job
+
+
+def test_a_job_queued_too_long_is_queued_again_by_the_sweep(app, dbs, make_user):
+    """Its task may be lost (a worker killed between taking it and claiming the job)."""
+    three_companies(dbs)
+    waited = clock.now() - timedelta(minutes=app.config["JOB_REQUEUE_MINUTES"] + 1)
+    job = failed_job(dbs, make_user("manager")[0])
+    job.state, job.created_at = "queued", waited
+    fresh = failed_job(dbs, job.user_id)
+    fresh.state = "queued"
+    dbs.commit()
+    with app.app_context():  # as the worker's periodic sweep runs
+        assert services.sweep(dbs, app.instance_path, app.config)["requeued"] == 1
+    dbs.refresh(job), dbs.refresh(fresh)
+    assert job.state == "done" and fresh.state == "queued"
+
+
+def test_a_retry_needs_the_role_the_job_needs(app, dbs, make_user):
+    user_id = make_user("risk")[0]  # sees jobs, may not import
+    job = failed_job(dbs, user_id, kind="import_write", import_token="x", file="c.csv")
+    client = app.test_client()
+    sign_in(client, user_id)
+    refused = post_form(client, f"/jobs/{job.id}/retry", {}, token_from=f"/jobs/{job.id}")
+    assert refused.status_code == 403
+    dbs.refresh(job)
+    assert (job.state, job.attempt) == ("failed", 1)
+
+
+def test_a_job_whose_user_lost_the_role_does_not_run(app, dbs, make_user):
+    from fundcrm.jobs import runner
+    from fundcrm.models import UserRole
+
+    three_companies(dbs)
+    user_id = make_user("manager")[0]
+    job = failed_job(dbs, user_id)
+    job.state = "queued"  # queued while a manager; the role changes before a worker takes it
+    dbs.exec(select(UserRole).where(UserRole.user_id == user_id)).one().role = "viewer"
+    dbs.commit()
+    runner.run(app, job.id, job.attempt)
+    dbs.refresh(job)
+    assert job.state == "failed" and job.message == "Your role no longer allows this job."
+    assert job.result_file is None
+
+
+def test_odd_stored_parameters_show_the_stored_title_and_sweep_in_the_default_language(
+    app, client, dbs, login_as
+):
+    user_id, _email = login_as("manager")
+    job = failed_job(dbs, user_id, rows="many", locale="xx_YY")
+    assert "Stored title" in client.get(f"/jobs/{job.id}", headers=ENGLISH).get_data(True)
+    assert "Stored title" in client.get("/jobs", headers=ENGLISH).get_data(True)
+    job.state = "running"
+    job.heartbeat_at = clock.now() - timedelta(hours=1)
+    dbs.commit()
+    with app.app_context():  # as the worker's periodic sweep runs
+        assert services.sweep(dbs, app.instance_path, app.config)["dead"] == 1
+    dbs.refresh(job)
+    assert job.message.startswith("运行此任务的后台进程已停止")  # the fund's default language
+
+
+def test_an_expired_result_is_refused_even_before_the_sweeper_removes_it(
+    app, client, dbs, login_as, small_jobs
+):
+    three_companies(dbs)
+    login_as("manager")
+    start_export(client)
+    job = only_job(dbs)
+    with time_machine.travel(clock.now() + timedelta(days=7, minutes=1)):
+        gone = client.get(f"/jobs/{job.id}/download", headers=ENGLISH)
+    assert gone.status_code == 410
+    assert (Path(app.instance_path) / "jobs" / job.result_file).exists()
+
+
+def test_an_import_job_has_no_file_to_download(app, client, dbs, login_as, small_jobs):
+    login_as("manager")
+    post_form(
+        client,
+        "/imports",
+        {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")},
+        token_from="/imports",
+    )
+    check = only_job(dbs)
+    answer = client.get(f"/jobs/{check.id}/download", headers=ENGLISH)
+    assert answer.status_code == 410
+    assert "This job has no file to download." in answer.get_data(as_text=True)
+
+
+def test_a_retried_import_takes_over_the_lock_its_killed_attempt_left(
+    app, client, dbs, login_as, small_jobs
+):
+    from fundcrm.imports import storage
+
+    _user, email = login_as("manager")
+    upload = post_form(
+        client,
+        "/imports",
+        {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")},
+        token_from="/imports",
+    )
+    token = upload.location.rsplit("/", 1)[-1]
+    pending = storage.load(app.instance_path, token, only_job(dbs).user_id)
+    write = failed_job(dbs, pending.user_id, kind="import_write", import_token=token, file="c")
+    storage.claim(app.instance_path, pending, f"job:{write.id}")  # as the killed attempt left it
+    assert not storage.claim(app.instance_path, pending)  # the web may not write meanwhile
+
+    post_form(client, f"/jobs/{write.id}/retry", {}, token_from=f"/jobs/{write.id}")
+
+    dbs.refresh(write)
+    assert write.state == "done", write.message
+    assert len(dbs.exec(select(Company)).all()) == 3
+
+
+def test_a_file_cannot_be_discarded_while_a_job_works_on_it(app, client, dbs, login_as, small_jobs):
+    from fundcrm.imports import storage
+
+    login_as("manager")
+    upload = post_form(
+        client,
+        "/imports",
+        {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")},
+        token_from="/imports",
+    )
+    check = only_job(dbs)
+    check.state = "running"
+    check.heartbeat_at = clock.now()
+    dbs.commit()
+    token = upload.location.rsplit("/", 1)[-1]
+    answer = post_form(
+        client, f"/imports/{token}/discard", {}, token_from="/imports", headers=ENGLISH
+    )
+    assert answer.status_code == 302
+    assert storage.load(app.instance_path, token, check.user_id) is not None

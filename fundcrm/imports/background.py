@@ -2,6 +2,7 @@
 `export`, `import_check` and `import_write`. The check and the write of a pending import are
 the same functions whether a request runs them (small files) or a worker does."""
 
+import logging
 import secrets
 
 from flask_babel import format_number
@@ -15,6 +16,8 @@ from fundcrm.imports.formats import KINDS
 from fundcrm.imports.report import ImportReport
 from fundcrm.imports.service import run_import
 from fundcrm.jobs.kinds import JobContext, JobRefused, Outcome, register
+
+log = logging.getLogger(__name__)
 
 # -- pending web imports --------------------------------------------------------------------
 
@@ -47,14 +50,18 @@ def write_pending(
     report = run_import(
         db, pending.kind, data, pending.filename, user=user, settings=settings, locale=locale
     )
-    if report.written:
-        db.commit()
-        migrate.refresh_statistics(db.get_bind())  # the tables may have grown a lot at once
-        storage.set_state(instance_path, pending, storage.DONE)
-        storage.drop_upload(instance_path, pending)
-    else:
+    if not report.written:
         db.rollback()
-    storage.save_report(instance_path, pending, report)
+        storage.save_report(instance_path, pending, report)
+        return report
+    db.commit()
+    try:  # the rows are written: what follows must not make the import look failed
+        storage.set_state(instance_path, pending, storage.DONE)
+        storage.save_report(instance_path, pending, report)
+        storage.drop_upload(instance_path, pending)
+        migrate.refresh_statistics(db.get_bind())  # the tables may have grown a lot at once
+    except Exception:
+        log.exception("after import %s was written", pending.token)
     return report
 
 
@@ -98,7 +105,7 @@ def import_write_title(params: dict) -> str:
     return _("Import of %(file)s", file=params["file"])
 
 
-@register("import_check", title=import_title)
+@register("import_check", "import_data", title=import_title)
 def import_check_job(context: JobContext) -> Outcome:
     pending = _pending_of(context)
     report = check_pending(
@@ -112,14 +119,15 @@ def import_check_job(context: JobContext) -> Outcome:
     return Outcome(message=import_summary(report))
 
 
-@register("import_write", writes=True, title=import_write_title)
+@register("import_write", "import_data", writes=True, title=import_write_title)
 def import_write_job(context: JobContext) -> Outcome:
     pending = _pending_of(context)
-    if pending.state != storage.PENDING:
-        raise JobRefused(_("This import was written already."))
-    if not storage.claim(context.instance_path, pending):
+    if not storage.claim(context.instance_path, pending, f"job:{context.job.id}"):
         raise JobRefused(_("This import is already being written."))
     try:
+        pending = storage.reload(context.instance_path, pending)  # as it is under the lock
+        if pending is None or pending.state != storage.PENDING:
+            raise JobRefused(_("This import was written already."))
         report = write_pending(
             context.session,
             context.instance_path,
@@ -165,7 +173,7 @@ def export_name(kind: str, fmt: str, language: str | None) -> str:
     return f"{kind}-{clock.stamp()}{suffix}.{fmt}"
 
 
-@register("export", title=export_title, counts_rows=True)
+@register("export", "export_data", title=export_title, counts_rows=True)
 def export_job(context: JobContext) -> Outcome:
     """Write the export under the jobs folder; the parameters are checked again here (a job
     row's filters are only trusted as far as the export's own checks go)."""

@@ -230,7 +230,7 @@ def confirm(token: str):
             flash(_("This import is already being written."), "warning")
         else:
             try:
-                job = _confirm(pending)
+                job = _confirm(storage.reload(folder, pending) or pending)
             finally:
                 storage.release(folder, pending)
             if job is not None:  # queued once the lock it takes is free
@@ -244,6 +244,8 @@ def confirm(token: str):
 def _confirm(pending: storage.Pending) -> Job | None:
     """Write a small file now; record a job for a large one (or one a job checked)."""
     job = _import_job(pending)
+    if pending.state != storage.PENDING:
+        return None  # written meanwhile (a second click): the preview says so
     if job is not None and job.state in ("queued", "running"):
         flash(_("This import is already being written."), "warning")
         return None
@@ -277,6 +279,10 @@ def _write(pending: storage.Pending) -> None:
 @requires("import_data")
 def discard(token: str):
     pending = _pending(token)
+    job = _import_job(pending)
+    if job is not None and job.state in ("queued", "running"):
+        flash(_("This file cannot be discarded while a job works on it."), "warning")
+        return redirect(url_for("imports.preview", token=token))
     if DiscardForm().validate_on_submit():
         storage.remove(current_app.instance_path, pending)
         flash(_("The file was discarded; nothing was imported."), "info")

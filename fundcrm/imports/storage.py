@@ -71,6 +71,11 @@ def create(
     return pending
 
 
+def reload(instance_path: str, pending: Pending) -> Pending | None:
+    """The pending import as it is now (another process may have written it meanwhile)."""
+    return load(instance_path, pending.token, pending.user_id)
+
+
 def load(instance_path: str, token: str, user_id: int) -> Pending | None:
     """The user's pending import, or None (unknown token, or another user's)."""
     folder = _folder(instance_path, token)
@@ -103,21 +108,32 @@ def set_job(instance_path: str, pending: Pending, job_id: int) -> None:
     _write(root(instance_path) / pending.token / "meta.json", _meta(pending))
 
 
-def claim(instance_path: str, pending: Pending) -> bool:
+def claim(instance_path: str, pending: Pending, owner: str | None = None) -> bool:
     """Take the right to write this import, once across all processes (an exclusive
-    create of a lock file); False while another request holds it. A lock older than
-    STALE_LOCK_MINUTES was left by a process that died, and is taken over."""
+    create of a lock file naming its `owner`); False while another holds it. A lock older
+    than STALE_LOCK_MINUTES was left by a process that died, and is taken over; so is a lock
+    of the same owner (a job's next attempt, once the earlier one has failed)."""
     lock = root(instance_path) / pending.token / "writing.lock"
+    owner = owner or f"request:{secrets.token_hex(8)}"  # a request's claim is its own only
     for _attempt in range(2):
         try:
-            os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
-            if not _stale(lock):
+            if not _stale(lock) and _owner(lock) != owner:
                 return False
             lock.unlink(missing_ok=True)
         else:
+            os.write(handle, owner.encode())
+            os.close(handle)
             return True
     return False
+
+
+def _owner(lock: Path) -> str | None:
+    try:
+        return lock.read_text("utf-8")
+    except OSError:
+        return None
 
 
 def _stale(lock: Path) -> bool:

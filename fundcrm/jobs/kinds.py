@@ -50,11 +50,15 @@ TITLES: dict[str, Callable[[dict], str]] = {}
 # Kinds whose progress counts rows a reader would count ("1,000 of 125,066"); the others show
 # their progress as a share only.
 COUNTS_ROWS: set[str] = set()
+# The ability a kind needs (fundcrm.permissions): checked when a job is retried and again when
+# it runs, so a user whose role changed meanwhile cannot run it.
+ABILITIES: dict[str, str] = {}
 
 
-def register(kind: str, writes: bool = False, title=None, counts_rows: bool = False):
+def register(kind: str, ability: str, writes: bool = False, title=None, counts_rows: bool = False):
     def add(perform: Callable[[JobContext], Outcome]):
         KINDS[kind] = perform
+        ABILITIES[kind] = ability
         if writes:
             WRITING.add(kind)
         if title is not None:
@@ -69,5 +73,5 @@ def register(kind: str, writes: bool = False, title=None, counts_rows: bool = Fa
 def title_of(job: Job) -> str:
     try:
         return TITLES[job.kind](job.params)
-    except (KeyError, TypeError, ValueError):
+    except Exception:  # parameters a title cannot be made of: the title stored with the job
         return job.title

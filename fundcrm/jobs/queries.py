@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from fundcrm.models import Job, User
@@ -27,3 +28,10 @@ def results_expired_before(db: Session, instant: datetime) -> list[Job]:
             )
         ).all()
     )
+
+
+def queued_since_before(db: Session, instant: datetime) -> list[Job]:
+    """Queued jobs waiting since before the instant (`heartbeat_at` holds when a retried job
+    was queued, `created_at` when a new one was)."""
+    since = sa.func.coalesce(Job.heartbeat_at, Job.created_at)
+    return list(db.exec(select(Job).where(Job.state == "queued", since < instant)).all())

@@ -3,6 +3,7 @@ instance folder, so the embedded install needs no service. Tests run tasks in th
 (JOBS_IMMEDIATE). The queue carries only (job id, attempt); everything else is in the job's
 row, so a lost task loses nothing but the nudge to run it."""
 
+import sqlite3
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -82,11 +83,12 @@ def reachable(app: Flask | None = None) -> bool:
 
 
 def _unreachable() -> tuple[type[Exception], ...]:
+    # the embedded queue's file locked past its timeout, or Redis not answering
     try:
         from redis.exceptions import ConnectionError, TimeoutError
     except ImportError:  # no Redis client: the embedded queue only
-        return (OSError,)
-    return (ConnectionError, TimeoutError, OSError)
+        return (OSError, sqlite3.OperationalError)
+    return (ConnectionError, TimeoutError, OSError, sqlite3.OperationalError)
 
 
 class InProcessConsumer(Consumer):

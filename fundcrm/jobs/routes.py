@@ -74,19 +74,24 @@ def status(job_id: int):
 def download(job_id: int):
     job = _job(job_id)
     path = services.result_path(current_app.instance_path, job)
-    if path is None:
-        return render_template(
-            "errors/error.html",
-            code=410,
-            title=_("File no longer available"),
-            message=_gone_message(job),
-        ), 410
-    return send_file(path, as_attachment=True, download_name=job.result_name)
+    try:
+        if path is not None:
+            return send_file(path, as_attachment=True, download_name=job.result_name)
+    except FileNotFoundError:  # removed by the sweeper this very moment
+        pass
+    return render_template(
+        "errors/error.html",
+        code=410,
+        title=_("File no longer available"),
+        message=_gone_message(job),
+    ), 410
 
 
 def _gone_message(job: Job) -> str:
     if job.state != "done":
         return _("This job has no file to download: it has not finished.")
+    if not job.result_name:
+        return _("This job has no file to download.")
     return _(
         "The file of this job was removed after %(days)s days: start the export again.",
         days=current_app.config["JOB_RESULT_DAYS"],
@@ -97,6 +102,7 @@ def _gone_message(job: Job) -> str:
 @requires("see_jobs")
 def retry(job_id: int):
     job = _job(job_id)
+    authorize(kinds.ABILITIES.get(job.kind, "see_all_jobs"))  # the role the job itself needs
     if RetryForm().validate_on_submit():
         try:
             services.retry(db.session(), job)

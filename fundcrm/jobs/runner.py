@@ -14,17 +14,20 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+from babel.core import Locale, UnknownLocaleError
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from huey.exceptions import RetryTask
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from fundcrm import audit, clock
 from fundcrm.jobs import beats
-from fundcrm.jobs.kinds import KINDS, WRITING, JobContext, JobRefused, Outcome
+from fundcrm.jobs.kinds import ABILITIES, KINDS, WRITING, JobContext, JobRefused, Outcome
 from fundcrm.models import Job, User
+from fundcrm.permissions import user_can
 from fundcrm.progress import Progress, watched_by
 
 log = logging.getLogger(__name__)
@@ -42,9 +45,20 @@ def _guarded(job_id: int, attempt: int, state: str):
     return update(Job).where(Job.id == job_id, Job.attempt == attempt, Job.state == state)
 
 
+BUSY_TRIES = 4  # of SQLite's 30-s busy timeout: an import may hold the write lock for minutes
+RETRY_CLAIM_AFTER = 30  # seconds: a claim the database was too busy for is queued again
+
+
 def _execute(engine, statement) -> int:
-    with engine.begin() as connection:
-        return connection.execute(statement).rowcount
+    """Run one UPDATE of a job's row, waiting out a long SQLite write (an import job's)."""
+    for tries_left in range(BUSY_TRIES - 1, -1, -1):
+        try:
+            with engine.begin() as connection:
+                return connection.execute(statement).rowcount
+        except OperationalError:
+            if not tries_left:
+                raise
+    raise AssertionError("unreachable")
 
 
 def run(app: Flask, job_id: int, attempt: int) -> None:
@@ -55,17 +69,30 @@ def run(app: Flask, job_id: int, attempt: int) -> None:
         claimed = _guarded(job_id, attempt, "queued").values(
             state="running", started_at=now, heartbeat_at=now, progress_done=0, message=""
         )
-        if _execute(engine, claimed) != 1:
-            return  # run already, retried since, or gone
+        try:
+            if _execute(engine, claimed) != 1:
+                return  # run already, retried since, or gone
+        except OperationalError:
+            raise RetryTask(delay=RETRY_CLAIM_AFTER) from None  # huey queues it again
         with Session(engine) as reading:
             job = reading.get(Job, job_id)
-            locale = job.params.get("locale") or app.config["BABEL_DEFAULT_LOCALE"]
-        with force_locale(locale):
+        with force_locale(job_locale(job, app.config)):
             _run_claimed(app, job, attempt)
 
 
+def job_locale(job: Job, config) -> str:
+    """The language of the request that started the job (the default for anything else)."""
+    params = job.params if isinstance(job.params, dict) else {}
+    default = config["BABEL_DEFAULT_LOCALE"]
+    try:
+        language = Locale.parse(params.get("locale")).language
+    except (TypeError, ValueError, UnknownLocaleError):
+        return default
+    served = {Locale.parse(code).language for code in config["LANGUAGES"]}
+    return params["locale"] if language in served else default
+
+
 def _run_claimed(app: Flask, job: Job, attempt: int) -> None:
-    engine = app.extensions["fundcrm.engine"]
     listener = Heartbeat(app, job.id, attempt)
     listener.start()
     try:
@@ -74,19 +101,15 @@ def _run_claimed(app: Flask, job: Job, attempt: int) -> None:
     except Abandoned:
         return
     except JobRefused as refused:
-        _fail(engine, job.id, attempt, refused.message)
+        _fail(app, job.id, attempt, refused.message)
         return
     except Exception:
         log.exception("job %s (%s) failed", job.id, job.kind)
-        _fail(
-            engine,
-            job.id,
-            attempt,
-            _(
-                "The job failed with an unexpected error (it is in the "
-                "server log). Nothing was written."
-            ),
+        message = _(
+            "The job failed with an unexpected error (it is in the server log). "
+            "Nothing was written."
         )
+        _fail(app, job.id, attempt, message)
         return
     finally:
         listener.stop()
@@ -94,9 +117,13 @@ def _run_claimed(app: Flask, job: Job, attempt: int) -> None:
 
 
 def _perform(app: Flask, job: Job) -> Outcome:
+    if job.kind not in KINDS or not isinstance(job.params, dict):
+        raise JobRefused(_("This job cannot be run: start it again from its page."))
     engine = app.extensions["fundcrm.writing_engine" if job.kind in WRITING else "fundcrm.engine"]
     with Session(engine, expire_on_commit=False) as session:
         user = session.get(User, job.user_id)
+        if not user.active or not user_can(user, ABILITIES[job.kind]):
+            raise JobRefused(_("Your role no longer allows this job."))
         audit.set_actor(session, user.id, user.email)
         folder = results_folder(app.instance_path)
         folder.mkdir(parents=True, exist_ok=True)
@@ -123,11 +150,12 @@ def _finish(app: Flask, job: Job, attempt: int, outcome: Outcome, progress: Prog
     beats.forget(app.instance_path, job.id)
 
 
-def _fail(engine, job_id: int, attempt: int, message: str) -> None:
+def _fail(app: Flask, job_id: int, attempt: int, message: str) -> None:
     failed = _guarded(job_id, attempt, "running").values(
         state="failed", finished_at=clock.now(), message=message[:2000]
     )
-    _execute(engine, failed)
+    _execute(app.extensions["fundcrm.engine"], failed)
+    beats.forget(app.instance_path, job_id)
 
 
 class Heartbeat(Progress):
@@ -157,7 +185,10 @@ class Heartbeat(Progress):
 
     def _beat_until_stopped(self) -> None:
         while not self._stopped.wait(self.every):
-            self.beat()
+            try:
+                self.beat()
+            except Exception:  # a beat missed is tried again; a dead thread would doom the job
+                log.exception("heartbeat of job %s", self.job_id)
 
     def beat(self) -> None:
         now = clock.now()

@@ -5,6 +5,7 @@ the row. If the queue cannot be reached, the row is taken back (a new job delete
 one failed again), so nothing is left waiting for a worker that will never hear of it.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from sqlmodel import Session
 from fundcrm import clock
 from fundcrm.jobs import beats, queries, queue
 from fundcrm.jobs.kinds import COUNTS_ROWS
-from fundcrm.jobs.runner import results_folder
+from fundcrm.jobs.runner import job_locale, results_folder
 from fundcrm.models import Job
 
+log = logging.getLogger(__name__)
 PART_FILES_STALE_HOURS = 1  # a result file still being written this long after was abandoned
 
 
@@ -64,7 +66,7 @@ def retry(db: Session, job: Job) -> int:
             progress_done=0,
             progress_total=None,
             started_at=None,
-            heartbeat_at=None,
+            heartbeat_at=clock.now(),  # while queued: when it was queued (fundcrm.jobs.sweep)
             finished_at=None,
         )
     )
@@ -95,7 +97,7 @@ def fail_if_dead(db: Session, instance_path: str, config, job: Job) -> bool:
     last_beat, _done, _total = beats.latest(instance_path, job)
     if last_beat is not None and last_beat > clock.now() - stale:
         return False
-    with force_locale(job.params.get("locale") or config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(job_locale(job, config)):
         message = _(
             "The worker running this job stopped (no sign of life for %(seconds)s seconds). "
             "Nothing was written: retry the job.",
@@ -104,25 +106,63 @@ def fail_if_dead(db: Session, instance_path: str, config, job: Job) -> bool:
     dead = (
         update(Job)
         .where(Job.id == job.id, Job.attempt == job.attempt, Job.state == "running")
+        .where(_same_beat(job.heartbeat_at))  # not if it beat since it was read
         .values(state="failed", finished_at=clock.now(), message=message)
     )
     marked = db.execute(dead).rowcount == 1
     db.commit()
-    beats.forget(instance_path, job.id)
+    if marked:
+        beats.forget(instance_path, job.id)
     return marked
 
 
+def _same_beat(seen):
+    return Job.heartbeat_at.is_(None) if seen is None else Job.heartbeat_at == seen
+
+
 def sweep(db: Session, instance_path: str, config) -> dict[str, int]:
-    """Fail the jobs of dead workers, remove result files past JOB_RESULT_DAYS and result
-    files left half-written; how many of each."""
-    dead = sum(fail_if_dead(db, instance_path, config, job) for job in queries.running(db))
+    """Fail the jobs of dead workers, queue again the jobs whose task was lost, remove result
+    files past JOB_RESULT_DAYS and files left half-written; how many of each. One job that
+    cannot be swept (logged) does not stop the others."""
+    dead = 0
+    for job in queries.running(db):
+        try:
+            dead += fail_if_dead(db, instance_path, config, job)
+        except Exception:
+            db.rollback()
+            log.exception("sweeping job %s", job.id)
+    return {
+        "dead": dead,
+        "requeued": _requeue_lost(db, config),
+        **_remove_expired(db, instance_path),
+    }
+
+
+def _requeue_lost(db: Session, config) -> int:
+    """Queue again the jobs queued for longer than JOB_REQUEUE_MINUTES: their task may be lost
+    (a worker killed between taking it and claiming the job, a Redis restarted without its
+    data). A second task of a job is harmless: only one can claim the attempt."""
+    waiting = timedelta(minutes=float(config["JOB_REQUEUE_MINUTES"]))
+    requeued = 0
+    for job in queries.queued_since_before(db, clock.now() - waiting):
+        job.heartbeat_at = clock.now()
+        db.commit()
+        try:
+            queue.enqueue(job.id, job.attempt)
+        except queue.QueueUnavailable:
+            break
+        requeued += 1
+    return requeued
+
+
+def _remove_expired(db: Session, instance_path: str) -> dict[str, int]:
     expired = 0
     for job in queries.results_expired_before(db, clock.now()):
         (results_folder(instance_path) / job.result_file).unlink(missing_ok=True)
         job.result_file = None
         expired += 1
     db.commit()
-    return {"dead": dead, "expired": expired, "parts": _remove_abandoned_parts(instance_path)}
+    return {"expired": expired, "parts": _remove_abandoned_parts(instance_path)}
 
 
 def _remove_abandoned_parts(instance_path: str) -> int:
@@ -131,7 +171,7 @@ def _remove_abandoned_parts(instance_path: str) -> int:
         return 0
     limit = clock.now().timestamp() - PART_FILES_STALE_HOURS * 3600
     removed = 0
-    for part in folder.glob(".*.part"):
+    for part in [*folder.glob(".*.part"), *folder.glob("*.tmp")]:
         try:
             if part.stat().st_mtime < limit:
                 part.unlink()
@@ -145,6 +185,8 @@ def result_path(instance_path: str, job: Job) -> Path | None:
     """The job's result file if it is there to download; None once expired or removed."""
     if job.state != "done" or not job.result_file:
         return None
+    if job.expires_at is not None and job.expires_at <= clock.now():
+        return None  # past its days, whether or not the sweeper has removed it yet
     path = results_folder(instance_path) / job.result_file
     return path if path.is_file() else None
 

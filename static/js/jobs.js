@@ -14,10 +14,13 @@
     bar.style.width = status.percent + '%';
     bar.textContent = status.percent + '%';
     el.querySelector('.progress').setAttribute('aria-valuenow', status.percent);
+    const counts = el.querySelector('.job-counts');
     if (status.total && el.dataset.countsFormat) {
-      const fmt = (n) => n.toLocaleString();
-      el.querySelector('.job-counts').textContent =
+      const fmt = (n) => n.toLocaleString(document.documentElement.lang || undefined);
+      counts.textContent =
         el.dataset.countsFormat.replace('%d', fmt(status.done)).replace('%t', fmt(status.total));
+    } else if (status.state !== 'queued') {
+      counts.textContent = '';  // no longer waiting for a worker
     }
   }
 
