@@ -23,9 +23,10 @@ SUB_FUND_FORM = {
     "project_cap_pct": "15",
     "ic_quorum": "3/5",
     "ic_threshold": "60%",
+    "ic_min_eligible": "2",
 }
 SUB_FUND_HEAD = "code,name,target_wan,first_close,investment_end,term_end,project_cap_pct,"
-SUB_FUND_HEAD += "ic_quorum,ic_threshold\n"
+SUB_FUND_HEAD += "ic_quorum,ic_threshold,ic_min_eligible\n"
 COMMITMENT_HEAD = "lp_name,lp_type,is_government,sub_fund,committed_wan,"
 COMMITMENT_HEAD += "reinvest_ratio,reinvest_area,reinvest_base\n"
 
@@ -76,6 +77,7 @@ def codes(dbs) -> set[str]:
             "ic_quorum",
             "Write a fraction such as 2/3 or a percentage such as 60%, at most 1 (100%).",
         ),
+        ({"ic_min_eligible": "0"}, "ic_min_eligible", "At least 1 and at most 99 members."),
         (
             {"investment_end": "2036-01-01"},
             "investment_end",
@@ -97,16 +99,18 @@ def test_a_sub_fund_rule_refuses_alike_in_the_form_and_the_import(
 
 @pytest.mark.parametrize("path", ["form", "import"])
 def test_a_new_sub_fund_starts_from_the_same_defaults(app, client, admin, dbs, tmp_path, path):
-    values = {k: v for k, v in SUB_FUND_FORM.items() if k not in ("project_cap_pct", "ic_quorum")}
+    defaulted = ("project_cap_pct", "ic_quorum", "ic_min_eligible")
+    values = {k: v for k, v in SUB_FUND_FORM.items() if k not in defaulted}
     if path == "form":  # the form shows the defaults filled in, and the user keeps them
         page = client.get("/funds/sub-funds/new").get_data(as_text=True)
-        shown = {name: prefilled(page, name) for name in ("project_cap_pct", "ic_quorum")}
+        shown = {name: prefilled(page, name) for name in defaulted}
         assert form_page(client, "/funds/sub-funds/new", {**values, **shown})[0] == 1
     else:
         assert import_file(app, tmp_path, "sub_funds", sub_fund_row(values)).exit_code == 0
     fund = dbs.exec(select(SubFund).where(SubFund.code == "SEED")).one()
     assert fund.project_cap_pct == Decimal(app.config["DEFAULT_PROJECT_CAP_PCT"])
     assert fund.ic_quorum == app.config["DEFAULT_IC_QUORUM"] and fund.ic_threshold == "60%"
+    assert fund.ic_min_eligible == app.config["DEFAULT_IC_MIN_ELIGIBLE"] == 2
 
 
 # -- commitments ---------------------------------------------------------------------------------

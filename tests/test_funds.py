@@ -18,6 +18,7 @@ SUB_FUND = {
     "project_cap_pct": "15",
     "ic_quorum": "3/5",
     "ic_threshold": "60%",
+    "ic_min_eligible": "2",
 }
 
 

@@ -307,6 +307,7 @@ def sub_fund_fields(w):
         "project_cap_pct": value("20", "100", "101", "-5", "20%"),
         "ic_quorum": value("2/3", "1/2", "3/2", "0/0"),
         "ic_threshold": value("2/3", "1/1"),
+        "ic_min_eligible": value("2", "3", "0", "x"),
         "veto_holder_ids": values(*ids(w, "user_id")),
     }
 

@@ -142,6 +142,7 @@ def _sub_fund(code):
         "project_cap_pct": "20",
         "ic_quorum": "2/3",
         "ic_threshold": "2/3",
+        "ic_min_eligible": "2",
     }
 
 

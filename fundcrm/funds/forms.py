@@ -3,6 +3,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -62,6 +63,8 @@ class SubFundForm(SafeForm):
     ic_threshold = StringField(
         _l("IC approval threshold"), validators=[DataRequired(), Length(max=20)]
     )
+    # its range is checked with the other LPA rules (funds.services), alike for the import
+    ic_min_eligible = IntegerField(_l("IC minimum eligible members"), validators=[InputRequired()])
     veto_holder_ids = CheckedMultiField(_l("Veto holders"), coerce=int)
     submit = SubmitField(_l("Save"))
 
@@ -79,6 +82,7 @@ class SubFundForm(SafeForm):
                 "project_cap_pct",
                 "ic_quorum",
                 "ic_threshold",
+                "ic_min_eligible",
                 "veto_holder_ids",
             )
         } | {"name_en": self.name_en.data or None, "target_yuan": self.target_wan.data}

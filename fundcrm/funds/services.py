@@ -43,12 +43,16 @@ def save_fund_settings(db, values: dict) -> FundSettings:
 # -- sub-funds ---------------------------------------------------------------------------------
 
 
+MAX_IC_MEMBERS = 99
+
+
 def sub_fund_defaults(settings) -> dict:
     """What a new sub-fund starts from (the LPA settings' defaults of config.py)."""
     return {
         "project_cap_pct": Decimal(settings["DEFAULT_PROJECT_CAP_PCT"]),
         "ic_quorum": settings["DEFAULT_IC_QUORUM"],
         "ic_threshold": settings["DEFAULT_IC_THRESHOLD"],
+        "ic_min_eligible": int(settings["DEFAULT_IC_MIN_ELIGIBLE"]),
     }
 
 
@@ -77,6 +81,11 @@ def check_sub_fund_rules(values: dict) -> None:
                 _l("Write a fraction such as 2/3 or a percentage such as 60%, at most 1 (100%)."),
                 name,
             )
+    least = values.get("ic_min_eligible")
+    if least is not None and not 1 <= least <= MAX_IC_MEMBERS:
+        raise SetupError(
+            _l("At least 1 and at most %(n)s members.", n=MAX_IC_MEMBERS), "ic_min_eligible"
+        )
     dates = [values.get("first_close"), values.get("investment_end"), values.get("term_end")]
     present = [d for d in dates if d]
     if present != sorted(present):

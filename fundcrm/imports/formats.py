@@ -114,6 +114,7 @@ SUB_FUNDS = Kind(
         Column("project_cap_pct", "单项目上限(%)", PCT, en="Single-project cap (%)"),
         Column("ic_quorum", "投决会法定人数", RATIO, max_length=20, en="IC quorum"),
         Column("ic_threshold", "投决通过比例", RATIO, max_length=20, en="IC approval threshold"),
+        Column("ic_min_eligible", "最少有效表决人数", INT, en="IC minimum eligible members"),
     ),
 )
 

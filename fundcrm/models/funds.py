@@ -43,6 +43,8 @@ class SubFund(SQLModel, table=True):
     )
     ic_quorum: str = Field(default="2/3", max_length=20)
     ic_threshold: str = Field(default="2/3", max_length=20)
+    # one person never decides alone (DOMAIN section 4); the server default fills existing rows
+    ic_min_eligible: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
     veto_holder_ids: list[int] = Field(
         default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
     )

@@ -29,6 +29,7 @@ SUB_FUND_ATTRS = {
     "project_cap_pct": "project_cap_pct",
     "ic_quorum": "ic_quorum",
     "ic_threshold": "ic_threshold",
+    "ic_min_eligible": "ic_min_eligible",
 }
 DATE_COLUMNS = ("first_close", "investment_end", "term_end")
 # a refusal's form field → the file's column
