@@ -41,6 +41,9 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # Background jobs are started by exports and imports; RECORD_RULES: each job is its owner's.
     "see_jobs": frozenset({"admin", "manager", "ic_member", "risk"}),
     "see_all_jobs": frozenset({"admin"}),
+    # IC memos: the fund's staff read them; the deal team (and an administrator) writes them.
+    "read_memos": frozenset({"admin", "manager", "ic_member", "risk"}),
+    "write_memos": frozenset({"admin", "manager"}),
     # The deal team's workspace: activities, tasks, due diligence, documents.
     "work_on_deals": frozenset({"admin", "manager"}),
     "manage_checklists": frozenset({"admin"}),
@@ -73,6 +76,8 @@ RECORD_RULES: dict[str, Callable] = {
     "edit_pipeline": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
     # A deal's workspace (checklist, documents, its activities and tasks) is its team's.
     "work_on_deals": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
+    # A deal's IC memo is written by its team (or an administrator).
+    "write_memos": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
     # Risk moves any deal too: overriding a mandate breach is its call.
     "move_deals": lambda user, deal: user.has_role("admin", "risk") or on_deal_team(user, deal),
     # An activity's note is its author's and, on a deal, the deal team's.
@@ -96,6 +101,7 @@ RECORD_RULES: dict[str, Callable] = {
 # What a refused record-level action says (the 403 page): the rule beside it, in words, as the
 # role itself is fine. One per ability in RECORD_RULES (a test checks).
 RECORD_REFUSALS = {
+    "write_memos": _l("Only the deal's owner and team or an administrator may write its IC memo."),
     "see_jobs": _l("Only whoever started this job or an administrator may see it and its file."),
     "edit_pipeline": _l("Only the deal's owner and team or an administrator may change this deal."),
     "work_on_deals": _l(

@@ -30,6 +30,7 @@ from fundcrm.domain.vocab import (
     ENTERPRISE_STAGES,
     FOCUS_AREAS,
     LP_TYPES,
+    MEMO_SECTIONS,
     REINVEST_AREAS,
     REINVEST_BASES,
     ROLES,
@@ -382,6 +383,14 @@ SPREADSHEETS = st.one_of(
 )
 
 
+def memo_fields(w):
+    sections = {
+        code: value("## 标题\n\n- 要点", "<script>x</script>") for code in MEMO_SECTIONS.codes
+    }
+    amounts = {f"proposed_{w[k]}": value("1000", "0", "-5") for k in ("sub_fund_id", "industry_id")}
+    return {**sections, **amounts, "seen": value("1", "2", "0")}
+
+
 def import_fields(_w):
     return {"kind": value(*KINDS), "file": st.none() | SPREADSHEETS}
 
@@ -420,6 +429,7 @@ FORMS = [
     Form("new user", "/admin/users/new", ADMIN, lambda w: user_fields(w, new=True)),
     Form("edit user", "/admin/users/{user_id}", ADMIN, lambda w: user_fields(w, new=False)),
     Form("import upload", "/imports", EDITORS, import_fields, multipart=True),
+    Form("edit IC memo", "/ic/memos/{memo_id}/edit", EDITORS, memo_fields),
     Form("change password", "/account/password", EVERYONE, password_fields),
 ]
 

@@ -82,6 +82,8 @@ PAGES = {
     "imports.template_file": ("/imports/template/companies.xlsx", EDITORS, 200),
     "imports.export": ("/exports/deals.xlsx", STAFF, 200),
     "jobs.index": ("/jobs", STAFF, 200),
+    "ic.show_memo": ("/ic/memos/{memo_id}", STAFF, 200),
+    "ic.edit_memo": ("/ic/memos/{memo_id}/edit", EDITORS, 200),
     # the world's job is the administrator's: the other roles may see jobs, not this one
     "jobs.show": ("/jobs/{job_id}", ADMIN, 200),
     "jobs.status": ("/jobs/{job_id}/status", ADMIN, 200),
@@ -191,6 +193,15 @@ def _document(ctx):
         "title": "尽调报告",
         "file": (io.BytesIO(demo_pdf("dd")), "dd.pdf"),
     }
+
+
+def _memo_form(ctx):
+    from tests.world import MEMO_SECTIONS
+
+    amounts = {
+        f"proposed_{ctx[f]}": a for f, a in (("sub_fund_id", "1000"), ("industry_id", "2000"))
+    }
+    return {**MEMO_SECTIONS, **amounts, "seen": "1"}
 
 
 def nothing(_ctx):
@@ -519,6 +530,29 @@ POSTS = [
         "/imports",
     ),
     Post("imports.export_job", "/exports/companies.csv", STAFF, nothing, r"/jobs/\d+"),
+    Post(
+        "ic.start_memo",
+        "/deals/{dd_deal_id}/memo",
+        EDITORS,
+        nothing,
+        r"/ic/memos/\d+/edit",
+    ),
+    Post(
+        "ic.edit_memo",
+        "/ic/memos/{memo_id}/edit",
+        EDITORS,
+        _memo_form,
+        "/ic/memos/{memo_id}",
+        bad=lambda c: {**_memo_form(c), "summary": "x" * 100_001},
+        bad_answer=200,
+    ),
+    Post(
+        "ic.submit_memo",
+        "/ic/memos/{memo_id}/submit",
+        EDITORS,
+        lambda c: {"seen": "1"},
+        "/ic/memos/{memo_id}",
+    ),  # fmt: skip
     # a retry of a job that succeeded: refused with a message on the job's page
     Post("jobs.retry", "/jobs/{job_id}/retry", ADMIN, nothing, "/jobs/{job_id}", writes=False),
 ]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from fundcrm import clock
-from fundcrm.models import Company, Deal, DealMember, Job, User
+from fundcrm.models import Company, Deal, DealMember, IcMemo, IcMemoVersion, Job, User
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.factories import make_uscc
@@ -45,8 +45,36 @@ def build(app, make_user, dbs) -> dict:
         "deal_version": dbs.get(Deal, records["deal"].id).version,
         "import_token": NO_IMPORT,
         "job_id": _finished_job(app, dbs, users["admin"]),
+        "memo_id": _memo(dbs, records["deal"], owner_id),
+        "dd_deal_id": _deal_in_dd(dbs, other, records, users["manager"]),
         **ids,
     }
+
+
+MEMO_SECTIONS = {
+    code: f"{code}：正文" for code in ("summary", "company_team", "technology", "market",
+                                      "financials", "valuation_terms", "dd_findings", "risks",
+                                      "mandate_fit", "recommendation")
+}  # fmt: skip
+
+
+def _memo(dbs, deal, author_id: int) -> int:
+    """The deal's IC memo: version 1, a draft with every section written."""
+    memo = IcMemo(deal_id=deal.id, created_by_id=author_id)
+    dbs.add(memo)
+    dbs.flush()
+    proposed = {str(p.sub_fund_id): str(p.proposed_yuan) for p in deal.participations}
+    dbs.add(IcMemoVersion(memo_id=memo.id, sections=MEMO_SECTIONS, proposed=proposed))
+    dbs.commit()
+    return memo.id
+
+
+def _deal_in_dd(dbs, company, records, member_id: int) -> int:
+    """A second deal, in due diligence and without a memo, the matrix's manager on its team."""
+    deal = factories.deal(dbs, company, dbs.get(User, member_id), [(records["angel"], "5000000")])
+    deal.stage = "due_diligence"
+    dbs.commit()
+    return deal.id
 
 
 def _finished_job(app, dbs, user_id: int) -> int:

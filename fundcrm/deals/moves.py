@@ -26,6 +26,7 @@ from fundcrm.deals.services import DealError, actor_label
 from fundcrm.domain import stages
 from fundcrm.funds.services import committed_by_sub_fund
 from fundcrm.i18n import current_locale
+from fundcrm.ic import queries as ic_queries
 from fundcrm.models import Deal, StageGate, StageMove, SubFund, User, utcnow
 from fundcrm.models.records import orm
 from fundcrm.permissions import user_can
@@ -174,9 +175,10 @@ def required_fields(move: ProposedMove) -> list[Refusal]:
 
 
 def memo_submitted(move: ProposedMove) -> list[Refusal]:
-    """IC memos arrive with the IC capability: until then no deal has a submitted one, so a
-    gate asking for it holds."""
-    return move.unmet("memo_submitted", lambda: False)
+    """A submitted version of the deal's IC memo (fundcrm.ic.memos)."""
+    return move.unmet(
+        "memo_submitted", lambda: ic_queries.has_submitted_memo(move.db, move.deal.id)
+    )
 
 
 def workstreams_closed(move: ProposedMove) -> list[Refusal]:

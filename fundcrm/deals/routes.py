@@ -18,6 +18,8 @@ from fundcrm.domain import stages, uscc
 from fundcrm.funds.services import sub_funds
 from fundcrm.history import local_time, readable, who
 from fundcrm.history.names import names_of
+from fundcrm.ic import queries as ic_queries
+from fundcrm.ic.forms import StartMemoForm
 from fundcrm.models import Company, Deal
 from fundcrm.pagination import paginate
 from fundcrm.permissions import authorize, requires
@@ -253,6 +255,8 @@ def show(deal_id: int):
         timeline=[e for e in _timeline(session, deal) if "move" in e or e["changes"]],
         path=stages.PATH,
         workspace=_workspace(session, deal),
+        memo=ic_queries.memo_of_deal(session, deal.id),
+        start_memo_form=StartMemoForm(),
     )
 
 

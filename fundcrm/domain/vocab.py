@@ -267,6 +267,31 @@ red_flag|重大风险（红旗）|Red flag
 """,
 )
 
+# The sections of an IC memo (投资建议书), DOMAIN.md section 4, in order.
+MEMO_SECTIONS = _vocab(
+    "memo_section",
+    """
+summary|摘要|Summary
+company_team|公司与团队|Company & team
+technology|技术与产品|Technology & products
+market|市场与竞争|Market & competition
+financials|财务情况|Financials
+valuation_terms|估值与条款|Valuation & terms
+dd_findings|尽调发现|DD findings
+risks|风险与应对|Risks & mitigations
+mandate_fit|投资范围与返投|Mandate & re-investment fit
+recommendation|投资建议|Recommendation
+""",
+)
+
+MEMO_STATUSES = _vocab(
+    "memo_status",
+    """
+draft|草稿|Draft
+submitted|已提交|Submitted
+""",
+)
+
 REINVEST_AREAS = Vocabulary(
     "reinvest_area",
     [Term("chongqing", "重庆市（全市）", "Chongqing (whole city)"), *DISTRICTS.terms],
@@ -288,6 +313,8 @@ VOCABULARIES = {
         LP_TYPES,
         REINVEST_BASES,
         DD_WORKSTREAMS,
+        MEMO_SECTIONS,
+        MEMO_STATUSES,
         REINVEST_AREAS,
         ACTIVITY_KINDS,
         DD_STATUSES,

@@ -145,6 +145,7 @@ LABELS: dict[str, Table] = {
             "project_cap_pct": Column(_l("Single-project cap"), PERCENT),
             "ic_quorum": _text(_l("IC quorum")),
             "ic_threshold": _text(_l("IC approval threshold")),
+            "ic_min_eligible": _text(_l("IC minimum eligible members")),
             "veto_holder_ids": Column(_l("Veto holders"), REFS, target="users"),
         },
         title="name",
@@ -396,5 +397,29 @@ LABELS: dict[str, Table] = {
             "uploaded_at": Column(_l("Uploaded"), INSTANT),
         },
         title="title",
+    ),
+    "ic_memos": Table(
+        _l("IC memo"),
+        _own(_l("IC memo"), "ic_memos"),
+        {"id": ID, "deal_id": DEAL, "created_by_id": CREATED_BY, "created_at": CREATED},
+    ),
+    "ic_memo_versions": Table(
+        _l("IC memo version"),
+        _own(_l("IC memo version"), "ic_memo_versions"),
+        {
+            "id": ID,
+            "memo_id": _ref(_l("IC memo"), "ic_memos"),
+            "number": _text(_l("Version")),
+            "status": _code(_l("Status"), "memo_status"),
+            # the sections and amounts are read on the memo's own page, version by version
+            "sections": _kept(_l("Sections")),
+            "proposed": _kept(_l("Proposed amounts")),
+            "created_by_id": CREATED_BY,
+            "created_at": CREATED,
+            "submitted_by_id": _ref(_l("Submitted by"), "users"),
+            "submitted_at": Column(_l("Submitted"), INSTANT),
+            "version": VERSION,
+        },
+        title="number",
     ),
 }

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterable
 
 from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from fundcrm.i18n import current_locale, vocab_label
@@ -17,6 +18,8 @@ from fundcrm.models import (
     DealSubFund,
     Document,
     FundSettings,
+    IcMemo,
+    IcMemoVersion,
     LimitedPartner,
     StageMove,
     SubFund,
@@ -37,6 +40,23 @@ def _localised(name: str, name_en: str | None) -> str:
 # For each kind of record: the statement reading the names of some of them (the first column
 # is the id, or the email for accounts) and how a row of it reads.
 NAMES: dict[str, tuple[Callable, Callable]] = {
+    "ic_memos": (
+        lambda ids: (
+            select(IcMemo.id, Deal.deal_ref)
+            .join(Deal, Deal.id == IcMemo.deal_id)
+            .where(IcMemo.id.in_(ids))
+        ),
+        lambda r: _("IC memo of %(deal)s", deal=r[1]),
+    ),
+    "ic_memo_versions": (
+        lambda ids: (
+            select(IcMemoVersion.id, Deal.deal_ref, IcMemoVersion.number)
+            .join(IcMemo, IcMemo.id == IcMemoVersion.memo_id)
+            .join(Deal, Deal.id == IcMemo.deal_id)
+            .where(IcMemoVersion.id.in_(ids))
+        ),
+        lambda r: _("IC memo of %(deal)s, version %(n)s", deal=r[1], n=r[2]),
+    ),
     "users": (lambda ids: select(User.id, User.name).where(User.id.in_(ids)), lambda r: r[1]),
     "accounts": (
         lambda emails: select(User.email, User.name).where(User.email.in_(emails)),

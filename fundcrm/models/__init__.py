@@ -12,6 +12,7 @@ from fundcrm.models.deals import (
     StageMove,
 )
 from fundcrm.models.funds import Commitment, FundSettings, LimitedPartner, SubFund
+from fundcrm.models.ic import IcMemo, IcMemoVersion
 from fundcrm.models.jobs import Job
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
@@ -42,6 +43,8 @@ __all__ = [
     "DealRefCounter",
     "DealSubFund",
     "FundSettings",
+    "IcMemo",
+    "IcMemoVersion",
     "Job",
     "LimitedPartner",
     "LoginThrottle",
