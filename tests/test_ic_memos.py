@@ -243,3 +243,13 @@ def test_two_saves_of_one_version_make_one_new_version(app, staff, dbs, in_dd):
     versions = dbs.exec(select(IcMemoVersion).order_by(IcMemoVersion.number)).all()
     assert [v.number for v in versions] == [1, 2]
     assert dbs.exec(select(User)).first() is not None
+
+
+def test_the_first_draft_is_in_the_writers_language(app, staff, dbs, in_dd):
+    client = as_owner(app, staff)
+    post_form(client, f"/deals/{in_dd.id}/memo", {}, token_from=f"/deals/{in_dd.id}",
+              headers={"Accept-Language": "zh-CN"})  # fmt: skip
+    text = the_memo(dbs).versions[0].sections
+    assert text["mandate_fit"].startswith("**投资范围检查**") and "**返投**" in text["mandate_fit"]
+    assert "| 子基金 | 拟投金额（万元） |" in text["valuation_terms"]
+    assert "企业位于其返投区域内" in text["mandate_fit"]

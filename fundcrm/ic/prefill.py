@@ -60,12 +60,13 @@ def _company(deal: Deal) -> str:
 
 
 def _terms(deal: Deal) -> str:
+    sub_fund, proposed = _("Sub-fund"), _("Proposed (万元)")
     lines = [
         _line(_("Round"), vocab_label("round", deal.round)),
         _line(_("Pre-money (万元)"), format_wan(deal.pre_money_yuan)),
         _line(_("Financing sought (万元)"), format_wan(deal.ask_yuan)),
         "",
-        f"| {_('Sub-fund')} | {_('Proposed (万元)')} |",
+        f"| {sub_fund} | {proposed} |",
         "|---|---:|",
     ]
     for p in deal.participations:
@@ -94,12 +95,13 @@ def _mandate_fit(db: Session, deal: Deal, today) -> str:
     breaches = stages.mandate_breaches(
         ["ic"], company.enterprise_stage, company.focus_area, moves.mandate_facts(db, deal), today
     )
-    lines = [f"**{_('Mandate check')}**", ""]
+    mandate, reinvest = _("Mandate check"), _("Re-investment (返投)")
+    lines = [f"**{mandate}**", ""]
     for p in deal.participations:
         found = [b for b in breaches if b.sub_fund == moves.fund_label(p.sub_fund)]
         verdict = "；".join(breach_message(b) for b in found) or _("within the mandate")
         lines.append(f"- {escaped(p.sub_fund.name)}：{escaped(verdict)}")
-    lines += ["", f"**{_('Re-investment (返投)')}**", ""]
+    lines += ["", f"**{reinvest}**", ""]
     commitments = queries.government_commitments(db, [p.sub_fund_id for p in deal.participations])
     for c in commitments:
         inside = in_area(c.reinvest_area, company.district, company.city)
