@@ -15,7 +15,7 @@ from sqlmodel import SQLModel, select
 from fundcrm import db, history
 from fundcrm.domain import stages
 from fundcrm.domain.vocab import VOCABULARIES
-from fundcrm.history import labels
+from fundcrm.history import columns, labels
 from fundcrm.history.names import NAMES
 from fundcrm.imports.formats import KINDS
 from fundcrm.models import AuditEntry, Task, User
@@ -84,20 +84,20 @@ def test_column_kinds_follow_the_schema(app):
         where = f"{table}.{key}"
         if column.foreign_keys:
             (foreign_key,) = column.foreign_keys
-            assert spec.kind == labels.REF, where
+            assert spec.kind == columns.REF, where
             assert spec.target == foreign_key.column.table.name and spec.target in NAMES, where
         elif key.endswith("_yuan"):
-            assert spec.kind == labels.MONEY, where
+            assert spec.kind == columns.MONEY, where
         elif isinstance(column.type, sa.Boolean):
-            assert spec.kind == labels.FLAG, where
+            assert spec.kind == columns.FLAG, where
         elif isinstance(column.type, sa.DateTime):
-            assert spec.kind == labels.INSTANT, where
+            assert spec.kind == columns.INSTANT, where
         elif isinstance(column.type, sa.Date):
-            assert spec.kind == labels.DAY, where
+            assert spec.kind == columns.DAY, where
         elif key in ("password_hash", "session_token"):
-            assert spec.kind == labels.MASKED, where
+            assert spec.kind == columns.MASKED, where
     for spec in (s for t in labels.LABELS.values() for s in (*t.key, *t.columns.values())):
-        if spec.kind in (labels.REF, labels.REFS):
+        if spec.kind in (columns.REF, columns.REFS):
             assert spec.target in NAMES
 
 
@@ -105,7 +105,7 @@ def test_vocabulary_coded_columns_map_to_their_vocabulary(app):
     for table, key, _column in audited_columns():
         spec = history.column(table, key)
         if key in VOCABULARIES or key.removesuffix("_stage") in ("stage", "return", "from", "to"):
-            assert spec.kind in (labels.CODE, labels.CODES), f"{table}.{key}"
+            assert spec.kind in (columns.CODE, columns.CODES), f"{table}.{key}"
             assert spec.vocabulary in VOCABULARIES, f"{table}.{key}"
     # the import formats say which columns hold codes of which vocabulary: the same here
     tables = {"sub_funds": ["sub_funds"], "companies": ["companies"], "deals": ["deals"]}
@@ -117,7 +117,7 @@ def test_vocabulary_coded_columns_map_to_their_vocabulary(app):
                 if column.vocabulary is not None and spec is not None:
                     assert spec.vocabulary == column.vocabulary.name, f"{table}.{column.code}"
     for spec in (s for t in labels.LABELS.values() for s in t.columns.values()):
-        if spec.kind in (labels.CODE, labels.CODES) and spec.vocabulary:
+        if spec.kind in (columns.CODE, columns.CODES) and spec.vocabulary:
             assert spec.vocabulary in VOCABULARIES
     gates = labels.LABELS["stage_gates"].columns
     assert set(gates["required_fields"].choices) == set(stages.GATE_FIELDS)
@@ -137,7 +137,7 @@ def test_every_entry_of_a_busy_fund_reads_with_labels_and_names(app, make_user, 
             assert "#" not in event.record, (event.table, event.row_id, event.record)
             for change in event.changes:
                 assert change.label != change.column, (event.table, change.column)
-                refers = history.column(event.table, change.column).kind == labels.REF
+                refers = history.column(event.table, change.column).kind == columns.REF
                 assert not (refers and change.new.startswith("#")), (event.table, change)
 
 

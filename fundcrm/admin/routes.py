@@ -7,7 +7,7 @@ from fundcrm.admin import queries
 from fundcrm.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from fundcrm.auth import services
 from fundcrm.history import readable, table_choices
-from fundcrm.history.labels import ACTORS
+from fundcrm.history.columns import ACTORS
 from fundcrm.models import User
 from fundcrm.pagination import paginate
 from fundcrm.permissions import requires

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from fundcrm import clock
 from fundcrm.domain.vocab import VOCABULARIES
-from fundcrm.history.labels import (
+from fundcrm.history.columns import (
     ACCOUNT,
     ACTIONS,
     ACTORS,
@@ -31,7 +31,6 @@ from fundcrm.history.labels import (
     DAY,
     FLAG,
     INSTANT,
-    LABELS,
     MASKED,
     MONEY,
     MULTIPLE,
@@ -41,6 +40,7 @@ from fundcrm.history.labels import (
     SECONDS,
     Column,
 )
+from fundcrm.history.labels import LABELS
 from fundcrm.history.names import Names, joined
 from fundcrm.i18n import format_wan, list_separator, vocab_label
 from fundcrm.models import AuditEntry

@@ -3,97 +3,45 @@
 A test walks every audited model and finds each column here, in Chinese and in English.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 from flask_babel import lazy_gettext as _l
 
 from fundcrm.deals.refusals import CONDITION_LABELS, FIELD_LABELS
+from fundcrm.history.columns import (
+    ACCOUNT,
+    BYTES,
+    COMPANY,
+    CREATED,
+    CREATED_BY,
+    DAY,
+    DEAL,
+    FIRST_FIELD,
+    FLAG,
+    ID,
+    INSTANT,
+    MASKED,
+    MONEY,
+    MULTIPLE,
+    PERCENT,
+    REFS,
+    SEARCH_TOKENS,
+    SECONDS,
+    SUB_FUND,
+    UPDATED,
+    VERSION,
+    Column,
+    Table,
+)
+from fundcrm.history.columns import code as _code
+from fundcrm.history.columns import codes as _codes
+from fundcrm.history.columns import kept as _kept
+from fundcrm.history.columns import own as _own
+from fundcrm.history.columns import ref as _ref
+from fundcrm.history.columns import text as _text
+from fundcrm.history.ic_labels import IC_LABELS
 
-# How a column's values read.
-TEXT = "text"
-CODE = "code"  # a vocabulary code (or a code of `choices`)
-CODES = "codes"  # a list of such codes
-REF = "ref"  # the id of another record, shown by its name
-REFS = "refs"  # a list of such ids
-ACCOUNT = "account"  # a user's email (or cli, demo), shown as the user's name
-MONEY = "money"  # yuan, shown in 万元
-FLAG = "flag"
-DAY = "day"
-INSTANT = "instant"
-PERCENT = "percent"
-MULTIPLE = "multiple"  # a ratio such as 1.2×
-SECONDS = "seconds"  # a duration, shown in days
-BYTES = "bytes"
-MASKED = "masked"  # a secret: only whether it was set
-
-ACTIONS = {"create": _l("created"), "update": _l("updated"), "delete": _l("deleted")}
-# Who changed data when no one was signed in (see audit.set_actor).
-ACTORS = {"cli": _l("command line"), "demo": _l("demo data"), "system": _l("system")}
-
-
-@dataclass(frozen=True)
-class Column:
-    label: object  # a lazy string
-    kind: str = TEXT
-    vocabulary: str | None = None  # a name in VOCABULARIES, for CODE and CODES
-    choices: Mapping[str, object] | None = None  # the labels of codes no vocabulary holds
-    target: str | None = None  # the kind of record a REF or REFS names (see NAMES)
-    bookkeeping: bool = False  # kept for the trail, left out where people follow a record
-    # another column this one only repeats when both read alike (a move's account and mover):
-    # then it is left out
-    repeats: str | None = None
-
-
-@dataclass(frozen=True)
-class Table:
-    label: object
-    key: tuple[Column, ...]  # how each part of a row id ("7", "7/risk") reads
-    columns: dict[str, Column]
-    title: str | None = None  # the column that names a row the database no longer holds
-
-
-def _text(label):
-    return Column(label)
-
-
-def _code(label, vocabulary=None, choices=None):
-    return Column(label, CODE, vocabulary=vocabulary, choices=choices)
-
-
-def _codes(label, vocabulary=None, choices=None):
-    return Column(label, CODES, vocabulary=vocabulary, choices=choices)
-
-
-def _ref(label, target):
-    return Column(label, REF, target=target)
-
-
-def _kept(label, kind=TEXT):
-    return Column(label, kind, bookkeeping=True)
-
-
-ID = _kept(_l("Record ID"))
-VERSION = _kept(_l("Version"))
-CREATED = Column(_l("Created"), INSTANT)
-UPDATED = _kept(_l("Updated"), INSTANT)
-COMPANY = _ref(_l("Company"), "companies")
-DEAL = _ref(_l("Deal"), "deals")
-SUB_FUND = _ref(_l("Sub-fund"), "sub_funds")
-CREATED_BY = _ref(_l("Created by"), "users")
-# the search index's tokens of a record's text (fundcrm.search)
-SEARCH_TOKENS = _kept(_l("Search tokens"))
-# the company list's sort key, repeating the company's first application field
-FIRST_FIELD = Column(_l("First application field"), CODE, "application_field", bookkeeping=True)
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 TASK_STATUSES = {"open": _l("Open"), "done": _l("Done")}
 MOVE_KINDS = {"create": _l("created"), "move": _l("moved"), "import": _l("imported")}
-
-
-def _own(label, target):
-    """The key of a table whose rows are named by their own id."""
-    return (_ref(label, target),)
-
 
 LABELS: dict[str, Table] = {
     "users": Table(
@@ -398,28 +346,5 @@ LABELS: dict[str, Table] = {
         },
         title="title",
     ),
-    "ic_memos": Table(
-        _l("IC memo"),
-        _own(_l("IC memo"), "ic_memos"),
-        {"id": ID, "deal_id": DEAL, "created_by_id": CREATED_BY, "created_at": CREATED},
-    ),
-    "ic_memo_versions": Table(
-        _l("IC memo version"),
-        _own(_l("IC memo version"), "ic_memo_versions"),
-        {
-            "id": ID,
-            "memo_id": _ref(_l("IC memo"), "ic_memos"),
-            "number": _text(_l("Version")),
-            "status": _code(_l("Status"), "memo_status"),
-            # the sections and amounts are read on the memo's own page, version by version
-            "sections": _kept(_l("Sections")),
-            "proposed": _kept(_l("Proposed amounts")),
-            "created_by_id": CREATED_BY,
-            "created_at": CREATED,
-            "submitted_by_id": _ref(_l("Submitted by"), "users"),
-            "submitted_at": Column(_l("Submitted"), INSTANT),
-            "version": VERSION,
-        },
-        title="number",
-    ),
+    **IC_LABELS,
 }
