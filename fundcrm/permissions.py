@@ -44,6 +44,12 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # IC memos: the fund's staff read them; the deal team (and an administrator) writes them.
     "read_memos": frozenset({"admin", "manager", "ic_member", "risk"}),
     "write_memos": frozenset({"admin", "manager"}),
+    # The IC's members, and the register of their conflicts (回避): a member declares their own,
+    # risk and administrators record anyone's (RECORD_RULES).
+    "sit_on_ic": frozenset({"ic_member"}),
+    "read_conflicts": frozenset({"admin", "risk", "ic_member"}),
+    "record_conflicts": frozenset({"admin", "risk", "ic_member"}),
+    "record_any_conflict": frozenset({"admin", "risk"}),
     # The deal team's workspace: activities, tasks, due diligence, documents.
     "work_on_deals": frozenset({"admin", "manager"}),
     "manage_checklists": frozenset({"admin"}),
@@ -78,6 +84,10 @@ RECORD_RULES: dict[str, Callable] = {
     "work_on_deals": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
     # A deal's IC memo is written by its team (or an administrator).
     "write_memos": lambda user, deal: _is_admin(user) or on_deal_team(user, deal),
+    # A conflict (its member_id) is declared by the member, or recorded by risk or an admin.
+    "record_conflicts": lambda user, conflict: (
+        user_can(user, "record_any_conflict") or conflict.member_id == user.id
+    ),
     # Risk moves any deal too: overriding a mandate breach is its call.
     "move_deals": lambda user, deal: user.has_role("admin", "risk") or on_deal_team(user, deal),
     # An activity's note is its author's and, on a deal, the deal team's.
@@ -102,6 +112,9 @@ RECORD_RULES: dict[str, Callable] = {
 # role itself is fine. One per ability in RECORD_RULES (a test checks).
 RECORD_REFUSALS = {
     "write_memos": _l("Only the deal's owner and team or an administrator may write its IC memo."),
+    "record_conflicts": _l(
+        "An IC member declares their own conflicts; risk or an administrator records anyone's."
+    ),
     "see_jobs": _l("Only whoever started this job or an administrator may see it and its file."),
     "edit_pipeline": _l("Only the deal's owner and team or an administrator may change this deal."),
     "work_on_deals": _l(

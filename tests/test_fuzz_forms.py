@@ -391,6 +391,15 @@ def memo_fields(w):
     return {**sections, **amounts, "seen": value("1", "2", "0")}
 
 
+def conflict_fields(w):
+    return {
+        "member_id": value(w["users"]["ic_member"], w["users"]["manager"]),
+        "company_uscc": value(w["company_uscc"], "91500000000000000X"),
+        "reason": value("持股"),
+        "declared_on": value() | DATES,
+    }
+
+
 def import_fields(_w):
     return {"kind": value(*KINDS), "file": st.none() | SPREADSHEETS}
 
@@ -430,6 +439,7 @@ FORMS = [
     Form("edit user", "/admin/users/{user_id}", ADMIN, lambda w: user_fields(w, new=False)),
     Form("import upload", "/imports", EDITORS, import_fields, multipart=True),
     Form("edit IC memo", "/ic/memos/{memo_id}/edit", EDITORS, memo_fields),
+    Form("IC conflict", "/ic/conflicts/new", {"admin", "risk", "ic_member"}, conflict_fields),
     Form("change password", "/account/password", EVERYONE, password_fields),
 ]
 

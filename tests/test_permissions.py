@@ -31,6 +31,7 @@ EDITORS = {"admin", "manager"}
 COMPANY_EDITORS = {"admin", "manager", "risk"}
 MOVERS = {"admin", "manager", "risk"}
 ADMIN = {"admin"}
+CONFLICTS = {"admin", "risk", "ic_member"}
 UNDECLARED_OK = {"static"}
 PUBLIC = {"auth.login", "main.healthz", "main.set_language"}
 # the page every signed-in user may open: where a refused role's browser got its token
@@ -84,6 +85,8 @@ PAGES = {
     "jobs.index": ("/jobs", STAFF, 200),
     "ic.show_memo": ("/ic/memos/{memo_id}", STAFF, 200),
     "ic.edit_memo": ("/ic/memos/{memo_id}/edit", EDITORS, 200),
+    "ic.conflicts": ("/ic/conflicts", CONFLICTS, 200),
+    "ic.new_conflict": ("/ic/conflicts/new", CONFLICTS, 200),
     # the world's job is the administrator's: the other roles may see jobs, not this one
     "jobs.show": ("/jobs/{job_id}", ADMIN, 200),
     "jobs.status": ("/jobs/{job_id}/status", ADMIN, 200),
@@ -544,6 +547,19 @@ POSTS = [
         _memo_form,
         "/ic/memos/{memo_id}",
         bad=lambda c: {**_memo_form(c), "summary": "x" * 100_001},
+        bad_answer=200,
+    ),
+    Post(
+        "ic.new_conflict",
+        "/ic/conflicts/new",
+        CONFLICTS,
+        lambda c: {
+            "member_id": str(c["users"]["ic_member"]),
+            "company_uscc": c["company_uscc"],
+            "reason": "持股",
+        },
+        "/ic/conflicts",
+        bad=lambda c: {"member_id": str(c["users"]["ic_member"]), "company_uscc": "", "reason": ""},
         bad_answer=200,
     ),
     Post(

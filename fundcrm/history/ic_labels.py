@@ -3,8 +3,10 @@
 from flask_babel import lazy_gettext as _l
 
 from fundcrm.history.columns import (
+    COMPANY,
     CREATED,
     CREATED_BY,
+    DAY,
     DEAL,
     ID,
     INSTANT,
@@ -42,5 +44,19 @@ IC_LABELS: dict[str, Table] = {
             "version": VERSION,
         },
         title="number",
+    ),
+    "ic_conflicts": Table(
+        _l("IC conflict"),
+        own(_l("IC conflict"), "ic_conflicts"),
+        {
+            "id": ID,
+            "member_id": ref(_l("IC member"), "users"),
+            "company_id": COMPANY,
+            "reason": text(_l("Reason")),
+            "declared_on": Column(_l("Declared on"), DAY),
+            "recorded_by_id": ref(_l("Recorded by"), "users"),
+            "created_at": CREATED,
+        },
+        title="reason",
     ),
 }

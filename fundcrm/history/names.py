@@ -18,6 +18,7 @@ from fundcrm.models import (
     DealSubFund,
     Document,
     FundSettings,
+    IcConflict,
     IcMemo,
     IcMemoVersion,
     LimitedPartner,
@@ -47,6 +48,15 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
             .where(IcMemo.id.in_(ids))
         ),
         lambda r: _("IC memo of %(deal)s", deal=r[1]),
+    ),
+    "ic_conflicts": (
+        lambda ids: (
+            select(IcConflict.id, User.name, Company.name)
+            .join(User, User.id == IcConflict.member_id)
+            .join(Company, Company.id == IcConflict.company_id)
+            .where(IcConflict.id.in_(ids))
+        ),
+        lambda r: f"{r[1]} · {r[2]}",
     ),
     "ic_memo_versions": (
         lambda ids: (

@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fundcrm.domain.vocab import MEMO_SECTIONS
 from fundcrm.forms import SafeForm, WanField
@@ -41,3 +49,19 @@ def memo_form(participations, locale: str, *args, **kwargs) -> MemoForm:
         label = _l("Proposed by %(fund)s (万元)", fund=part.sub_fund.name)
         fields[f"proposed_{part.sub_fund_id}"] = WanField(label, validators=[InputRequired()])
     return type("MemoFormOfDeal", (MemoForm,), fields)(*args, **kwargs)
+
+
+class ConflictForm(SafeForm):
+    member_id = SelectField(_l("IC member"), coerce=int)
+    company_uscc = StringField(_l("Company USCC"), validators=[DataRequired(), Length(max=40)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    declared_on = DateField(_l("Declared on"), validators=[Optional()])
+    submit = SubmitField(_l("Record the conflict"))
+
+    def values(self) -> dict:
+        return {
+            "member_id": self.member_id.data,
+            "company_uscc": self.company_uscc.data,
+            "reason": self.reason.data,
+            "declared_on": self.declared_on.data,
+        }

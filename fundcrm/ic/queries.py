@@ -1,8 +1,18 @@
 """Select builders and lookups for the IC pages."""
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from fundcrm.models import Commitment, DDItem, IcMemo, IcMemoVersion, LimitedPartner
+from fundcrm.models import (
+    Commitment,
+    Company,
+    DDItem,
+    IcConflict,
+    IcMemo,
+    IcMemoVersion,
+    LimitedPartner,
+    User,
+)
 
 
 def memo_of_deal(db: Session, deal_id: int) -> IcMemo | None:
@@ -33,3 +43,14 @@ def government_commitments(db: Session, sub_fund_ids: list[int]) -> list[Commitm
         .order_by(Commitment.sub_fund_id, LimitedPartner.name)
     )
     return list(db.exec(query).all())
+
+
+def conflicts(db: Session):
+    """The register, newest first, with the member's and the company's names."""
+    member = aliased(User)
+    return (
+        select(IcConflict, member.name, Company.name, Company.id)
+        .join(member, member.id == IcConflict.member_id)
+        .join(Company, Company.id == IcConflict.company_id)
+        .order_by(IcConflict.declared_on.desc(), IcConflict.id.desc())
+    )

@@ -1,18 +1,23 @@
-"""IC memos: started from a deal in due diligence, edited as versions, submitted to the IC."""
+"""IC memos (started from a deal in due diligence, edited as versions, submitted to the IC)
+and the register of members' conflicts."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundcrm import db
+from fundcrm.auth.queries import users_who_can
 from fundcrm.deals import queries as deal_queries
 from fundcrm.domain.vocab import MEMO_SECTIONS
 from fundcrm.i18n import current_locale
-from fundcrm.ic import memos
-from fundcrm.ic.forms import StartMemoForm, SubmitMemoForm, memo_form
+from fundcrm.ic import conflicts as conflicts_service
+from fundcrm.ic import memos, queries
+from fundcrm.ic.forms import ConflictForm, StartMemoForm, SubmitMemoForm, memo_form
 from fundcrm.models import IcMemo
+from fundcrm.pagination import paginate
 from fundcrm.permissions import authorize, requires, user_can
 from fundcrm.safe_markdown import render
 from fundcrm.views import flash_form_errors, get_or_404, submit
@@ -120,3 +125,34 @@ def submit_memo(memo_id: int):
     db.session().commit()
     flash(_("Version %(n)s is submitted to the IC and frozen.", n=version.number), "success")
     return redirect(url_for("ic.show_memo", memo_id=memo.id))
+
+
+# -- conflicts ------------------------------------------------------------------------------
+
+
+@bp.get("/ic/conflicts")
+@requires("read_conflicts")
+def conflicts():
+    page = paginate(db.session(), queries.conflicts(db.session()))
+    return render_template("ic/conflicts.html", page=page)
+
+
+@bp.route("/ic/conflicts/new", methods=["GET", "POST"])
+@requires("record_conflicts")
+def new_conflict():
+    session = db.session()
+    form = ConflictForm()
+    anyone = user_can(current_user, "record_any_conflict")
+    members = users_who_can(session, "sit_on_ic")
+    form.member_id.choices = [(u.id, u.name) for u in members if anyone or u.id == current_user.id]
+    if request.method == "GET" and not anyone:
+        form.member_id.data = current_user.id
+    if form.is_submitted() and form.member_id.data is not None:
+        authorize("record_conflicts", SimpleNamespace(member_id=form.member_id.data))
+    done = submit(
+        form,
+        lambda: conflicts_service.record_conflict(session, form.values(), current_user),
+        _("The conflict is recorded."),
+        url_for("ic.conflicts"),
+    )
+    return done or render_template("ic/conflict_form.html", form=form)

@@ -12,7 +12,7 @@ from fundcrm.models.deals import (
     StageMove,
 )
 from fundcrm.models.funds import Commitment, FundSettings, LimitedPartner, SubFund
-from fundcrm.models.ic import IcMemo, IcMemoVersion
+from fundcrm.models.ic import IcConflict, IcMemo, IcMemoVersion
 from fundcrm.models.jobs import Job
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
@@ -43,6 +43,7 @@ __all__ = [
     "DealRefCounter",
     "DealSubFund",
     "FundSettings",
+    "IcConflict",
     "IcMemo",
     "IcMemoVersion",
     "Job",

@@ -1,6 +1,6 @@
-"""The investment committee (投决会): memos and their versions."""
+"""The investment committee (投决会): memos and their versions, members' conflicts."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
@@ -63,3 +63,25 @@ class IcMemoVersion(SQLModel, table=True):
     version: int = Field(default=1, sa_column=_VERSION)
 
     memo: IcMemo | None = Relationship(back_populates="versions")
+
+
+class IcConflict(SQLModel, table=True):
+    """An IC member's conflict of interest with a company (回避): declared by the member, or
+    recorded by risk or an administrator. The member is recused on every agenda item of the
+    company's deals."""
+
+    __tablename__ = "ic_conflicts"
+    __audit_parent__ = ("companies", "company_id")
+    __table_args__ = (sa.UniqueConstraint("member_id", "company_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="users.id", index=True)
+    company_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("companies.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    reason: str = Field(max_length=1000)
+    declared_on: date
+    recorded_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
