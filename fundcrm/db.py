@@ -16,6 +16,9 @@ READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 SQLITE_CACHE_KIB = 64 * 1024
 
 
+SQLITE_BUSY_SECONDS = 30  # how long a connection waits for SQLite's write lock
+
+
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (WAL, foreign keys on) or PostgreSQL."""
     parsed = make_url(url)
@@ -23,7 +26,9 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+    )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
@@ -38,19 +43,27 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 @contextmanager
+def sqlite_pragma(connection, setting: str, during, after):
+    """On SQLite, `PRAGMA setting=during` for the block and `=after` when it ends (a pooled
+    connection keeps what it is set to); nothing on other databases."""
+    sqlite_ = connection.dialect.name == "sqlite"
+    if sqlite_:
+        connection.exec_driver_sql(f"PRAGMA {setting}={during}")
+    try:
+        yield
+    finally:
+        if sqlite_:
+            connection.exec_driver_sql(f"PRAGMA {setting}={after}")
+
+
+@contextmanager
 def bulk_cache(connection):
     """SQLite: a page cache of SQLITE_CACHE_KIB for the connection while a bulk write runs (a
     bulk import writes the search index's pages again and again, and with SQLite's 2 MB default
     they spill to disk: a 50,000-company import spent 12 s on index writes instead of 4.7),
     then the default again, so connections that read stay small."""
-    sqlite_ = connection.dialect.name == "sqlite"
-    if sqlite_:
-        connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    try:
+    with sqlite_pragma(connection, "cache_size", f"-{SQLITE_CACHE_KIB}", "-2000"):
         yield
-    finally:
-        if sqlite_:
-            connection.exec_driver_sql("PRAGMA cache_size=-2000")
 
 
 def _sqlite_begin(connection) -> None:

@@ -91,3 +91,14 @@ def test_who_sees_the_register(app, staff):
     for role, status in (("ic_member", 200), ("risk", 200), ("admin", 200), ("manager", 403),
                          ("viewer", 403)):  # fmt: skip
         assert client_of(app, staff[role].id).get("/ic/conflicts").status_code == status, role
+
+
+def test_a_blank_date_is_the_funds_today_not_utcs(app, staff, dbs):
+    import time_machine
+
+    member = staff["ic_member"]
+    with time_machine.travel("2026-12-31T16:30:00Z", tick=False):  # 00:30 on 1 January in 重庆
+        assert (
+            declare(client_of(app, member.id), member.id, staff["company"].uscc).status_code == 302
+        )
+    assert dbs.exec(select(IcConflict)).one().declared_on.isoformat() == "2027-01-01"

@@ -49,6 +49,23 @@ def only_job(dbs) -> Job:
     return job
 
 
+EXPORT_PARAMS = {"export_kind": "companies", "format": "csv", "args": [], "locale": "en"}
+
+
+def stored_job(dbs, user_id: int, state: str, kind: str = "export", params=None, **fields) -> Job:
+    """A job row as a worker (or its death) left it: an export of every company by default."""
+    job = Job(kind=kind, user_id=user_id, title="Stored title", state=state,
+              params=EXPORT_PARAMS if params is None else params, **fields)  # fmt: skip
+    dbs.add(job)
+    dbs.commit()
+    return job
+
+
+def silent_since(app, seconds_over: int = 1):
+    """A heartbeat older than JOB_STALE_SECONDS by so many seconds."""
+    return clock.now() - timedelta(seconds=app.config["JOB_STALE_SECONDS"] + seconds_over)
+
+
 def test_a_big_export_runs_as_a_job_and_its_file_downloads(app, client, dbs, login_as, small_jobs):
     names = three_companies(dbs)
     user_id, _email = login_as("manager")
@@ -185,26 +202,9 @@ def test_the_sweeper_fails_a_job_whose_worker_died_and_a_retry_finishes_it(
 ):
     three_companies(dbs)
     user_id, _email = login_as("manager")
-    silent_since = clock.now() - timedelta(seconds=app.config["JOB_STALE_SECONDS"] + 1)
-    job = Job(
-        kind="export",
-        user_id=user_id,
-        title="Export",
-        state="running",
-        heartbeat_at=silent_since,
-        started_at=silent_since,
-        params={"export_kind": "companies", "format": "csv", "args": [], "locale": "en"},
-    )
-    alive = Job(
-        kind="export",
-        user_id=user_id,
-        title="Alive",
-        state="running",
-        heartbeat_at=clock.now(),
-        params=job.params,
-    )
-    dbs.add_all([job, alive])
-    dbs.commit()
+    silent = silent_since(app)
+    job = stored_job(dbs, user_id, "running", heartbeat_at=silent, started_at=silent)
+    alive = stored_job(dbs, user_id, "running", heartbeat_at=clock.now())
 
     assert services.sweep(dbs, app.instance_path, app.config)["dead"] == 1
 
@@ -220,17 +220,7 @@ def test_the_sweeper_fails_a_job_whose_worker_died_and_a_retry_finishes_it(
 
 def test_reading_a_dead_jobs_page_marks_it_failed(app, client, dbs, login_as):
     user_id, _email = login_as("manager")
-    silent_since = clock.now() - timedelta(seconds=app.config["JOB_STALE_SECONDS"] + 5)
-    job = Job(
-        kind="export",
-        user_id=user_id,
-        title="Export",
-        state="running",
-        heartbeat_at=silent_since,
-        params={"locale": "en"},
-    )
-    dbs.add(job)
-    dbs.commit()
+    job = stored_job(dbs, user_id, "running", heartbeat_at=silent_since(app, 5))
     status = client.get(f"/jobs/{job.id}/status").get_json()
     assert status["state"] == "failed" and "no sign of life" in status["message"]
 
@@ -239,18 +229,8 @@ def test_a_beat_written_to_the_file_keeps_a_job_alive(app, dbs, login_as):
     """On SQLite a running import holds the write lock: the heartbeat goes to a file, and the
     sweeper reads it."""
     user_id, _email = login_as("manager")
-    silent_since = clock.now() - timedelta(seconds=app.config["JOB_STALE_SECONDS"] + 5)
-    job = Job(
-        kind="import_write",
-        user_id=user_id,
-        title="Import",
-        state="running",
-        heartbeat_at=silent_since,
-        progress_total=10,
-        params={},
-    )
-    dbs.add(job)
-    dbs.commit()
+    job = stored_job(dbs, user_id, "running", kind="import_write", params={},
+                     heartbeat_at=silent_since(app, 5), progress_total=10)  # fmt: skip
     beats.write(app.instance_path, job.id, job.attempt, clock.now(), 7, 10)
     assert services.sweep(dbs, app.instance_path, app.config)["dead"] == 0
     assert services.describe(app.instance_path, job)["done"] == 7
@@ -274,20 +254,8 @@ def test_a_job_whose_stored_filter_was_tampered_with_fails_clearly(app, client, 
     user_id, _email = login_as("manager")
     results = Path(app.instance_path) / "jobs"
     before = set(results.glob("*"))
-    job = Job(
-        kind="export",
-        user_id=user_id,
-        title="Export",
-        state="failed",
-        params={
-            "export_kind": "deals",
-            "format": "csv",
-            "args": [["stage", "bogus"]],
-            "locale": "en",
-        },
-    )
-    dbs.add(job)
-    dbs.commit()
+    tampered = EXPORT_PARAMS | {"export_kind": "deals", "args": [["stage", "bogus"]]}
+    job = stored_job(dbs, user_id, "failed", params=tampered)
     post_form(client, f"/jobs/{job.id}/retry", {}, token_from=f"/jobs/{job.id}")
     dbs.refresh(job)
     assert job.state == "failed" and job.attempt == 2
@@ -322,15 +290,15 @@ COMPANIES_CSV = "name,uscc,focus_area,enterprise_stage\n" + "".join(
 )
 
 
+def upload_companies(client):
+    """The three companies of COMPANIES_CSV uploaded on the import page."""
+    form = {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")}
+    return post_form(client, "/imports", form, token_from="/imports", headers=ENGLISH)
+
+
 def test_a_big_import_is_checked_and_written_by_jobs(app, client, dbs, login_as, small_jobs):
     user_id, email = login_as("manager")
-    upload = post_form(
-        client,
-        "/imports",
-        {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")},
-        token_from="/imports",
-        headers=ENGLISH,
-    )
+    upload = upload_companies(client)
     assert upload.status_code == 302
     check = only_job(dbs)
     assert (check.kind, check.state, check.user_id) == ("import_check", "done", user_id)
@@ -379,16 +347,7 @@ def test_two_simultaneous_retries_queue_the_job_once(app, dbs, make_user):
 
     three_companies(dbs)
     user_id = make_user("manager")[0]
-    job = Job(
-        kind="export",
-        user_id=user_id,
-        title="Export",
-        state="failed",
-        message="The worker running this job stopped.",
-        params={"export_kind": "companies", "format": "csv", "args": [], "locale": "en"},
-    )
-    dbs.add(job)
-    dbs.commit()
+    job = stored_job(dbs, user_id, "failed", message="The worker running this job stopped.")
     url = f"/jobs/{job.id}/retry"
     results = Path(app.instance_path) / "jobs"
     before = set(results.glob("*.csv"))
@@ -402,11 +361,7 @@ def test_two_simultaneous_retries_queue_the_job_once(app, dbs, make_user):
 
 
 def failed_job(dbs, user_id: int, kind: str = "export", **params) -> Job:
-    params = {"export_kind": "companies", "format": "csv", "args": [], "locale": "en"} | params
-    job = Job(kind=kind, user_id=user_id, title="Stored title", state="failed", params=params)
-    dbs.add(job)
-    dbs.commit()
-    return job
+    return stored_job(dbs, user_id, "failed", kind=kind, params=EXPORT_PARAMS | params)
 
 
 def test_a_job_queued_too_long_is_queued_again_by_the_sweep(app, dbs, make_user):
@@ -482,12 +437,7 @@ def test_an_expired_result_is_refused_even_before_the_sweeper_removes_it(
 
 def test_an_import_job_has_no_file_to_download(app, client, dbs, login_as, small_jobs):
     login_as("manager")
-    post_form(
-        client,
-        "/imports",
-        {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")},
-        token_from="/imports",
-    )
+    upload_companies(client)
     check = only_job(dbs)
     answer = client.get(f"/jobs/{check.id}/download", headers=ENGLISH)
     assert answer.status_code == 410
@@ -500,12 +450,7 @@ def test_a_retried_import_takes_over_the_lock_its_killed_attempt_left(
     from fundcrm.imports import storage
 
     _user, email = login_as("manager")
-    upload = post_form(
-        client,
-        "/imports",
-        {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")},
-        token_from="/imports",
-    )
+    upload = upload_companies(client)
     token = upload.location.rsplit("/", 1)[-1]
     pending = storage.load(app.instance_path, token, only_job(dbs).user_id)
     write = failed_job(dbs, pending.user_id, kind="import_write", import_token=token, file="c")
@@ -523,12 +468,7 @@ def test_a_file_cannot_be_discarded_while_a_job_works_on_it(app, client, dbs, lo
     from fundcrm.imports import storage
 
     login_as("manager")
-    upload = post_form(
-        client,
-        "/imports",
-        {"kind": "companies", "file": (io.BytesIO(COMPANIES_CSV.encode()), "companies.csv")},
-        token_from="/imports",
-    )
+    upload = upload_companies(client)
     check = only_job(dbs)
     check.state = "running"
     check.heartbeat_at = clock.now()
@@ -539,3 +479,11 @@ def test_a_file_cannot_be_discarded_while_a_job_works_on_it(app, client, dbs, lo
     )
     assert answer.status_code == 302
     assert storage.load(app.instance_path, token, check.user_id) is not None
+
+
+def test_an_export_jobs_file_is_named_by_the_funds_date(app, client, dbs, login_as, small_jobs):
+    three_companies(dbs)
+    with time_machine.travel("2026-12-31T16:30:00Z", tick=False):  # 00:30 on 1 January in 重庆
+        login_as("manager")
+        start_export(client)
+    assert only_job(dbs).result_name == "companies-2027-01-01.csv"

@@ -105,39 +105,32 @@ def import_write_title(params: dict) -> str:
     return _("Import of %(file)s", file=params["file"])
 
 
+def _on_pending(context: JobContext, step, pending: storage.Pending) -> ImportReport:
+    """Run check_pending or write_pending for the job's user, in the job's language."""
+    locale = context.job.params.get("locale", "")
+    return step(
+        context.session, context.instance_path, pending, context.user, context.config, locale
+    )
+
+
 @register("import_check", "import_data", title=import_title)
 def import_check_job(context: JobContext) -> Outcome:
-    pending = _pending_of(context)
-    report = check_pending(
-        context.session,
-        context.instance_path,
-        pending,
-        context.user,
-        context.config,
-        context.job.params.get("locale", ""),
-    )
+    report = _on_pending(context, check_pending, _pending_of(context))
     return Outcome(message=import_summary(report))
 
 
 @register("import_write", "import_data", writes=True, title=import_write_title)
 def import_write_job(context: JobContext) -> Outcome:
-    pending = _pending_of(context)
-    if not storage.claim(context.instance_path, pending, f"job:{context.job.id}"):
+    claimed = _pending_of(context)
+    if not storage.claim(context.instance_path, claimed, f"job:{context.job.id}"):
         raise JobRefused(_("This import is already being written."))
     try:
-        pending = storage.reload(context.instance_path, pending)  # as it is under the lock
+        pending = storage.reload(context.instance_path, claimed)  # as it is under the lock
         if pending is None or pending.state != storage.PENDING:
             raise JobRefused(_("This import was written already."))
-        report = write_pending(
-            context.session,
-            context.instance_path,
-            pending,
-            context.user,
-            context.config,
-            context.job.params.get("locale", ""),
-        )
+        report = _on_pending(context, write_pending, pending)
     finally:
-        storage.release(context.instance_path, pending)
+        storage.release(context.instance_path, claimed)
     if not report.written:
         raise JobRefused(_("Nothing was imported: the file no longer passes the checks."))
     return Outcome(message=import_summary(report))

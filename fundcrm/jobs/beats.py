@@ -5,32 +5,25 @@ heartbeat thread cannot update the job's row meanwhile; it writes this file inst
 rename). Whoever shows a job's progress or judges whether its worker is alive takes the newer
 of the row and the file (`latest`)."""
 
-import contextlib
 import json
 import os
 import secrets
 from datetime import datetime
 from pathlib import Path
 
+from fundcrm.db import SQLITE_BUSY_SECONDS, sqlite_pragma
+
 SQLITE_BUSY_MS = 250  # how long a heartbeat waits for SQLite's write lock before the file
-SQLITE_DEFAULT_BUSY_MS = 30_000  # fundcrm.db's timeout, restored afterwards
 
 
 def _path(instance_path: str, job_id: int) -> Path:
     return Path(instance_path) / "jobs" / f"{int(job_id)}.beat"
 
 
-@contextlib.contextmanager
 def brief_wait(connection):
     """On SQLite, give up on the write lock after SQLITE_BUSY_MS instead of 30 s."""
-    sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-    try:
-        yield
-    finally:
-        if sqlite:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_DEFAULT_BUSY_MS}")
+    usual = SQLITE_BUSY_SECONDS * 1000  # restored afterwards
+    return sqlite_pragma(connection, "busy_timeout", SQLITE_BUSY_MS, usual)
 
 
 def write(instance_path: str, job_id: int, attempt: int, at: datetime, done: int, total) -> None:
