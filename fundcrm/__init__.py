@@ -103,7 +103,8 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.companies.routes import bp as companies_bp
     from fundcrm.deals.routes import bp as deals_bp
     from fundcrm.funds.routes import bp as funds_bp
-    from fundcrm.ic.routes import bp as ic_bp
+    from fundcrm.ic import decision_routes, meeting_routes, routes  # noqa: F401 - they register on ic_bp
+    from fundcrm.ic.blueprint import bp as ic_bp
     from fundcrm.imports.routes import bp as imports_bp
     from fundcrm.jobs.routes import bp as jobs_bp
     from fundcrm.main.routes import bp as main_bp

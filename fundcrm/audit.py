@@ -8,10 +8,11 @@ that parent, so a record's history reads its parts' entries through an index
 """
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import has_request_context
+from flask_babel import force_locale
 from sqlalchemy import event, insert, inspect
 from sqlmodel import Session, SQLModel, select
 
@@ -41,7 +42,7 @@ def actor(db_session: Session) -> tuple[int | None, str]:
 def _plain(value):
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
         return sorted(value)
@@ -155,6 +156,24 @@ def entry(
 
 # the changes as sorted JSON; Decimal, dates and sets through _plain
 _CHANGES = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_plain)
+
+
+def refusal(db_session: Session, record, attempt: str, reason) -> None:
+    """Keep an attempt the rules refused (action `refused`): what was tried (a code of
+    history.columns.ATTEMPTS) and why, the message in English (read back in the reader's
+    language). Written on its own after the refused change was rolled back."""
+    with force_locale("en"):
+        text = str(reason)
+    changes = {"refused": [None, attempt], "reason": [None, text]}
+    row = entry(
+        db_session,
+        "refused",
+        record.__tablename__,
+        _row_id(record),
+        changes,
+        parent_of(type(record), record),
+    )
+    db_session.connection().execute(insert(AuditEntry.__table__), [row])
 
 
 def created_entries(db_session: Session, table, rows: list[dict]) -> list[dict]:

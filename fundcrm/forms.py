@@ -89,6 +89,13 @@ class CheckedMultiField(SelectMultipleField):
             raise ValidationError(_l("Not one of the choices: %(value)s", value=", ".join(unknown)))
 
 
+class CheckboxesField(CheckedMultiField):
+    """Several choices drawn as check boxes (people, sub-funds)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
 class VocabMultiField(SelectMultipleField):
     """Any number of codes of a vocabulary, as check boxes."""
 

@@ -50,6 +50,21 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "read_conflicts": frozenset({"admin", "risk", "ic_member"}),
     "record_conflicts": frozenset({"admin", "risk", "ic_member"}),
     "record_any_conflict": frozenset({"admin", "risk"}),
+    # IC meetings: the staff read them (an IC member the meetings it sits on, RECORD_RULES);
+    # an administrator (the IC's secretariat) schedules them and sets their agendas.
+    "read_meetings": frozenset({"admin", "manager", "ic_member", "risk"}),
+    "manage_meetings": frozenset({"admin"}),
+    # A seat: a member of the item's meeting not recused on it votes (RECORD_RULES).
+    "cast_votes": frozenset({"ic_member"}),
+    # The chair (unless recused on the item) or an administrator closes a vote, records a
+    # meeting's attendance and waives a condition of its decisions.
+    "chair_meetings": frozenset({"admin", "ic_member"}),
+    # A condition's evidence is confirmed by risk (DOMAIN.md section 4); the chair or an
+    # administrator waives one: the page resolving conditions is theirs.
+    "confirm_conditions": frozenset({"risk"}),
+    "resolve_conditions": frozenset({"admin", "ic_member", "risk"}),
+    # Decisions taken before the system, for deals imported at 签约 or 交割.
+    "record_decisions": frozenset({"admin", "risk"}),
     # The deal team's workspace: activities, tasks, due diligence, documents.
     "work_on_deals": frozenset({"admin", "manager"}),
     "manage_checklists": frozenset({"admin"}),
@@ -71,6 +86,12 @@ def _is_admin(user) -> bool:
     return user.has_role("admin")
 
 
+def sees_votes(user, seat) -> bool:
+    """Whether the user may see an item's votes and tally once closed: anyone who reads the
+    IC, but not a member recused on it (DOMAIN.md section 4)."""
+    return user_can(user, "read_meetings") and user.id not in seat.recused_ids
+
+
 def _deal_of(record):
     return getattr(record, "deal", None)
 
@@ -87,6 +108,18 @@ RECORD_RULES: dict[str, Callable] = {
     # A conflict (its member_id) is declared by the member, or recorded by risk or an admin.
     "record_conflicts": lambda user, conflict: (
         user_can(user, "record_any_conflict") or conflict.member_id == user.id
+    ),
+    # An IC member reads the meetings it sits on; the other staff read every meeting.
+    "read_meetings": lambda user, seat: (
+        not user.has_role("ic_member")
+        or user.has_role("admin", "manager", "risk")
+        or user.id in seat.member_ids
+    ),
+    # A seat on the item's meeting, not recused on its company.
+    "cast_votes": lambda user, seat: user.id in seat.member_ids and user.id not in seat.recused_ids,
+    # The meeting's chair, unless recused on the item; an administrator always.
+    "chair_meetings": lambda user, seat: (
+        _is_admin(user) or (seat.chair_id == user.id and user.id not in seat.recused_ids)
     ),
     # Risk moves any deal too: overriding a mandate breach is its call.
     "move_deals": lambda user, deal: user.has_role("admin", "risk") or on_deal_team(user, deal),
@@ -111,6 +144,13 @@ RECORD_RULES: dict[str, Callable] = {
 # What a refused record-level action says (the 403 page): the rule beside it, in words, as the
 # role itself is fine. One per ability in RECORD_RULES (a test checks).
 RECORD_REFUSALS = {
+    "read_meetings": _l("An IC member sees the meetings it sits on."),
+    "cast_votes": _l(
+        "Only the meeting's IC members vote, and not on a company they have a conflict with."
+    ),
+    "chair_meetings": _l(
+        "Only the meeting's chair (unless recused on this item) or an administrator may do this."
+    ),
     "write_memos": _l("Only the deal's owner and team or an administrator may write its IC memo."),
     "record_conflicts": _l(
         "An IC member declares their own conflicts; risk or an administrator records anyone's."

@@ -177,6 +177,26 @@ def staff(make_user, dbs):
     return {**users, **factories.pipeline(dbs, users["manager"])}
 
 
+@pytest.fixture
+def committee(staff, dbs, make_user):
+    """Three IC members (the first chairs), the pipeline's deal (天使基金 1,000 万元 +
+    产业基金 2,000 万元) at 投决 with a submitted memo, and a meeting with it on its agenda."""
+    from datetime import date
+
+    from tests import factories
+
+    members = [dbs.get(User, make_user("ic_member")[0]) for _ in range(3)]
+    deal = staff["deal"]
+    deal.stage = "ic"
+    dbs.commit()
+    memo, version = factories.memo(dbs, deal, staff["manager"].id)
+    meeting = factories.meeting(
+        dbs, members[0].id, [m.id for m in members], date(2026, 12, 10), [version]
+    )
+    return {**staff, "members": members, "memo": memo, "version": version,
+            "meeting": meeting, "item": meeting.items[0]}  # fmt: skip
+
+
 def page_text(html: str, start: str = "") -> str:
     """A page (from the element marked `start` on) as a reader sees it: no tags, single spaces."""
     part = html[html.index(start) :] if start else html

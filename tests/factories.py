@@ -183,3 +183,43 @@ def workspace(db: Session, records: dict, documents_folder) -> dict:
         "template_id": template.id,
         "document_id": document.id,
     }
+
+
+MEMO_TEXT = {
+    code: f"{code}：正文" for code in ("summary", "company_team", "technology", "market",
+                                      "financials", "valuation_terms", "dd_findings", "risks",
+                                      "mandate_fit", "recommendation")
+}  # fmt: skip
+
+
+def memo(db: Session, deal_row, author_id: int, submitted: bool = True):
+    """The deal's IC memo with version 1, every section written (submitted unless told)."""
+    from fundcrm.models import IcMemo, IcMemoVersion
+
+    row = IcMemo(deal_id=deal_row.id, created_by_id=author_id)
+    db.add(row)
+    db.flush()
+    proposed = {str(p.sub_fund_id): str(p.proposed_yuan) for p in deal_row.participations}
+    status = "submitted" if submitted else "draft"
+    version = IcMemoVersion(memo_id=row.id, sections=MEMO_TEXT, proposed=proposed, status=status)
+    db.add(version)
+    db.commit()
+    return row, version
+
+
+def meeting(db: Session, chair_id: int, member_ids, held_on, items=()):
+    """An IC meeting of these members with these memo versions on its agenda, committed."""
+    from fundcrm.models import IcAgendaItem, IcMeeting, IcMeetingMember, IcMemo
+
+    row = IcMeeting(held_on=held_on, place="两江新区 会议室 A", chair_id=chair_id)
+    row.members = [IcMeetingMember(member_id=m) for m in member_ids]
+    db.add(row)
+    db.flush()
+    for position, version in enumerate(items, start=1):
+        deal_id = db.get(IcMemo, version.memo_id).deal_id
+        item = IcAgendaItem(
+            meeting_id=row.id, memo_version_id=version.id, deal_id=deal_id, position=position
+        )
+        db.add(item)
+    db.commit()
+    return row

@@ -67,12 +67,14 @@ def test_the_demo_command_prints_progress_before_it_serves(app, dbs, monkeypatch
     steps = lines[lines.index("Accounts: 8 added") :]
     assert steps[1:3] == ["Fund, sub-funds and LPs: 9 added", "Commitments: 10 added"]
     assert steps[3] == "Companies and deals: 64 of 64 (added 64 companies, 64 deals)"
-    assert steps[4] == "Demo data seeded."
+    assert steps[4] == "Investment committee: 46 added"
+    assert steps[5] == "Demo data seeded."
     assert lines[-1].startswith("FundCRM is serving on http://127.0.0.1:8123/")
     assert served == [{"host": "127.0.0.1", "port": 8123, "threads": 8, "ident": "FundCRM"}]
 
     again = app.test_cli_runner().invoke(main, ["demo"])
     assert "Companies and deals: 64 of 64 (added 0 companies, 0 deals)" in again.output
+    assert "Investment committee: 0 added" in again.output
     assert "already present: nothing added" in again.output
 
 
@@ -99,3 +101,30 @@ def test_risks_my_deals_shows_a_breach_and_an_override_on_day_one(app, client, d
     for deal_id in (breached[0].deal_id, overridden[0].deal_id):
         deal = dbs.get(Deal, deal_id)
         assert f"/deals/{deal.id}" in page and deal.company.name in page
+
+
+def test_the_demo_committee_has_decided_and_upcoming_business(app, client, dbs):
+    """A past meeting with three decided items (approved with conditions, rejected, and one a
+    recused member did not vote on), an upcoming one with a memo under review, and every deal
+    at 签约 with its approving decision."""
+    from fundcrm import clock, db, demo
+    from fundcrm.models import IcDecision, IcMeeting
+
+    with app.app_context():
+        demo.seed(db.session(), app.config)
+    past, upcoming = dbs.exec(select(IcMeeting).order_by(IcMeeting.held_on)).all()
+    assert past.held_on < clock.today() <= upcoming.held_on
+    decided = {
+        d.item_id: d for d in dbs.exec(select(IcDecision).where(IcDecision.item_id.is_not(None)))
+    }
+    outcomes = [decided[i.id].outcome for i in past.items]
+    assert outcomes == ["approve_conditions", "reject", "approve"]
+    recused = decided[past.items[2].id]
+    assert len(recused.recused) == 1 and recused.eligible_count == 2
+    assert [c.kind for c in decided[past.items[0].id].conditions] == ["precedent", "subsequent"]
+    assert [i.is_open for i in upcoming.items] == [True]
+    for deal in dbs.exec(select(Deal).where(Deal.stage == "signing")).all():
+        latest = dbs.exec(
+            select(IcDecision).where(IcDecision.deal_id == deal.id).order_by(IcDecision.id.desc())
+        ).first()
+        assert latest is not None and latest.approving

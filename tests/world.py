@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from fundcrm import clock
-from fundcrm.models import Company, Deal, DealMember, IcMemo, IcMemoVersion, Job, User
+from fundcrm.models import Company, Deal, DealMember, IcCondition, IcDecision, Job, User
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.factories import make_uscc
@@ -47,26 +47,78 @@ def build(app, make_user, dbs) -> dict:
         "job_id": _finished_job(app, dbs, users["admin"]),
         "memo_id": _memo(dbs, records["deal"], owner_id),
         "dd_deal_id": _deal_in_dd(dbs, other, records, users["manager"]),
+        **_committee(dbs, users, make_user, other, records),
         **ids,
     }
 
 
-MEMO_SECTIONS = {
-    code: f"{code}：正文" for code in ("summary", "company_team", "technology", "market",
-                                      "financials", "valuation_terms", "dd_findings", "risks",
-                                      "mandate_fit", "recommendation")
-}  # fmt: skip
+MEMO_SECTIONS = factories.MEMO_TEXT
 
 
 def _memo(dbs, deal, author_id: int) -> int:
     """The deal's IC memo: version 1, a draft with every section written."""
-    memo = IcMemo(deal_id=deal.id, created_by_id=author_id)
-    dbs.add(memo)
-    dbs.flush()
-    proposed = {str(p.sub_fund_id): str(p.proposed_yuan) for p in deal.participations}
-    dbs.add(IcMemoVersion(memo_id=memo.id, sections=MEMO_SECTIONS, proposed=proposed))
-    dbs.commit()
+    memo, _version = factories.memo(dbs, deal, author_id, submitted=False)
     return memo.id
+
+
+def _committee(dbs, users: dict, make_user, other_company, records) -> dict:
+    """An IC meeting the matrix's IC member chairs (with a second member), with two items: an
+    open one (a third deal's submitted memo) and a closed one whose approving decision has an
+    open condition precedent."""
+    second = make_user("ic_member")[0]
+    owner = dbs.get(User, users["manager"])
+    open_deal = factories.deal(dbs, other_company, owner, [(records["angel"], "3000000")])
+    decided_deal = factories.deal(dbs, other_company, owner, [(records["angel"], "4000000")])
+    for deal in (open_deal, decided_deal):
+        deal.stage = "ic"
+    _memo_row, open_version = factories.memo(dbs, open_deal, users["manager"])
+    _memo_row, decided_version = factories.memo(dbs, decided_deal, users["manager"])
+    chair = users["ic_member"]
+    meeting = factories.meeting(
+        dbs, chair, [chair, second], clock.today(), [open_version, decided_version]
+    )
+    open_item, decided_item = meeting.items
+    decided_item.closed_at = clock.now()
+    decision = IcDecision(
+        deal_id=decided_deal.id,
+        item_id=decided_item.id,
+        decided_on=clock.today(),
+        outcome="approve_conditions",
+        amounts={str(records["angel"].id): "4000000"},
+    )
+    dbs.add(decision)
+    dbs.flush()
+    condition = IcCondition(
+        decision_id=decision.id,
+        deal_id=decided_deal.id,
+        kind="precedent",
+        text="完成工商变更",
+        due_on=clock.today(),
+    )
+    dbs.add(condition)
+    dbs.commit()
+    waiting_deal = factories.deal(dbs, other_company, owner, [(records["angel"], "2000000")])
+    waiting_deal.stage = "ic"
+    _memo_row, waiting_version = factories.memo(dbs, waiting_deal, users["manager"])
+    return {
+        "second_member_id": second,
+        "waiting_version_id": waiting_version.id,
+        "meeting_id": meeting.id,
+        "meeting_version": meeting.version,
+        "item_id": open_item.id,
+        "decided_item_id": decided_item.id,
+        "decided_deal_id": decided_deal.id,
+        "condition_id": condition.id,
+        "signing_deal_id": _deal_at_signing(dbs, other_company, records, owner),
+    }
+
+
+def _deal_at_signing(dbs, company, records, owner) -> int:
+    """A deal imported at 签约 without its IC decision: risk records the historical one."""
+    deal = factories.deal(dbs, company, owner, [(records["angel"], "6000000")])
+    deal.stage = "signing"
+    dbs.commit()
+    return deal.id
 
 
 def _deal_in_dd(dbs, company, records, member_id: int) -> int:

@@ -186,8 +186,13 @@ def workstreams_closed(move: ProposedMove) -> list[Refusal]:
 
 
 def ic_decision(move: ProposedMove) -> list[Refusal]:
-    """IC decisions arrive with the IC capability: until then a gate asking for one holds."""
-    return move.unmet("ic_approved", lambda: False)
+    """The deal's latest closed IC decision approves, with or without conditions."""
+
+    def approved() -> bool:
+        latest = ic_queries.latest_decision(move.db, move.deal.id)
+        return latest is not None and latest.approving
+
+    return move.unmet("ic_approved", approved)
 
 
 def closing_form(move: ProposedMove) -> list[Refusal]:

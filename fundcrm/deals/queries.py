@@ -24,6 +24,8 @@ from fundcrm.models import (
     Deal,
     DealMember,
     DealSubFund,
+    IcAgendaItem,
+    IcMeetingMember,
     StageGate,
     StageMove,
     SubFund,
@@ -198,6 +200,13 @@ def on_team(user, counting: bool = False) -> sa.ColumnElement:
     return sa.or_(Deal.owner_id == user.id, on_it)
 
 
+def on_my_meetings(user, counting: bool = False) -> sa.ColumnElement:
+    """The deals on the agenda of the IC meetings the user sits on."""
+    sits = select(IcMeetingMember.meeting_id).where(IcMeetingMember.member_id == user.id)
+    on_agenda = select(IcAgendaItem.deal_id).where(IcAgendaItem.meeting_id.in_(sits))
+    return Deal.id.in_(on_agenda)
+
+
 def mandate_flagged(_user=None, counting: bool = False) -> sa.ColumnElement:
     """The deals with a move that broke a sub-fund's mandate or overrode a breach."""
     flagged = select(StageMove.deal_id).where(
@@ -219,6 +228,7 @@ MY_DEALS_REASONS = [
         _l("deals with a mandate breach or an override on a move"),
         mandate_flagged,
     ),
+    ("sit_on_ic", _l("deals on the agenda of your IC meetings"), on_my_meetings),
 ]
 
 

@@ -257,6 +257,7 @@ def show(deal_id: int):
         workspace=_workspace(session, deal),
         memo=ic_queries.memo_of_deal(session, deal.id),
         start_memo_form=StartMemoForm(),
+        ic=ic_queries.deal_ic(session, deal.id),
     )
 
 

@@ -26,6 +26,7 @@ from fundcrm.demo.deals import (
 )
 from fundcrm.demo.documents import demo_pdf, seed_business_plan
 from fundcrm.demo.funds import FUND, SUB_FUNDS, seed_commitments, seed_fund
+from fundcrm.demo.ic import seed_ic
 from fundcrm.demo.people import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -74,6 +75,9 @@ def seed(
         say(_("%(step)s: %(n)d added", step=label, n=count))
         added += count
     added += _pipeline(db, settings, today, say)
+    count = seed_ic(db, settings, today)
+    say(_("%(step)s: %(n)d added", step=_("Investment committee"), n=count))
+    added += count
     db.commit()
     return added
 

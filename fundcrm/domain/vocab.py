@@ -292,6 +292,47 @@ submitted|已提交|Submitted
 """,
 )
 
+# A member's vote on an agenda item, and the outcome of closing it (DOMAIN.md section 4).
+VOTE_CHOICES = _vocab(
+    "vote_choice",
+    """
+approve|同意|Approve
+approve_conditions|附条件同意|Approve with conditions
+reject|不同意|Reject
+abstain|弃权|Abstain
+""",
+)
+
+DECISION_OUTCOMES = _vocab(
+    "decision_outcome",
+    """
+approve|同意|Approved
+approve_conditions|附条件同意|Approved with conditions
+reject|不同意|Rejected
+no_quorum|未达法定人数|No quorum
+""",
+)
+
+# A decision's condition: met before closing (precedent) or tracked after it (subsequent).
+CONDITION_KINDS = _vocab(
+    "condition_kind",
+    """
+precedent|先决条件|Condition precedent
+subsequent|后续条件|Condition subsequent
+""",
+)
+
+# `overdue` is not stored: an open condition whose due date has passed reads so.
+CONDITION_STATUSES = _vocab(
+    "condition_status",
+    """
+open|待落实|Open
+met|已落实|Met
+waived|已豁免|Waived
+overdue|已逾期|Overdue
+""",
+)
+
 REINVEST_AREAS = Vocabulary(
     "reinvest_area",
     [Term("chongqing", "重庆市（全市）", "Chongqing (whole city)"), *DISTRICTS.terms],
@@ -315,6 +356,10 @@ VOCABULARIES = {
         DD_WORKSTREAMS,
         MEMO_SECTIONS,
         MEMO_STATUSES,
+        VOTE_CHOICES,
+        DECISION_OUTCOMES,
+        CONDITION_KINDS,
+        CONDITION_STATUSES,
         REINVEST_AREAS,
         ACTIVITY_KINDS,
         DD_STATUSES,

@@ -32,11 +32,13 @@ from fundcrm.history.columns import (
     FLAG,
     INSTANT,
     MASKED,
+    MESSAGE,
     MONEY,
     MULTIPLE,
     PERCENT,
     REF,
     REFS,
+    REFUSAL_COLUMNS,
     SECONDS,
     Column,
 )
@@ -79,7 +81,7 @@ def column(table: str, name: str) -> Column:
     """How a column reads; a column no table lists (an old entry) reads as its own name."""
     spec = LABELS.get(table)
     found = spec.columns.get(name) if spec else None
-    return found or Column(name)
+    return found or REFUSAL_COLUMNS.get(name) or Column(name)
 
 
 def table_label(table: str) -> str:
@@ -185,6 +187,8 @@ def value_text(spec: Column, value, found: Names) -> str:
         return _moment(kind, value)
     if kind in (MONEY, PERCENT, MULTIPLE, SECONDS, BYTES):
         return _number(kind, value)
+    if kind == MESSAGE:
+        return gettext(str(value))
     if isinstance(value, list):
         return list_separator().join(str(v) for v in value)
     return str(value)

@@ -22,8 +22,14 @@ MULTIPLE = "multiple"  # a ratio such as 1.2×
 SECONDS = "seconds"  # a duration, shown in days
 BYTES = "bytes"
 MASKED = "masked"  # a secret: only whether it was set
+MESSAGE = "message"  # a refusal's message, kept in English, read in the user's language
 
-ACTIONS = {"create": _l("created"), "update": _l("updated"), "delete": _l("deleted")}
+ACTIONS = {
+    "create": _l("created"),
+    "update": _l("updated"),
+    "delete": _l("deleted"),
+    "refused": _l("refused"),
+}
 # Who changed data when no one was signed in (see audit.set_actor).
 ACTORS = {"cli": _l("command line"), "demo": _l("demo data"), "system": _l("system")}
 
@@ -68,6 +74,22 @@ def ref(label, target):
 def kept(label, kind=TEXT):
     return Column(label, kind, bookkeeping=True)
 
+
+# What an attempt the rules refused tried (audit.refusal): the entry's two columns, whatever
+# the table.
+ATTEMPTS = {
+    "vote": _l("cast a vote"),
+    "close": _l("close the vote"),
+    "change_decision": _l("change a closed decision"),
+    "edit_submitted": _l("edit a submitted memo version"),
+    "add_item": _l("put a memo on the agenda"),
+    "resolve_condition": _l("resolve a condition"),
+    "record_decision": _l("record a historical decision"),
+}
+REFUSAL_COLUMNS = {
+    "refused": Column(_l("Refused attempt"), CODE, choices=ATTEMPTS),
+    "reason": Column(_l("Refused because"), MESSAGE),
+}
 
 ID = kept(_l("Record ID"))
 VERSION = kept(_l("Version"))

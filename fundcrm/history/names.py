@@ -18,9 +18,15 @@ from fundcrm.models import (
     DealSubFund,
     Document,
     FundSettings,
+    IcAgendaItem,
+    IcCondition,
     IcConflict,
+    IcDecision,
+    IcMeeting,
+    IcMeetingMember,
     IcMemo,
     IcMemoVersion,
+    IcVote,
     LimitedPartner,
     StageMove,
     SubFund,
@@ -66,6 +72,52 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
             .where(IcMemoVersion.id.in_(ids))
         ),
         lambda r: _("IC memo of %(deal)s, version %(n)s", deal=r[1], n=r[2]),
+    ),
+    "ic_meetings": (
+        lambda ids: select(IcMeeting.id, IcMeeting.held_on, IcMeeting.place).where(
+            IcMeeting.id.in_(ids)
+        ),
+        lambda r: _("IC meeting of %(date)s", date=format_date(r[1])) + f" · {r[2]}",
+    ),
+    "ic_agenda_items": (
+        lambda ids: (
+            select(IcAgendaItem.id, Deal.deal_ref, IcMeeting.held_on)
+            .join(Deal, Deal.id == IcAgendaItem.deal_id)
+            .join(IcMeeting, IcMeeting.id == IcAgendaItem.meeting_id)
+            .where(IcAgendaItem.id.in_(ids))
+        ),
+        lambda r: _("%(deal)s at the IC of %(date)s", deal=r[1], date=format_date(r[2])),
+    ),
+    "ic_decisions": (
+        lambda ids: (
+            select(IcDecision.id, Deal.deal_ref, IcDecision.outcome)
+            .join(Deal, Deal.id == IcDecision.deal_id)
+            .where(IcDecision.id.in_(ids))
+        ),
+        lambda r: joined(r[1], vocab_label("decision_outcome", r[2])),
+    ),
+    "ic_meeting_members": (
+        lambda ids: (
+            select(IcMeetingMember.id, User.name, IcMeeting.held_on)
+            .join(User, User.id == IcMeetingMember.member_id)
+            .join(IcMeeting, IcMeeting.id == IcMeetingMember.meeting_id)
+            .where(IcMeetingMember.id.in_(ids))
+        ),
+        lambda r: joined(r[1], _("IC meeting of %(date)s", date=format_date(r[2]))),
+    ),
+    "ic_votes": (
+        lambda ids: (
+            select(IcVote.id, User.name, Deal.deal_ref)
+            .join(User, User.id == IcVote.member_id)
+            .join(IcAgendaItem, IcAgendaItem.id == IcVote.item_id)
+            .join(Deal, Deal.id == IcAgendaItem.deal_id)
+            .where(IcVote.id.in_(ids))
+        ),
+        lambda r: joined(r[1], r[2]),
+    ),
+    "ic_conditions": (
+        lambda ids: select(IcCondition.id, IcCondition.text).where(IcCondition.id.in_(ids)),
+        lambda r: r[1],
     ),
     "users": (lambda ids: select(User.id, User.name).where(User.id.in_(ids)), lambda r: r[1]),
     "accounts": (

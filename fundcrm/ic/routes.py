@@ -4,7 +4,7 @@ and the register of members' conflicts."""
 from decimal import Decimal
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,14 +15,13 @@ from fundcrm.domain.vocab import MEMO_SECTIONS
 from fundcrm.i18n import current_locale
 from fundcrm.ic import conflicts as conflicts_service
 from fundcrm.ic import memos, queries
+from fundcrm.ic.blueprint import bp
 from fundcrm.ic.forms import ConflictForm, StartMemoForm, SubmitMemoForm, memo_form
 from fundcrm.models import IcMemo
 from fundcrm.pagination import paginate
 from fundcrm.permissions import authorize, requires, user_can
 from fundcrm.safe_markdown import render
 from fundcrm.views import flash_form_errors, get_or_404, submit
-
-bp = Blueprint("ic", __name__)
 
 
 @bp.post("/deals/<int:deal_id>/memo")

@@ -13,6 +13,8 @@ from fundcrm.models.deals import (
 )
 from fundcrm.models.funds import Commitment, FundSettings, LimitedPartner, SubFund
 from fundcrm.models.ic import IcConflict, IcMemo, IcMemoVersion
+from fundcrm.models.ic_decisions import IcCondition, IcDecision
+from fundcrm.models.ic_meetings import IcAgendaItem, IcMeeting, IcMeetingMember, IcVote
 from fundcrm.models.jobs import Job
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
@@ -43,9 +45,15 @@ __all__ = [
     "DealRefCounter",
     "DealSubFund",
     "FundSettings",
+    "IcAgendaItem",
+    "IcCondition",
     "IcConflict",
+    "IcDecision",
+    "IcMeeting",
+    "IcMeetingMember",
     "IcMemo",
     "IcMemoVersion",
+    "IcVote",
     "Job",
     "LimitedPartner",
     "LoginThrottle",

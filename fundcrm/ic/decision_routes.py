@@ -1,0 +1,213 @@
+"""An agenda item's page, votes, closing a vote into a decision, the decision's conditions,
+and historical decisions (DOMAIN.md section 4)."""
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fundcrm import audit, db
+from fundcrm.deals import queries as deal_queries
+from fundcrm.errors import ServiceError
+from fundcrm.funds.queries import users_by_id
+from fundcrm.i18n import vocab_label
+from fundcrm.ic import conditions, decisions, queries, votes
+from fundcrm.ic.blueprint import bp
+from fundcrm.ic.forms import CONDITION_ROWS, ResolveConditionForm, VoteForm, decision_form
+from fundcrm.ic.meeting_routes import refused
+from fundcrm.models import IcAgendaItem, IcCondition
+from fundcrm.permissions import authorize, requires, sees_votes, user_can
+from fundcrm.views import flash_form_errors, get_or_404, submit
+
+# -- an agenda item: votes and the decision ----------------------------------------------------
+
+
+def _item(item_id: int) -> tuple[IcAgendaItem, queries.Seat]:
+    item = get_or_404(IcAgendaItem, item_id)
+    seat = queries.item_seat(db.session(), item)
+    authorize("read_meetings", seat)
+    return item, seat
+
+
+@bp.get("/ic/items/<int:item_id>")
+@requires("read_meetings")
+def show_item(item_id: int):
+    item, seat = _item(item_id)
+    session = db.session()
+    decision = queries.decisions_of_items(session, [item.id]).get(item.id)
+    mine = queries.vote_of(session, item.id, current_user.id)
+    vote_form = VoteForm(obj=mine)
+    closing = None
+    if item.is_open and user_can(current_user, "chair_meetings", seat):
+        closing = _closing_form(session, item)
+    return render_template(
+        "ic/item.html",
+        item=item,
+        seat=seat,
+        deal=deal_queries.deal_for_page(session, item.deal_id),
+        version=item.memo_version,
+        decision=decision,
+        sees_votes=sees_votes(current_user, seat),
+        may_vote=item.is_open and user_can(current_user, "cast_votes", seat),
+        mine=mine,
+        vote_form=vote_form,
+        cast=len(queries.votes_of(session, item.id)) if item.is_open else None,
+        closing=closing,
+        people=users_by_id(session),
+        funds=_funds(session, item.memo_version.proposed),
+        resolve_form=ResolveConditionForm(),
+    )
+
+
+def _funds(session, proposed: dict) -> list:
+    """(sub-fund, the memo's amount) of a memo version."""
+    return [(f, Decimal(proposed[str(f.id)])) for f in queries.rules_of(session, proposed.keys())]
+
+
+def _closing_form(session, item: IcAgendaItem, formdata=None):
+    """The closer's form: the memo's amounts, the conditions the votes attached, and what the
+    closer saw (the votes' fingerprint); with the tally it would close with."""
+    preview = decisions.preview(session, item)
+    funds = _funds(session, item.memo_version.proposed)
+    texts = [text for _member, text in preview.conditions]
+    kwargs = {} if formdata is not None else {"formdata": None}
+    form = decision_form(funds, texts, closing=True, **kwargs)
+    if formdata is None:
+        form.seen.data = decisions.fingerprint(queries.votes_of(session, item.id))
+        for fund, amount in funds:
+            form[f"amount_{fund.id}"].data = amount
+    return form, preview, len(texts)
+
+
+@bp.post("/ic/items/<int:item_id>/vote")
+@requires("cast_votes")
+def vote(item_id: int):
+    item, _seat = _item(item_id)
+    form = VoteForm()
+    to = url_for("ic.show_item", item_id=item.id)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(to)
+    try:
+        votes.cast(db.session(), item, current_user, form.choice.data, form.condition.data)
+    except ServiceError as refusal:
+        refused(item, "vote", refusal)
+        return redirect(to)
+    db.session().commit()
+    flash(_("Your vote is recorded: you may change it until the vote closes."), "success")
+    return redirect(to)
+
+
+@bp.route("/ic/items/<int:item_id>/close", methods=["GET", "POST"])
+@requires("chair_meetings")
+def close_item(item_id: int):
+    item, seat = _item(item_id)
+    session = db.session()
+    to = url_for("ic.show_item", item_id=item.id)
+    if not item.is_open or not user_can(current_user, "chair_meetings", seat):
+        attempt = "change_decision" if not item.is_open else "close"
+        message = (
+            decisions.DecisionError(_("This vote is closed and its decision never changes."))
+            if not item.is_open
+            else decisions.DecisionError(
+                _(
+                    "Only the meeting's chair (unless recused on this item) or an administrator "
+                    "may do this."
+                )
+            )
+        )
+        if request.method == "POST":
+            refused(item, attempt, message)
+        else:
+            flash(str(message.message), "danger")
+        return redirect(to)
+    form, preview, rows = _closing_form(session, item, formdata=request.form or None)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            decision = decisions.close(
+                session, item, current_user, form.seen.data or "", form.amounts(), form.drafts(rows)
+            )
+        except ServiceError as refusal:
+            session.rollback()
+            audit.refusal(session, item, "close", refusal.message)
+            session.commit()
+            refusal.show_on(form)
+        else:
+            session.commit()
+            flash(
+                _("The vote is closed: %(outcome)s.", outcome=_outcome_label(decision.outcome)),
+                "success",
+            )
+            return redirect(to)
+    return render_template(
+        "ic/close.html",
+        item=item,
+        form=form,
+        preview=preview,
+        rows=rows,
+        people=users_by_id(session),
+    )
+
+
+def _outcome_label(outcome: str) -> str:
+    return vocab_label("decision_outcome", outcome)
+
+
+# -- conditions and historical decisions ---------------------------------------------------------
+
+
+@bp.post("/ic/conditions/<int:condition_id>")
+@requires("resolve_conditions")
+def resolve_condition(condition_id: int):
+    condition = get_or_404(IcCondition, condition_id)
+    form = ResolveConditionForm()
+    to = request.form.get("next_item") and url_for(
+        "ic.show_item", item_id=condition.decision.item_id
+    )
+    to = to or url_for("deals.show", deal_id=condition.deal_id) + "#ic"
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(to)
+    try:
+        conditions.resolve(
+            db.session(), condition, current_user, form.action.data, form.text.data, form.seen.data
+        )
+    except ServiceError as refusal:
+        refused(condition, "resolve_condition", refusal)
+        return redirect(to)
+    db.session().commit()
+    flash(_("The condition is resolved."), "success")
+    return redirect(to)
+
+
+@bp.route("/deals/<int:deal_id>/decision", methods=["GET", "POST"])
+@requires("record_decisions")
+def record_decision(deal_id: int):
+    session = db.session()
+    deal = deal_queries.deal_for_page(session, deal_id) or abort(404)
+    funds = [(p.sub_fund, p.proposed_yuan) for p in deal.participations]
+    form = decision_form(funds, [""] * CONDITION_ROWS, closing=False)
+    if request.method == "GET":
+        for fund, amount in funds:
+            form[f"amount_{fund.id}"].data = amount
+    done = submit(
+        form,
+        lambda: decisions.record_historical(
+            session,
+            deal,
+            {
+                "decided_on": form.decided_on.data,
+                "outcome": form.outcome.data,
+                "amounts": form.amounts(),
+                "note": form.note.data,
+                "conditions": form.drafts(CONDITION_ROWS),
+            },
+            current_user,
+        ),
+        _("The historical decision is recorded."),
+        url_for("deals.show", deal_id=deal.id) + "#ic",
+    )
+    return done or render_template(
+        "ic/record_decision.html", deal=deal, form=form, rows=CONDITION_ROWS, funds=funds
+    )
