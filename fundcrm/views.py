@@ -5,7 +5,7 @@ from collections.abc import Callable
 from flask import abort, flash, redirect
 from werkzeug.routing import IntegerConverter
 
-from fundcrm import db
+from fundcrm import audit, db
 from fundcrm.errors import ServiceError
 
 MAX_ID = 2**31 - 1  # INTEGER primary keys on every database
@@ -49,6 +49,16 @@ def submit(form, action: Callable, saved, to):
     session.commit()
     flash(saved(result) if callable(saved) else saved, "success")
     return redirect(to(result) if callable(to) else to)
+
+
+def refused_and_audited(record, attempt: str, refusal: ServiceError) -> None:
+    """Roll the refused change back, keep the attempt in the audit trail (audit.refusal), and
+    tell the user why."""
+    session = db.session()
+    session.rollback()
+    audit.refusal(session, record, attempt, refusal.message)
+    session.commit()
+    flash(str(refusal.message), "danger")
 
 
 def get_or_404(model, record_id):

@@ -1,5 +1,6 @@
 import json
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -7,7 +8,7 @@ from sqlmodel import Session, SQLModel, func, select
 
 from fundcrm.companies.queries import company_query
 from fundcrm.listing import ListFilters
-from fundcrm.models import AuditEntry, Company, Contact, Deal
+from fundcrm.models import AuditEntry, Company, Contact, Deal, IcConflict
 from tests import factories
 from tests.conftest import csrf_token, post_form, sign_in
 
@@ -141,6 +142,9 @@ def test_admin_merges_a_duplicate_moving_deals_and_contacts(client, staff, dbs):
     )
     factories.contact(dbs, other, "赵六")
     moved = factories.deal(dbs, other, staff["manager"], [(staff["angel"], "5000000")])
+    # the IC member's conflict with the duplicate follows it: the recusal does not lapse
+    dbs.add(IcConflict(member_id=staff["ic_member"].id, company_id=other.id, reason="持股",
+                       declared_on=date(2026, 1, 1)))  # fmt: skip
     dbs.commit()
     other_id, other_uscc, moved_id = other.id, other.uscc, moved.id
     sign_in(client, staff["admin"].id)
@@ -158,6 +162,8 @@ def test_admin_merges_a_duplicate_moving_deals_and_contacts(client, staff, dbs):
         "赵六",
     }
     assert dbs.get(Company, keep.id).application_fields == ["logistics", "medical"]
+    conflicts = dbs.exec(select(IcConflict)).all()
+    assert [(c.member_id, c.company_id) for c in conflicts] == [(staff["ic_member"].id, keep.id)]
     deleted = dbs.exec(
         select(AuditEntry).where(
             AuditEntry.table_name == "companies", AuditEntry.action == "delete"

@@ -295,6 +295,19 @@ def test_a_historical_decision_is_recorded_for_an_imported_deal(app, dbs, commit
     # one per deal
     again = post_form(client_of(app, committee["risk"]), url, form, headers=ENGLISH)
     assert again.status_code == 200 and "has an IC decision already" in again.get_data(as_text=True)
+    # its open condition shows on the deal, overdue once its date has passed, and risk
+    # confirms it there
+    deal_page = f"/deals/{deal.id}"
+    with time_machine.travel(datetime(2027, 1, 2, 2, 0, tzinfo=UTC), tick=False):
+        page = client_of(app, committee["risk"]).get(deal_page).get_data(as_text=True)
+    assert 'data-status="overdue"' in page and "2026 年底前注册地迁入两江新区" in page
+    (condition,) = decision.conditions
+    form = {"action": "met", "text": "2026-11-20 完成工商变更登记", "seen": str(condition.version)}
+    answer = post_form(client_of(app, committee["risk"]), f"/ic/conditions/{condition.id}", form,
+                       token_from=deal_page)  # fmt: skip
+    assert answer.location == f"{deal_page}#ic"
+    dbs.expire_all()
+    assert dbs.get(IcCondition, condition.id).status == "met"
 
 
 def test_the_decision_is_dated_by_the_fund_clock(app, dbs, committee):

@@ -159,7 +159,9 @@ def test_only_the_meetings_members_vote(app, dbs, committee, make_user):
     url = f"/ic/items/{item_id}"
     answer = post_form(client_of(app, outsider), f"{url}/vote", {"choice": "approve"},
                        token_from="/account/password")  # fmt: skip
-    assert answer.status_code == 403
+    assert answer.location == "/ic"
+    (refusal,) = refusals(dbs, "ic_agenda_items")
+    assert refusal.actor_id == outsider_id and "Only the meeting" in refusal.changes
     assert client_of(app, committee["manager"]).post(f"{url}/vote").status_code in (400, 403)
     assert votes(dbs, item_id) == {}
 

@@ -2,6 +2,7 @@
 submitted and frozen, meeting the 投决 gate's memo condition; who may read and write them."""
 
 import html
+import json
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from sqlmodel import select
 
 from fundcrm.models import DDItem, Deal, IcMemo, IcMemoVersion, User
 from tests.conftest import csrf_token, page_text, post_form, sign_in
+from tests.ic_fixtures import refusals
 from tests.test_moves import move
 
 ENGLISH = {"Accept-Language": "en"}
@@ -122,6 +124,11 @@ def test_every_save_is_a_version_and_a_submitted_one_is_frozen(app, staff, dbs, 
     assert submit(client, the_memo(dbs), 2).status_code == 302
     memo = the_memo(dbs)
     assert [(v.number, v.status) for v in memo.versions] == [(1, "draft"), (2, "submitted")]
+    # submitting the frozen version again is refused, and the attempts are in the audit trail
+    again = submit(client, memo, 2)
+    assert "submitted already" in client.get(again.location, headers=ENGLISH).get_data(as_text=True)
+    attempts = refusals(dbs, "ic_memo_versions")
+    assert [json.loads(a.changes)["refused"][1] for a in attempts] == ["edit_submitted"] * 2
     frozen = dict(memo.versions[1].sections)
 
     assert save(client, memo, 2, summary="修订后的摘要").status_code == 302

@@ -162,6 +162,14 @@ def snapshot(app) -> dict:
     return state
 
 
+def without_refusals(state: dict) -> dict:
+    """A snapshot without the audit entries of refused attempts (audit.refusal): a refused
+    request writes only those."""
+    action = [c.name for c in SQLModel.metadata.tables["audit_log"].columns].index("action")
+    kept = [row for row in state["audit_log"] if row[action] != "refused"]
+    return {**state, "audit_log": kept}
+
+
 def client_as(app, user_id: int | None):
     client = app.test_client()
     if user_id is not None:

@@ -139,7 +139,8 @@ def similar_by_key(db: Session, keys, other_than: int | None = None) -> dict[str
 
 
 def rows_of(db: Session, model, company_id: int) -> list:
-    """A model's rows that belong to the company (deals, contacts, activities, documents)."""
+    """A model's rows that belong to the company (deals, contacts, activities, documents,
+    IC conflicts)."""
     return list(db.exec(select(model).where(model.company_id == company_id)).all())
 
 

@@ -12,7 +12,17 @@ from fundcrm import clock
 from fundcrm.companies import queries
 from fundcrm.domain import uscc
 from fundcrm.errors import ServiceError
-from fundcrm.models import Activity, Company, CompanyField, Contact, Deal, Document, User, utcnow
+from fundcrm.models import (
+    Activity,
+    Company,
+    CompanyField,
+    Contact,
+    Deal,
+    Document,
+    IcConflict,
+    User,
+    utcnow,
+)
 from fundcrm.permissions import user_can
 from fundcrm.versioning import check_version, unless_changed_meanwhile
 
@@ -288,6 +298,14 @@ def merge_companies(db: Session, keep: Company, other: Company) -> Company:
     for model in (Deal, Contact, Activity, Document):
         for row in queries.rows_of(db, model, other.id):
             row.company_id = keep.id
+    # a member's conflict stays with the merged company (recusal must not lapse); one per
+    # member and company, so a conflict `keep` already has is kept as it is
+    declared = {c.member_id for c in queries.rows_of(db, IcConflict, keep.id)}
+    for conflict in queries.rows_of(db, IcConflict, other.id):
+        if conflict.member_id in declared:
+            db.delete(conflict)
+        else:
+            conflict.company_id = keep.id
     set_application_fields(
         keep, sorted(set(keep.application_fields) | set(other.application_fields))
     )

@@ -19,7 +19,7 @@ from fundcrm.funds.services import sub_funds
 from fundcrm.history import local_time, readable, who
 from fundcrm.history.names import names_of
 from fundcrm.ic import queries as ic_queries
-from fundcrm.ic.forms import StartMemoForm
+from fundcrm.ic.forms import ResolveConditionForm, StartMemoForm
 from fundcrm.models import Company, Deal
 from fundcrm.pagination import paginate
 from fundcrm.permissions import authorize, requires
@@ -257,7 +257,7 @@ def show(deal_id: int):
         workspace=_workspace(session, deal),
         memo=ic_queries.memo_of_deal(session, deal.id),
         start_memo_form=StartMemoForm(),
-        ic=ic_queries.deal_ic(session, deal.id),
+        ic={**ic_queries.deal_ic(session, deal.id), "resolve_form": ResolveConditionForm()},
     )
 
 

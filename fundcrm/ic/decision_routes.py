@@ -15,10 +15,9 @@ from fundcrm.i18n import vocab_label
 from fundcrm.ic import conditions, decisions, queries, votes
 from fundcrm.ic.blueprint import bp
 from fundcrm.ic.forms import CONDITION_ROWS, ResolveConditionForm, VoteForm, decision_form
-from fundcrm.ic.meeting_routes import refused
 from fundcrm.models import IcAgendaItem, IcCondition
 from fundcrm.permissions import authorize, requires, sees_votes, user_can
-from fundcrm.views import flash_form_errors, get_or_404, submit
+from fundcrm.views import flash_form_errors, get_or_404, refused_and_audited, submit
 
 # -- an agenda item: votes and the decision ----------------------------------------------------
 
@@ -80,19 +79,27 @@ def _closing_form(session, item: IcAgendaItem, formdata=None):
     return form, preview, len(texts)
 
 
+def _posted_to(item_id: int) -> tuple[IcAgendaItem, str]:
+    """The item a vote or a closing is posted to, and where its answer goes: the item's page,
+    or the IC's for someone who may not read it."""
+    item = get_or_404(IcAgendaItem, item_id)
+    readable = user_can(current_user, "read_meetings", queries.item_seat(db.session(), item))
+    return item, url_for("ic.show_item", item_id=item.id) if readable else url_for("ic.index")
+
+
 @bp.post("/ic/items/<int:item_id>/vote")
 @requires("cast_votes")
 def vote(item_id: int):
-    item, _seat = _item(item_id)
+    # not authorised here: the service says why a vote is refused, and the refusal is audited
+    item, to = _posted_to(item_id)
     form = VoteForm()
-    to = url_for("ic.show_item", item_id=item.id)
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(to)
     try:
         votes.cast(db.session(), item, current_user, form.choice.data, form.condition.data)
     except ServiceError as refusal:
-        refused(item, "vote", refusal)
+        refused_and_audited(item, "vote", refusal)
         return redirect(to)
     db.session().commit()
     flash(_("Your vote is recorded: you may change it until the vote closes."), "success")
@@ -102,9 +109,9 @@ def vote(item_id: int):
 @bp.route("/ic/items/<int:item_id>/close", methods=["GET", "POST"])
 @requires("chair_meetings")
 def close_item(item_id: int):
-    item, seat = _item(item_id)
+    item, to = _posted_to(item_id)
+    seat = queries.item_seat(db.session(), item)
     session = db.session()
-    to = url_for("ic.show_item", item_id=item.id)
     if not item.is_open or not user_can(current_user, "chair_meetings", seat):
         attempt = "change_decision" if not item.is_open else "close"
         message = (
@@ -118,7 +125,7 @@ def close_item(item_id: int):
             )
         )
         if request.method == "POST":
-            refused(item, attempt, message)
+            refused_and_audited(item, attempt, message)
         else:
             flash(str(message.message), "danger")
         return redirect(to)
@@ -174,7 +181,7 @@ def resolve_condition(condition_id: int):
             db.session(), condition, current_user, form.action.data, form.text.data, form.seen.data
         )
     except ServiceError as refusal:
-        refused(condition, "resolve_condition", refusal)
+        refused_and_audited(condition, "resolve_condition", refusal)
         return redirect(to)
     db.session().commit()
     flash(_("The condition is resolved."), "success")

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fundcrm import audit, clock, db
+from fundcrm import clock, db
 from fundcrm.auth.queries import users_who_can
 from fundcrm.errors import ServiceError
 from fundcrm.funds.queries import users_by_id
@@ -19,17 +19,7 @@ from fundcrm.ic.forms import (
 )
 from fundcrm.models import IcAgendaItem, IcMeeting
 from fundcrm.permissions import authorize, requires, user_can
-from fundcrm.views import flash_form_errors, get_or_404, submit
-
-
-def refused(record, attempt: str, refusal: ServiceError) -> None:
-    """Roll the refused change back, keep the attempt in the audit trail, tell the user."""
-    session = db.session()
-    session.rollback()
-    audit.refusal(session, record, attempt, refusal.message)
-    session.commit()
-    flash(str(refusal.message), "danger")
-
+from fundcrm.views import flash_form_errors, get_or_404, refused_and_audited, submit
 
 # -- meetings ------------------------------------------------------------------------------------
 
@@ -134,7 +124,7 @@ def show_meeting(meeting_id: int):
         attendance=attendance,
         add_form=add_form,
         remove_form=RemoveItemForm(),
-        voted=queries.voted_on_meeting(session, meeting.id),
+        with_votes=queries.items_with_votes(session, item_ids),
     )
 
 
@@ -175,7 +165,7 @@ def add_item(meeting_id: int):
     try:
         meetings.add_item(db.session(), meeting, version_id, current_user)
     except ServiceError as refusal:
-        refused(meeting, "add_item", refusal)
+        refused_and_audited(meeting, "add_item", refusal)
         return redirect(to)
     db.session().commit()
     flash(_("The memo is on the agenda."), "success")

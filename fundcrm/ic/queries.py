@@ -152,6 +152,13 @@ def vote_of(db: Session, item_id: int, member_id: int) -> IcVote | None:
     return db.exec(query).first()
 
 
+def items_with_votes(db: Session, item_ids: list[int]) -> set[int]:
+    if not item_ids:
+        return set()
+    query = select(IcVote.item_id).where(IcVote.item_id.in_(item_ids)).distinct()
+    return set(db.exec(query).all())
+
+
 def voted_on_meeting(db: Session, meeting_id: int) -> set[int]:
     """The members who have voted on any of the meeting's items."""
     query = (

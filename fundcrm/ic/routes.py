@@ -21,7 +21,7 @@ from fundcrm.models import IcMemo
 from fundcrm.pagination import paginate
 from fundcrm.permissions import authorize, requires, user_can
 from fundcrm.safe_markdown import render
-from fundcrm.views import flash_form_errors, get_or_404, submit
+from fundcrm.views import flash_form_errors, get_or_404, refused_and_audited, submit
 
 
 @bp.post("/deals/<int:deal_id>/memo")
@@ -118,8 +118,7 @@ def submit_memo(memo_id: int):
     try:
         version = memos.submit(db.session(), memo, form.seen.data, current_user)
     except memos.MemoError as refused:
-        db.session().rollback()
-        flash(str(refused.message), "danger")
+        refused_and_audited(memos.latest(memo), "edit_submitted", refused)
         return redirect(url_for("ic.show_memo", memo_id=memo.id))
     db.session().commit()
     flash(_("Version %(n)s is submitted to the IC and frozen.", n=version.number), "success")
