@@ -93,6 +93,10 @@ class Config:
     JOB_RESULT_DAYS = 7  # result files are removed this long after the job finished
     JOB_REQUEUE_MINUTES = 10  # a job queued this long is queued again (its task may be lost)
     JOBS_IMMEDIATE = False  # run each job inside the request that starts it (the test suite)
+    # Notifications (fundcrm.notifications): a condition subsequent due within this many days
+    # is announced; email only when an SMTP host is set.
+    NOTIFY_DUE_DAYS = 14
+    SMTP_PORT = 25
     TESTING = False
     DEBUG = False
 
@@ -123,6 +127,13 @@ class Config:
             "JOB_REQUEUE_MINUTES",
         ):
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
+        self.NOTIFY_DUE_DAYS = int(os.environ.get("FUNDCRM_NOTIFY_DUE_DAYS", self.NOTIFY_DUE_DAYS))
+        self.SMTP_HOST = os.environ.get("FUNDCRM_SMTP_HOST") or None
+        self.SMTP_PORT = int(os.environ.get("FUNDCRM_SMTP_PORT", self.SMTP_PORT))
+        self.SMTP_USER = os.environ.get("FUNDCRM_SMTP_USER") or None
+        self.SMTP_PASSWORD = os.environ.get("FUNDCRM_SMTP_PASSWORD") or None
+        self.SMTP_FROM = os.environ.get("FUNDCRM_SMTP_FROM") or "fundcrm@localhost"
+        self.SMTP_STARTTLS = _env_bool("FUNDCRM_SMTP_STARTTLS", False)
         # Flask refuses larger requests before reading them (413, with its own page).
         self.MAX_CONTENT_LENGTH = (max(self.MAX_UPLOAD_MB, self.MAX_IMPORT_MB) + 1) * 2**20
         self.check_secret_key()

@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest
 import config as fundcrm_config
 from fundcrm import headers
 from fundcrm.domain.text import first_illegal, strip_illegal
+from fundcrm.errors import ExplainedBadRequest, ExplainedNotFound
 from fundcrm.permissions import RecordRefused
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,11 +104,12 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.companies.routes import bp as companies_bp
     from fundcrm.deals.routes import bp as deals_bp
     from fundcrm.funds.routes import bp as funds_bp
-    from fundcrm.ic import decision_routes, meeting_routes, routes  # noqa: F401 - they register on ic_bp
+    from fundcrm.ic import decision_routes, meeting_routes, paper_routes, routes  # noqa: F401 - they register on ic_bp
     from fundcrm.ic.blueprint import bp as ic_bp
     from fundcrm.imports.routes import bp as imports_bp
     from fundcrm.jobs.routes import bp as jobs_bp
     from fundcrm.main.routes import bp as main_bp
+    from fundcrm.notifications.routes import bp as notifications_bp
     from fundcrm.workspace.routes import bp as workspace_bp
 
     blueprints = (
@@ -121,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
         imports_bp,
         jobs_bp,
         ic_bp,
+        notifications_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -169,6 +172,8 @@ def register_error_pages(app: Flask) -> None:
     for code in titles:
         app.register_error_handler(code, lambda e, code=code: page(code))
     app.register_error_handler(UnsafeQuery, lambda e: page(400, e.description))
+    app.register_error_handler(ExplainedBadRequest, lambda e: page(400, e.description))
+    app.register_error_handler(ExplainedNotFound, lambda e: page(404, e.description))
     # a refusal about one record names its rule (the role is fine): permissions.RECORD_REFUSALS
     app.register_error_handler(RecordRefused, lambda e: page(403, e.description))
     # a version check lost at the UPDATE where no form handles it (merges, imports)

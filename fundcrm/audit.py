@@ -58,12 +58,19 @@ def _row_id(obj) -> str:
     return "/".join(str(part) for part in inspect(obj).mapper.primary_key_from_instance(obj))
 
 
-def _shown(column: str, value):
-    return "***" if column in MASKED_COLUMNS and value is not None else _plain(value)
+def _masked(obj) -> set[str]:
+    """The columns recorded as changed, never with their values: secrets, and what a model
+    keeps from the trail's readers (`__audit_masked__`: a vote until its item closes)."""
+    return MASKED_COLUMNS | set(getattr(type(obj), "__audit_masked__", ()))
+
+
+def _shown(column: str, value, masked=MASKED_COLUMNS):
+    return "***" if column in masked and value is not None else _plain(value)
 
 
 def _column_changes(obj, action: str) -> dict:
     state = inspect(obj)
+    masked = _masked(obj)
     changes = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
@@ -71,17 +78,17 @@ def _column_changes(obj, action: str) -> dict:
         if action == "create":
             value = getattr(obj, key)
             if value is not None:
-                changes[key] = [None, _shown(key, value)]
+                changes[key] = [None, _shown(key, value, masked)]
         elif action == "delete":
             old = (
                 hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
             )
-            changes[key] = [_shown(key, old), None]
+            changes[key] = [_shown(key, old, masked), None]
         elif hist.has_changes():
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
             if old != new:
-                changes[key] = [_shown(key, old), _shown(key, new)]
+                changes[key] = [_shown(key, old, masked), _shown(key, new, masked)]
     return changes
 
 

@@ -59,6 +59,10 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # The chair (unless recused on the item) or an administrator closes a vote, records a
     # meeting's attendance and waives a condition of its decisions.
     "chair_meetings": frozenset({"admin", "ic_member"}),
+    # Each user's own notifications (RECORD_RULES).
+    "see_notifications": ANY_SIGNED_IN,
+    # Questions on a memo: the IC members (and administrators) ask, its deal team answers.
+    "ask_questions": frozenset({"admin", "ic_member"}),
     # A condition's evidence is confirmed by risk (DOMAIN.md section 4); the chair or an
     # administrator waives one: the page resolving conditions is theirs.
     "confirm_conditions": frozenset({"risk"}),
@@ -109,6 +113,7 @@ RECORD_RULES: dict[str, Callable] = {
     "record_conflicts": lambda user, conflict: (
         user_can(user, "record_any_conflict") or conflict.member_id == user.id
     ),
+    "see_notifications": lambda user, notification: notification.user_id == user.id,
     # An IC member reads the meetings it sits on; the other staff read every meeting.
     "read_meetings": lambda user, seat: (
         not user.has_role("ic_member")
@@ -144,6 +149,7 @@ RECORD_RULES: dict[str, Callable] = {
 # What a refused record-level action says (the 403 page): the rule beside it, in words, as the
 # role itself is fine. One per ability in RECORD_RULES (a test checks).
 RECORD_REFUSALS = {
+    "see_notifications": _l("A notification is its recipient's only."),
     "read_meetings": _l("An IC member sees the meetings it sits on."),
     "cast_votes": _l(
         "Only the meeting's IC members vote, and not on a company they have a conflict with."

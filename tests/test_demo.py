@@ -67,7 +67,7 @@ def test_the_demo_command_prints_progress_before_it_serves(app, dbs, monkeypatch
     steps = lines[lines.index("Accounts: 8 added") :]
     assert steps[1:3] == ["Fund, sub-funds and LPs: 9 added", "Commitments: 10 added"]
     assert steps[3] == "Companies and deals: 64 of 64 (added 64 companies, 64 deals)"
-    assert steps[4] == "Investment committee: 46 added"
+    assert steps[4] == "Investment committee: 50 added"
     assert steps[5] == "Demo data seeded."
     assert lines[-1].startswith("FundCRM is serving on http://127.0.0.1:8123/")
     assert served == [{"host": "127.0.0.1", "port": 8123, "threads": 8, "ident": "FundCRM"}]
@@ -128,3 +128,32 @@ def test_the_demo_committee_has_decided_and_upcoming_business(app, client, dbs):
             select(IcDecision).where(IcDecision.deal_id == deal.id).order_by(IcDecision.id.desc())
         ).first()
         assert latest is not None and latest.approving
+
+
+def test_the_demo_committee_has_papers_questions_and_notifications(app, client, dbs):
+    """The past meeting's minutes and its memos make PDFs; the memos have questions and an
+    answer; every member of the fund's staff has notifications (the LP's representative sees
+    nothing of the IC, so has none)."""
+    from fundcrm import db, demo
+    from fundcrm.demo import DEMO_ACCOUNTS
+    from fundcrm.models import IcAnswer, IcMeeting, IcMemo, IcQuestion, Notification
+
+    with app.app_context():
+        demo.seed(db.session(), app.config)
+    assert len(dbs.exec(select(IcQuestion)).all()) == 2
+    assert len(dbs.exec(select(IcAnswer)).all()) == 1
+    users = {u.email: u for u in dbs.exec(select(User)).all()}
+    noted = {n.user_id for n in dbs.exec(select(Notification)).all()}
+    for email, _name, roles in DEMO_ACCOUNTS:
+        assert (users[email].id in noted) == (roles != ["viewer"]), email
+    kinds = {n.kind for n in dbs.exec(select(Notification)).all()}
+    assert {"on_agenda", "vote_closed", "vote_closed_recused", "question", "answer",
+            "condition_due"} <= kinds  # fmt: skip
+    sign_in(client, users["ic1@example.com"].id)
+    past = dbs.exec(select(IcMeeting).order_by(IcMeeting.held_on)).first()
+    for lang in ("zh", "en"):
+        minutes = client.get(f"/ic/meetings/{past.id}/minutes.pdf?lang={lang}")
+        assert minutes.status_code == 200 and minutes.data.startswith(b"%PDF")
+        for memo in dbs.exec(select(IcMemo)).all():
+            paper = client.get(f"/ic/memos/{memo.id}/memo.pdf?lang={lang}")
+            assert paper.status_code == 200 and paper.data.startswith(b"%PDF")

@@ -226,3 +226,20 @@ def test_simultaneous_votes_of_one_member_leave_exactly_one_record(app, dbs, com
     assert all(a.status_code == 302 for a in answers)
     rows = dbs.exec(select(IcVote).where(IcVote.item_id == item_id)).all()
     assert len(rows) == 1 and rows[0].member_id == member.id
+
+
+def test_the_audit_trail_records_a_vote_without_its_content(app, dbs, committee):
+    """Administrators and risk read the trail: it says a vote was cast or changed, never how
+    (the decision keeps each vote once the item closes)."""
+    from fundcrm.models import AuditEntry
+
+    member, item_id = committee["members"][0], committee["item"].id
+    cast(app, member, item_id, "approve_conditions", "秘密条件")
+    cast(app, member, item_id, "reject")
+    entries = dbs.exec(select(AuditEntry).where(AuditEntry.table_name == "ic_votes")).all()
+    assert [e.action for e in entries] == ["create", "update"]
+    assert all("秘密条件" not in e.changes and "reject" not in e.changes for e in entries)
+    page = (
+        client_of(app, committee["risk"]).get("/admin/audit?table=ic_votes").get_data(as_text=True)
+    )
+    assert "秘密条件" not in page and "Approve with conditions" not in page

@@ -95,7 +95,11 @@ PAGES = {
     "ic.edit_meeting": ("/ic/meetings/{meeting_id}/edit", ADMIN, 200),
     "ic.show_meeting": ("/ic/meetings/{meeting_id}", STAFF, 200),
     "ic.show_item": ("/ic/items/{item_id}", STAFF, 200),
-    "ic.close_item": ("/ic/items/{item_id}/close", CHAIRS, 200),
+    "ic.decide_item": ("/ic/items/{approved_item_id}/decide", CHAIRS, 200),
+    "ic.memo_pdf": ("/ic/memos/{memo_id}/memo.pdf", STAFF, 200),
+    "ic.minutes_pdf": ("/ic/meetings/{meeting_id}/minutes.pdf", STAFF, 200),
+    "ic.diff": ("/ic/memos/{memo_id}/diff?from={memo_version_id}&to={memo_version_id}", STAFF, 200),
+    "notifications.index": ("/notifications", EVERYONE, 200),
     "ic.record_decision": ("/deals/{signing_deal_id}/decision", RECORDERS, 200),
     # the world's job is the administrator's: the other roles may see jobs, not this one
     "jobs.show": ("/jobs/{job_id}", ADMIN, 200),
@@ -224,7 +228,7 @@ def nothing(_ctx):
 def _meeting_form(ctx, **extra):
     members = [str(ctx["users"]["ic_member"]), str(ctx["second_member_id"])]
     return {
-        "held_on": "2026-12-15",
+        "held_on": ctx["meeting_date"],
         "place": "两江新区 会议室 B",
         "member_ids": members,
         "chair_id": members[0],
@@ -637,14 +641,51 @@ POSTS = [
         bad=lambda c: {"choice": "yes please"},
         bad_answer="/ic/items/{item_id}",
     ),
+    # nobody has voted on the world's open item: closing it decides `no_quorum` at once
+    Post("ic.close_item", "/ic/items/{item_id}/close", CHAIRS, nothing, "/ic/items/{item_id}"),
     Post(
-        "ic.close_item",
-        "/ic/items/{item_id}/close",
+        "ic.decide_item",
+        "/ic/items/{approved_item_id}/decide",
         CHAIRS,
-        lambda c: {"seen": "", f"amount_{c['sub_fund_id']}": "300"},
-        "/ic/items/{item_id}",
-        bad=lambda c: {"seen": "", f"amount_{c['sub_fund_id']}": "abc"},
+        lambda c: {f"amount_{c['sub_fund_id']}": "200"},
+        "/ic/items/{approved_item_id}",
+        bad=lambda c: {f"amount_{c['sub_fund_id']}": "abc"},
         bad_answer=200,
+    ),
+    Post(
+        "ic.ask",
+        "/ic/memos/{memo_id}/questions",
+        {"admin", "ic_member"},
+        lambda c: {"text": "估值依据是什么？", "version": "1"},
+        r"/ic/memos/{memo_id}#question-\d+",
+        bad=lambda c: {"text": "问" * 5001, "version": "1"},
+        bad_answer="/ic/memos/{memo_id}#qa",
+    ),
+    Post(
+        "ic.answer",
+        "/ic/questions/{question_id}/answers",
+        EDITORS,
+        lambda c: {"text": "按 2025 年审计报告确认。"},
+        "/ic/memos/{memo_id}#question-{question_id}",
+        bad=lambda c: {"text": ""},
+        bad_answer="/ic/memos/{memo_id}#question-{question_id}",
+    ),
+    # the world's notification is the administrator's: any other user gets the record's 403
+    Post(
+        "notifications.open_notification",
+        "/notifications/{notification_id}/open",
+        ADMIN,
+        nothing,
+        "/ic/items/{decided_item_id}",
+    ),
+    # only the administrator has a notification to mark read in the world
+    Post(
+        "notifications.mark_all_read",
+        "/notifications/read",
+        EVERYONE,
+        nothing,
+        "/notifications",
+        writes=False,
     ),
     # risk confirms evidence, the chair or an administrator waives: risk's waiver is refused,
     # and the refusal is what its post writes (to the audit trail)

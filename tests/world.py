@@ -9,7 +9,19 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from fundcrm import clock
-from fundcrm.models import Company, Deal, DealMember, IcCondition, IcDecision, Job, User
+from fundcrm.models import (
+    Company,
+    Deal,
+    DealMember,
+    IcAgendaItem,
+    IcCondition,
+    IcDecision,
+    IcQuestion,
+    IcVote,
+    Job,
+    Notification,
+    User,
+)
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.factories import make_uscc
@@ -45,7 +57,7 @@ def build(app, make_user, dbs) -> dict:
         "deal_version": dbs.get(Deal, records["deal"].id).version,
         "import_token": NO_IMPORT,
         "job_id": _finished_job(app, dbs, users["admin"]),
-        "memo_id": _memo(dbs, records["deal"], owner_id),
+        **_memo(dbs, records["deal"], owner_id, users["ic_member"]),
         "dd_deal_id": _deal_in_dd(dbs, other, records, users["manager"]),
         **_committee(dbs, users, make_user, other, records),
         **ids,
@@ -55,10 +67,15 @@ def build(app, make_user, dbs) -> dict:
 MEMO_SECTIONS = factories.MEMO_TEXT
 
 
-def _memo(dbs, deal, author_id: int) -> int:
-    """The deal's IC memo: version 1, a draft with every section written."""
-    memo, _version = factories.memo(dbs, deal, author_id, submitted=False)
-    return memo.id
+def _memo(dbs, deal, author_id: int, asker_id: int) -> dict:
+    """The deal's IC memo: version 1, a draft with every section written, and an IC member's
+    question on it."""
+    memo, version = factories.memo(dbs, deal, author_id, submitted=False)
+    question = IcQuestion(memo_id=memo.id, version_id=version.id, asked_by_id=asker_id,
+                          text="收入确认的依据？")  # fmt: skip
+    dbs.add(question)
+    dbs.commit()
+    return {"memo_id": memo.id, "memo_version_id": version.id, "question_id": question.id}
 
 
 def _committee(dbs, users: dict, make_user, other_company, records) -> dict:
@@ -97,13 +114,23 @@ def _committee(dbs, users: dict, make_user, other_company, records) -> dict:
     )
     dbs.add(condition)
     dbs.commit()
+    approved_item = _closed_approving_item(dbs, factories, other_company, owner, records, meeting,
+                                           [chair, second], users["manager"])  # fmt: skip
+    words = {"deal_ref": "XM", "company": "擎天", "outcome": "approve"}
+    notification = Notification(user_id=users["admin"], kind="vote_closed",
+                                subject_table="ic_decisions", subject_id=decision.id,
+                                params=words)  # fmt: skip
+    dbs.add(notification)
     waiting_deal = factories.deal(dbs, other_company, owner, [(records["angel"], "2000000")])
     waiting_deal.stage = "ic"
     _memo_row, waiting_version = factories.memo(dbs, waiting_deal, users["manager"])
     return {
+        "approved_item_id": approved_item,
+        "notification_id": notification.id,
         "second_member_id": second,
         "waiting_version_id": waiting_version.id,
         "meeting_id": meeting.id,
+        "meeting_date": meeting.held_on.isoformat(),
         "meeting_version": meeting.version,
         "item_id": open_item.id,
         "decided_item_id": decided_item.id,
@@ -111,6 +138,20 @@ def _committee(dbs, users: dict, make_user, other_company, records) -> dict:
         "condition_id": condition.id,
         "signing_deal_id": _deal_at_signing(dbs, other_company, records, owner),
     }
+
+
+def _closed_approving_item(dbs, factories, company, owner, records, meeting, members, author):
+    """An item whose vote closed approving, its decision not recorded yet (the closer's form)."""
+    deal = factories.deal(dbs, company, owner, [(records["angel"], "2500000")])
+    deal.stage = "ic"
+    _memo_row, version = factories.memo(dbs, deal, author)
+    item = IcAgendaItem(meeting_id=meeting.id, memo_version_id=version.id, deal_id=deal.id,
+                        position=3, closed_at=clock.now())  # fmt: skip
+    dbs.add(item)
+    dbs.flush()
+    dbs.add_all([IcVote(item_id=item.id, member_id=m, choice="approve") for m in members])
+    dbs.commit()
+    return item.id
 
 
 def _deal_at_signing(dbs, company, records, owner) -> int:

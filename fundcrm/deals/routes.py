@@ -18,6 +18,7 @@ from fundcrm.domain import stages, uscc
 from fundcrm.funds.services import sub_funds
 from fundcrm.history import local_time, readable, who
 from fundcrm.history.names import names_of
+from fundcrm.ic import conditions as ic_conditions
 from fundcrm.ic import queries as ic_queries
 from fundcrm.ic.forms import ResolveConditionForm, StartMemoForm
 from fundcrm.models import Company, Deal
@@ -257,8 +258,17 @@ def show(deal_id: int):
         workspace=_workspace(session, deal),
         memo=ic_queries.memo_of_deal(session, deal.id),
         start_memo_form=StartMemoForm(),
-        ic={**ic_queries.deal_ic(session, deal.id), "resolve_form": ResolveConditionForm()},
+        ic=_ic(session, deal),
     )
+
+
+def _ic(session, deal: Deal) -> dict:
+    """The IC on the deal's page, and which of its open conditions the user may waive."""
+    ic = ic_queries.deal_ic(session, deal.id)
+    waivable = {
+        c.id for c in ic["open_conditions"] if ic_conditions.may_waive(session, current_user, c)
+    }
+    return {**ic, "resolve_form": ResolveConditionForm(), "waivable": waivable}
 
 
 def _workspace(session, deal: Deal) -> dict:

@@ -6,25 +6,30 @@ deals imported at 签约 and 交割."""
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import force_locale
 from sqlmodel import Session, func, select
 
 from fundcrm.auth.queries import find_user
 from fundcrm.domain.vocab import MEMO_SECTIONS
-from fundcrm.ic import decisions, meetings, prefill, votes
+from fundcrm.ic import decisions, meetings, prefill, questions, votes
 from fundcrm.ic.conflicts import record_conflict
 from fundcrm.ic.decisions import ConditionDraft
 from fundcrm.models import (
     Deal,
     IcAgendaItem,
+    IcAnswer,
     IcCondition,
     IcConflict,
     IcDecision,
     IcMeeting,
     IcMemo,
     IcMemoVersion,
+    IcQuestion,
     IcVote,
     StageMove,
+    User,
 )
+from fundcrm.notifications import services as notifications
 from fundcrm.workspace import services as workspace
 
 MEMBERS = ("ic1@example.com", "ic2@example.com", "ic3@example.com")  # the first chairs
@@ -83,15 +88,32 @@ def seed_ic(db: Session, settings, today: date) -> int:
     )
     under_review = meetings.add_item(db, upcoming, versions[3].id, admin)
     _vote(db, under_review, members[2], "approve")
-    for deal in _deals(db, "signing") + _deals(db, "closed"):
-        _historical(db, deal, risk)
+    for index, deal in enumerate(_deals(db, "signing") + _deals(db, "closed")):
+        # the first closed deal promised to relocate: that condition falls due in ten days
+        due = today + timedelta(days=10) if index == len(_deals(db, "signing")) else None
+        _historical(db, deal, risk, due)
+    _questions(db, versions, members)
+    notifications.notify_conditions_due(db, today, int(settings.get("NOTIFY_DUE_DAYS", 14)))
     _ready_for_ic(db, find_user(db, "manager@example.com"))
     db.flush()
     return _ic_rows(db) - before
 
 
+def _questions(db: Session, versions: list, members: list) -> None:
+    """Questions on the approved memo (answered) and on the memo under review (one open)."""
+    approved = db.get(IcMemo, versions[0].memo_id)
+    asked = questions.ask(db, approved, versions[0].number, members[0],
+                          "核心零部件国产替代方案的时间表是什么？")  # fmt: skip
+    owner = db.get(User, approved.deal.owner_id)
+    questions.answer(db, asked, approved, owner,
+                     "已与两家国内供应商联合开发，预计 2027 年二季度完成验证并切换。")  # fmt: skip
+    under_review = db.get(IcMemo, versions[3].memo_id)
+    questions.ask(db, under_review, versions[3].number, members[2],
+                  "请补充前五大客户的收入占比及回款情况。")  # fmt: skip
+
+
 IC_TABLES = (IcMemo, IcMemoVersion, IcMeeting, IcAgendaItem, IcVote, IcConflict, IcDecision,
-             IcCondition)  # fmt: skip
+             IcCondition, IcQuestion, IcAnswer)  # fmt: skip
 
 
 def _ic_rows(db: Session) -> int:
@@ -134,7 +156,8 @@ def _submitted_memo(db: Session, deal: Deal, on: date) -> IcMemoVersion:
     memo = IcMemo(deal_id=deal.id, created_by_id=deal.owner_id)
     db.add(memo)
     db.flush()
-    sections = prefill.first_draft(db, deal, on)
+    with force_locale("zh_Hans_CN"):  # the demo fund writes its memos in Chinese
+        sections = prefill.first_draft(db, deal, on)
     sections.update({code: text for code, text in TEXT.items() if not sections.get(code)})
     version = IcMemoVersion(
         memo_id=memo.id,
@@ -166,13 +189,16 @@ def _vote(db: Session, item, member, choice: str, condition: str = "") -> None:
 
 
 def _close(db: Session, item, chair, on: date, drafts: list[ConditionDraft]) -> None:
-    proposed = {k: Decimal(v) for k, v in item.memo_version.proposed.items()}
-    seen = decisions.fingerprint(decisions.queries.votes_of(db, item.id))
-    decisions.close(db, item, chair, seen, proposed, drafts, today=on)
+    """The chair closes the vote and, when it approves, records the memo's amounts and the
+    conditions."""
+    if decisions.close_vote(db, item, chair, today=on) is None:
+        proposed = {k: Decimal(v) for k, v in item.memo_version.proposed.items()}
+        decisions.decide(db, item, chair, proposed, drafts, today=on)
 
 
-def _historical(db: Session, deal: Deal, risk) -> None:
-    """The approving decision a deal imported at 签约 or 交割 had, a few days before signing."""
+def _historical(db: Session, deal: Deal, risk, relocate_by: date | None = None) -> None:
+    """The approving decision a deal imported at 签约 or 交割 had, a few days before signing;
+    with a condition subsequent to relocate to Chongqing when `relocate_by` is given."""
     signing = db.exec(
         select(StageMove.at).where(StageMove.deal_id == deal.id, StageMove.to_stage == "signing")
     ).first()
@@ -182,10 +208,12 @@ def _historical(db: Session, deal: Deal, risk) -> None:
         deal,
         {
             "decided_on": decided_on,
-            "outcome": "approve",
+            "outcome": "approve_conditions" if relocate_by else "approve",
             "amounts": {str(p.sub_fund_id): p.proposed_yuan for p in deal.participations},
             "note": f"投决会决议（{decided_on.year} 年）",
-            "conditions": [],
+            "conditions": [ConditionDraft("交割后将注册地迁入重庆市", "subsequent", relocate_by)]
+            if relocate_by
+            else [],
         },
         risk,
     )

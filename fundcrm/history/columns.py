@@ -83,6 +83,7 @@ ATTEMPTS = {
     "change_decision": _l("change a closed decision"),
     "edit_submitted": _l("edit a submitted memo version"),
     "add_item": _l("put a memo on the agenda"),
+    "remove_item": _l("take a memo off the agenda"),
     "resolve_condition": _l("resolve a condition"),
     "record_decision": _l("record a historical decision"),
 }

@@ -19,6 +19,7 @@ from fundcrm.models import (
     Document,
     FundSettings,
     IcAgendaItem,
+    IcAnswer,
     IcCondition,
     IcConflict,
     IcDecision,
@@ -26,6 +27,7 @@ from fundcrm.models import (
     IcMeetingMember,
     IcMemo,
     IcMemoVersion,
+    IcQuestion,
     IcVote,
     LimitedPartner,
     StageMove,
@@ -114,6 +116,14 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
             .where(IcVote.id.in_(ids))
         ),
         lambda r: joined(r[1], r[2]),
+    ),
+    "ic_questions": (
+        lambda ids: select(IcQuestion.id, IcQuestion.text).where(IcQuestion.id.in_(ids)),
+        lambda r: r[1][:60],
+    ),
+    "ic_answers": (
+        lambda ids: select(IcAnswer.id, IcAnswer.text).where(IcAnswer.id.in_(ids)),
+        lambda r: r[1][:60],
     ),
     "ic_conditions": (
         lambda ids: select(IcCondition.id, IcCondition.text).where(IcCondition.id.in_(ids)),

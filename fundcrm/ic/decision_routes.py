@@ -1,6 +1,7 @@
 """An agenda item's page, votes, closing a vote into a decision, the decision's conditions,
 and historical decisions (DOMAIN.md section 4)."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -14,10 +15,16 @@ from fundcrm.funds.queries import users_by_id
 from fundcrm.i18n import vocab_label
 from fundcrm.ic import conditions, decisions, queries, votes
 from fundcrm.ic.blueprint import bp
-from fundcrm.ic.forms import CONDITION_ROWS, ResolveConditionForm, VoteForm, decision_form
+from fundcrm.ic.forms import (
+    CONDITION_ROWS,
+    CloseVoteForm,
+    ResolveConditionForm,
+    VoteForm,
+    decision_form,
+)
 from fundcrm.models import IcAgendaItem, IcCondition
 from fundcrm.permissions import authorize, requires, sees_votes, user_can
-from fundcrm.views import flash_form_errors, get_or_404, refused_and_audited, submit
+from fundcrm.views import flash_form_errors, get_or_404, refused_and_audited
 
 # -- an agenda item: votes and the decision ----------------------------------------------------
 
@@ -37,9 +44,9 @@ def show_item(item_id: int):
     decision = queries.decisions_of_items(session, [item.id]).get(item.id)
     mine = queries.vote_of(session, item.id, current_user.id)
     vote_form = VoteForm(obj=mine)
-    closing = None
-    if item.is_open and user_can(current_user, "chair_meetings", seat):
-        closing = _closing_form(session, item)
+    may_close = user_can(current_user, "chair_meetings", seat)
+    # a closed item's recusals are its decision's, as they stood at the close
+    recused = frozenset(decision.recused) if decision else seat.recused_ids
     return render_template(
         "ic/item.html",
         item=item,
@@ -47,12 +54,15 @@ def show_item(item_id: int):
         deal=deal_queries.deal_for_page(session, item.deal_id),
         version=item.memo_version,
         decision=decision,
-        sees_votes=sees_votes(current_user, seat),
+        recused=recused,
+        sees_votes=sees_votes(current_user, replace(seat, recused_ids=recused)),
         may_vote=item.is_open and user_can(current_user, "cast_votes", seat),
         mine=mine,
         vote_form=vote_form,
-        cast=len(queries.votes_of(session, item.id)) if item.is_open else None,
-        closing=closing,
+        votes=queries.votes_of(session, item.id),
+        tally=decisions.preview(session, item) if may_close or not item.is_open else None,
+        may_close=may_close,
+        close_form=CloseVoteForm(),
         people=users_by_id(session),
         funds=_funds(session, item.memo_version.proposed),
         resolve_form=ResolveConditionForm(),
@@ -64,19 +74,18 @@ def _funds(session, proposed: dict) -> list:
     return [(f, Decimal(proposed[str(f.id)])) for f in queries.rules_of(session, proposed.keys())]
 
 
-def _closing_form(session, item: IcAgendaItem, formdata=None):
-    """The closer's form: the memo's amounts, the conditions the votes attached, and what the
-    closer saw (the votes' fingerprint); with the tally it would close with."""
-    preview = decisions.preview(session, item)
+def _decision_form(session, item: IcAgendaItem, formdata=None):
+    """The closer's form after the close: the memo's amounts, the conditions the approving
+    votes attached (read now that the votes are closed)."""
+    tally = decisions.preview(session, item)
     funds = _funds(session, item.memo_version.proposed)
-    texts = [text for _member, text in preview.conditions]
+    texts = [text for _member, text in tally.conditions]
     kwargs = {} if formdata is not None else {"formdata": None}
     form = decision_form(funds, texts, closing=True, **kwargs)
     if formdata is None:
-        form.seen.data = decisions.fingerprint(queries.votes_of(session, item.id))
         for fund, amount in funds:
             form[f"amount_{fund.id}"].data = amount
-    return form, preview, len(texts)
+    return form, tally, len(texts)
 
 
 def _posted_to(item_id: int) -> tuple[IcAgendaItem, str]:
@@ -106,34 +115,56 @@ def vote(item_id: int):
     return redirect(to)
 
 
-@bp.route("/ic/items/<int:item_id>/close", methods=["GET", "POST"])
+@bp.post("/ic/items/<int:item_id>/close")
 @requires("chair_meetings")
 def close_item(item_id: int):
     item, to = _posted_to(item_id)
-    seat = queries.item_seat(db.session(), item)
+    if not CloseVoteForm().validate_on_submit():
+        abort(400)
     session = db.session()
-    if not item.is_open or not user_can(current_user, "chair_meetings", seat):
+    try:
+        decision = decisions.close_vote(session, item, current_user)
+    except ServiceError as refusal:
         attempt = "change_decision" if not item.is_open else "close"
-        message = (
-            decisions.DecisionError(_("This vote is closed and its decision never changes."))
-            if not item.is_open
-            else decisions.DecisionError(
-                _(
-                    "Only the meeting's chair (unless recused on this item) or an administrator "
-                    "may do this."
-                )
-            )
-        )
-        if request.method == "POST":
-            refused_and_audited(item, attempt, message)
-        else:
-            flash(str(message.message), "danger")
+        refused_and_audited(item, attempt, refusal)
         return redirect(to)
-    form, preview, rows = _closing_form(session, item, formdata=request.form or None)
+    session.commit()
+    if decision is None:
+        flash(
+            _("The vote is closed and approves: set the approved amounts and the conditions."),
+            "info",
+        )
+        return redirect(url_for("ic.decide_item", item_id=item.id))
+    flash(
+        _("The vote is closed: %(outcome)s.", outcome=_outcome_label(decision.outcome)), "success"
+    )
+    return redirect(to)
+
+
+@bp.route("/ic/items/<int:item_id>/decide", methods=["GET", "POST"])
+@requires("chair_meetings")
+def decide_item(item_id: int):
+    item, to = _posted_to(item_id)
+    session = db.session()
+    seat = queries.item_seat(session, item)
+    decided = queries.decisions_of_items(session, [item.id])
+    if item.is_open or decided or not user_can(current_user, "chair_meetings", seat):
+        refusal = decisions.DecisionError(
+            _("This vote is closed and its decision never changes.") if decided
+            else _("Close the vote first.") if item.is_open
+            else _("Only the meeting's chair (unless recused on this item) or an administrator "
+                   "may do this.")
+        )  # fmt: skip
+        if request.method == "POST":
+            refused_and_audited(item, "change_decision" if decided else "close", refusal)
+        else:
+            flash(str(refusal.message), "danger")
+        return redirect(to)
+    form, tally, rows = _decision_form(session, item, formdata=request.form or None)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            decision = decisions.close(
-                session, item, current_user, form.seen.data or "", form.amounts(), form.drafts(rows)
+            decision = decisions.decide(
+                session, item, current_user, form.amounts(), form.drafts(rows)
             )
         except ServiceError as refusal:
             session.rollback()
@@ -143,18 +174,15 @@ def close_item(item_id: int):
         else:
             session.commit()
             flash(
-                _("The vote is closed: %(outcome)s.", outcome=_outcome_label(decision.outcome)),
+                _(
+                    "The decision is recorded: %(outcome)s.",
+                    outcome=_outcome_label(decision.outcome),
+                ),
                 "success",
             )
             return redirect(to)
-    return render_template(
-        "ic/close.html",
-        item=item,
-        form=form,
-        preview=preview,
-        rows=rows,
-        people=users_by_id(session),
-    )
+    return render_template("ic/close.html", item=item, form=form, tally=tally, rows=rows,
+                           people=users_by_id(session))  # fmt: skip
 
 
 def _outcome_label(outcome: str) -> str:
@@ -169,10 +197,11 @@ def _outcome_label(outcome: str) -> str:
 def resolve_condition(condition_id: int):
     condition = get_or_404(IcCondition, condition_id)
     form = ResolveConditionForm()
-    to = request.form.get("next_item") and url_for(
-        "ic.show_item", item_id=condition.decision.item_id
-    )
-    to = to or url_for("deals.show", deal_id=condition.deal_id) + "#ic"
+    item_id = condition.decision.item_id
+    if request.form.get("next_item") and item_id is not None:
+        to = url_for("ic.show_item", item_id=item_id)
+    else:
+        to = url_for("deals.show", deal_id=condition.deal_id) + "#ic"
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(to)
@@ -198,23 +227,25 @@ def record_decision(deal_id: int):
     if request.method == "GET":
         for fund, amount in funds:
             form[f"amount_{fund.id}"].data = amount
-    done = submit(
-        form,
-        lambda: decisions.record_historical(
-            session,
-            deal,
-            {
-                "decided_on": form.decided_on.data,
-                "outcome": form.outcome.data,
-                "amounts": form.amounts(),
-                "note": form.note.data,
-                "conditions": form.drafts(CONDITION_ROWS),
-            },
-            current_user,
-        ),
-        _("The historical decision is recorded."),
-        url_for("deals.show", deal_id=deal.id) + "#ic",
-    )
-    return done or render_template(
+    if form.validate_on_submit():
+        values = {
+            "decided_on": form.decided_on.data,
+            "outcome": form.outcome.data,
+            "amounts": form.amounts(),
+            "note": form.note.data,
+            "conditions": form.drafts(CONDITION_ROWS),
+        }
+        try:
+            decisions.record_historical(session, deal, values, current_user)
+        except ServiceError as refusal:
+            session.rollback()
+            audit.refusal(session, deal, "record_decision", refusal.message)
+            session.commit()
+            refusal.show_on(form)
+        else:
+            session.commit()
+            flash(_("The historical decision is recorded."), "success")
+            return redirect(url_for("deals.show", deal_id=deal.id) + "#ic")
+    return render_template(
         "ic/record_decision.html", deal=deal, form=form, rows=CONDITION_ROWS, funds=funds
     )

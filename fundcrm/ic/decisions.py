@@ -1,8 +1,11 @@
 """Closing an agenda item's vote into a decision, recording a historical one, and keeping
 every decision as it was written (DOMAIN.md section 4).
 
-Closing locks the item (votes lock it too), applies the strictest rule of the memo's sub-funds
-to the eligible members' votes (fundcrm.domain.ic_votes), and writes the decision once: the
+Closing locks the item (votes lock it too): the votes stop changing and are shown. The
+decision applies the strictest rule of the memo's sub-funds to the eligible members' votes
+(fundcrm.domain.ic_votes) and is written once — at the close for a vote that does not approve,
+right after it for an approving one, whose closer then reads the votes to set the amounts and
+consolidate the conditions: the
 rule, the counts, each vote, the recusals, the outcome, the approved amount per sub-fund (the
 memo's, lowered perhaps, never raised) and the conditions the approving votes attached, each
 kept or merged into another, none dropped. A decision never changes afterwards: the session
@@ -22,7 +25,8 @@ from fundcrm.db import lock_for_edit
 from fundcrm.domain.ic_votes import APPROVING, Tally, Vote, VoteRule, strictest, tally
 from fundcrm.errors import ServiceError
 from fundcrm.ic import queries
-from fundcrm.models import Deal, IcAgendaItem, IcCondition, IcDecision, IcVote
+from fundcrm.models import Deal, IcAgendaItem, IcCondition, IcDecision
+from fundcrm.notifications import services as notifications
 from fundcrm.permissions import user_can
 
 MAX_TEXT = 2000
@@ -57,43 +61,43 @@ class ConditionDraft:
     into: int | None = None
 
 
-def fingerprint(votes: list[IcVote]) -> str:
-    """What the closer saw: each vote's id and version. A vote cast or changed since makes the
-    closing refused, so no condition is consolidated unseen."""
-    return ",".join(f"{v.id}:{v.version}" for v in sorted(votes, key=lambda v: v.id))
-
-
-def rule_of(db: Session, proposed: dict) -> tuple[VoteRule, list[str]]:
-    """The strictest rule of the sub-funds a memo version proposes amounts for."""
+def rule_of(db: Session, proposed: dict) -> tuple[VoteRule, dict]:
+    """The strictest rule of the sub-funds a memo version proposes amounts for, and how the
+    decision records it: quorum and threshold as the sub-fund wrote them, the minimum, the
+    veto holders and the sub-funds."""
     funds = queries.rules_of(db, proposed.keys())
+    if not funds:
+        raise DecisionError(_l("The memo proposes no amount for any sub-fund: no rule applies."))
     rules = [
         VoteRule.of(f.ic_quorum, f.ic_threshold, f.ic_min_eligible, f.veto_holder_ids)
         for f in funds
     ]
-    return strictest(rules), [f.code for f in funds]
+    rule = strictest(rules)
+    written = {
+        "quorum": next(
+            f.ic_quorum for f, r in zip(funds, rules, strict=True) if r.quorum == rule.quorum
+        ),
+        "threshold": next(
+            f.ic_threshold
+            for f, r in zip(funds, rules, strict=True)
+            if r.threshold == rule.threshold
+        ),
+        "min_eligible": rule.min_eligible,
+        "veto_holders": sorted(rule.veto_holders),
+        "sub_funds": [f.code for f in funds],
+    }
+    return rule, written
 
 
 def preview(db: Session, item: IcAgendaItem) -> Tally:
-    """The tally the item would close with now (for the closer's form)."""
+    """The tally of the item's votes now (the closer's form; the decision after the close)."""
     seat = queries.item_seat(db, item)
-    rule, _codes = rule_of(db, item.memo_version.proposed)
+    rule, _written = rule_of(db, item.memo_version.proposed)
     votes = {v.member_id: Vote(v.choice, v.condition) for v in queries.votes_of(db, item.id)}
     return tally(rule, seat.member_ids, seat.recused_ids, votes)
 
 
-def close(
-    db: Session,
-    item: IcAgendaItem,
-    user,
-    seen: str,
-    amounts: dict[str, Decimal | None],
-    drafts: list[ConditionDraft],
-    today: date | None = None,
-) -> IcDecision:
-    """`today`: the fund clock's date, unless the demo dates a past meeting's closing."""
-    lock_for_edit(db, item)
-    if not item.is_open:
-        raise DecisionError(_l("This vote is closed and its decision never changes."))
+def _may_close(db: Session, item: IcAgendaItem, user):
     seat = queries.item_seat(db, item)
     if user.id in seat.recused_ids and not user_can(user, "chair_meetings", seat):
         raise DecisionError(
@@ -101,26 +105,58 @@ def close(
         )
     if not user_can(user, "chair_meetings", seat):
         raise DecisionError(_l("Only the meeting's chair or an administrator closes the vote."))
+    return seat
+
+
+def close_vote(db: Session, item: IcAgendaItem, user, today: date | None = None):
+    """Close the vote: the votes no longer change and are shown. A vote that does not approve
+    is decided at once (no amounts, no conditions); an approving one waits for `decide`, where
+    the closer, now reading the votes, sets the amounts and the conditions. Returns the
+    decision, or None when it waits."""
+    lock_for_edit(db, item)
+    if not item.is_open:
+        raise DecisionError(_l("This vote is closed already; its decision never changes."))
+    _may_close(db, item, user)
+    item.closed_at, item.closed_by_id = clock.now(), user.id
+    db.flush()
+    if preview(db, item).outcome in APPROVING:
+        return None
+    return _write(db, item, user, {}, [], today)
+
+
+def decide(
+    db: Session,
+    item: IcAgendaItem,
+    user,
+    amounts: dict[str, Decimal | None],
+    drafts: list[ConditionDraft],
+    today: date | None = None,
+) -> IcDecision:
+    """The decision of a closed, approving vote: the approved amounts and the conditions."""
+    lock_for_edit(db, item)
+    if item.is_open:
+        raise DecisionError(_l("Close the vote first."))
+    if queries.decisions_of_items(db, [item.id]):
+        raise DecisionError(_l("This vote is closed and its decision never changes."))
+    _may_close(db, item, user)
+    return _write(db, item, user, amounts, drafts, today)
+
+
+def _write(db: Session, item, user, amounts: dict, drafts: list, today: date | None):
+    """`today`: the fund clock's date, unless the demo dates a past meeting's closing."""
+    seat = queries.item_seat(db, item)
     votes = queries.votes_of(db, item.id)
-    if fingerprint(votes) != seen:
-        raise DecisionError(
-            _l("A vote was cast or changed meanwhile: look at the item again before closing.")
-        )
     proposed = item.memo_version.proposed
-    rule, codes = rule_of(db, proposed)
-    result = tally(
-        rule,
-        seat.member_ids,
-        seat.recused_ids,
-        {v.member_id: Vote(v.choice, v.condition) for v in votes},
-    )
+    rule, written = rule_of(db, proposed)
+    cast = {v.member_id: Vote(v.choice, v.condition) for v in votes}
+    result = tally(rule, seat.member_ids, seat.recused_ids, cast)
     approving = result.outcome in APPROVING
     decision = IcDecision(
         deal_id=item.deal_id,
         item_id=item.id,
         decided_on=today or clock.today(),
         outcome=result.outcome,
-        rule=_rule_record(rule, codes),
+        rule=written,
         eligible_count=len(result.eligible),
         cast_count=result.cast,
         approving_count=result.approving,
@@ -142,19 +178,9 @@ def close(
         for condition in consolidate(result.conditions, drafts):
             condition.decision_id, condition.deal_id = decision.id, item.deal_id
             db.add(condition)
-    item.closed_at, item.closed_by_id = clock.now(), user.id
     db.flush()
+    notifications.vote_closed(db, decision, seat, db.get(Deal, item.deal_id))
     return decision
-
-
-def _rule_record(rule: VoteRule, codes: list[str]) -> dict:
-    return {
-        "quorum": str(rule.quorum),
-        "threshold": str(rule.threshold),
-        "min_eligible": rule.min_eligible,
-        "veto_holders": sorted(rule.veto_holders),
-        "sub_funds": codes,
-    }
 
 
 def _approved_amounts(proposed: dict, amounts: dict) -> dict:

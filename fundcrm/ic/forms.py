@@ -106,6 +106,10 @@ class AddItemForm(SafeForm):
     submit = SubmitField(_l("Put on the agenda"))
 
 
+class CloseVoteForm(SafeForm):
+    submit = SubmitField(_l("Close the vote"))
+
+
 class RemoveItemForm(SafeForm):
     submit = SubmitField(_l("Take off the agenda"))
 
@@ -176,8 +180,7 @@ def decision_form(funds, conditions: list[str], closing: bool, *args, **kwargs) 
             ]
             fields[f"cond_{i}_into"] = SelectField(_l("Kept or merged"), choices=merge, default="")
     if closing:
-        fields["seen"] = HiddenField()
-        fields["submit"] = SubmitField(_l("Close the vote"))
+        fields["submit"] = SubmitField(_l("Record the decision"))
     else:
         fields["decided_on"] = DateField(_l("Decided on"), validators=[InputRequired()])
         labels = DECISION_OUTCOMES.labels(current_locale())
@@ -191,3 +194,14 @@ def decision_form(funds, conditions: list[str], closing: bool, *args, **kwargs) 
         )
         fields["submit"] = SubmitField(_l("Record the decision"))
     return type("DecisionFormOf", (DecisionForm,), fields)(*args, **kwargs)
+
+
+class QuestionForm(SafeForm):
+    text = TextAreaField(_l("Your question"), validators=[DataRequired(), Length(max=5000)])
+    version = IntegerField(validators=[InputRequired()])
+    submit = SubmitField(_l("Ask"))
+
+
+class AnswerForm(SafeForm):
+    text = TextAreaField(_l("Your answer"), validators=[DataRequired(), Length(max=5000)])
+    submit = SubmitField(_l("Answer"))

@@ -19,7 +19,7 @@ from fundcrm.ic.forms import (
 )
 from fundcrm.models import IcAgendaItem, IcMeeting
 from fundcrm.permissions import authorize, requires, user_can
-from fundcrm.views import flash_form_errors, get_or_404, refused_and_audited, submit
+from fundcrm.views import MAX_ID, flash_form_errors, get_or_404, refused_and_audited, submit
 
 # -- meetings ------------------------------------------------------------------------------------
 
@@ -158,10 +158,8 @@ def add_item(meeting_id: int):
     meeting = get_or_404(IcMeeting, meeting_id)
     form = AddItemForm()
     to = url_for("ic.show_meeting", meeting_id=meeting.id)
-    if not form.validate_on_submit():
-        version_id = None
-    else:
-        version_id = form.memo_version_id.data
+    valid = form.validate_on_submit() and 0 < (form.memo_version_id.data or 0) <= MAX_ID
+    version_id = form.memo_version_id.data if valid else None
     try:
         meetings.add_item(db.session(), meeting, version_id, current_user)
     except ServiceError as refusal:
@@ -184,8 +182,7 @@ def remove_item(item_id: int):
     try:
         meetings.remove_item(db.session(), item)
     except ServiceError as refusal:
-        db.session().rollback()
-        flash(str(refusal.message), "danger")
+        refused_and_audited(item, "remove_item", refusal)
         return redirect(to)
     db.session().commit()
     flash(_("The memo is off the agenda."), "success")

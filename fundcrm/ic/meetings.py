@@ -13,6 +13,7 @@ from fundcrm.db import lock_for_edit
 from fundcrm.errors import ServiceError
 from fundcrm.ic import queries
 from fundcrm.models import IcAgendaItem, IcMeeting, IcMeetingMember, IcMemo, IcMemoVersion
+from fundcrm.notifications import services as notifications
 
 MEETING_CHANGED = _l(
     "Someone changed this meeting meanwhile: nothing was saved. Look at it again and retry."
@@ -41,6 +42,8 @@ def save_meeting(db: Session, meeting: IcMeeting | None, values: dict, seen, use
         if meeting.version != seen:
             raise MeetingError(MEETING_CHANGED)
         voted = queries.voted_on_meeting(db, meeting.id) - set(members)
+        if any(not i.is_open for i in meeting.items) and values["held_on"] != meeting.held_on:
+            raise MeetingError(_l("A meeting with decided items keeps its date."), "held_on")
         if voted:
             raise MeetingError(
                 _l("A member who has voted on this meeting's agenda stays on it."), "member_ids"
@@ -99,11 +102,14 @@ def add_item(db: Session, meeting: IcMeeting, version_id: int | None, user) -> I
     )
     db.add(item)
     _flush(db, _l("This memo version is on this meeting's agenda already."))
+    notifications.on_agenda(db, meeting, item, memo.deal)
     return item
 
 
 def remove_item(db: Session, item: IcAgendaItem) -> None:
-    """Take an item off the agenda while nobody has voted on it."""
+    """Take an item off the agenda while nobody has voted on it (the item locked, as a vote
+    and a closing lock it)."""
+    lock_for_edit(db, item)
     if not item.is_open:
         raise MeetingError(_l("A decided item stays on the agenda."))
     if queries.votes_of(db, item.id):

@@ -20,6 +20,7 @@ from fundcrm.models import (
     IcMeetingMember,
     IcMemo,
     IcMemoVersion,
+    IcQuestion,
     IcVote,
     LimitedPartner,
     SubFund,
@@ -66,6 +67,12 @@ def conflicts(db: Session):
         .join(Company, Company.id == IcConflict.company_id)
         .order_by(IcConflict.declared_on.desc(), IcConflict.id.desc())
     )
+
+
+def questions_of(db: Session, memo_id: int) -> list[IcQuestion]:
+    """A memo's questions, oldest first, each with its answers."""
+    query = select(IcQuestion).where(IcQuestion.memo_id == memo_id).order_by(IcQuestion.id)
+    return list(db.exec(query).all())
 
 
 # -- meetings, seats and votes ----------------------------------------------------------------

@@ -12,11 +12,19 @@ from fundcrm import db
 from fundcrm.auth.queries import users_who_can
 from fundcrm.deals import queries as deal_queries
 from fundcrm.domain.vocab import MEMO_SECTIONS
+from fundcrm.funds.queries import users_by_id
 from fundcrm.i18n import current_locale
 from fundcrm.ic import conflicts as conflicts_service
 from fundcrm.ic import memos, queries
 from fundcrm.ic.blueprint import bp
-from fundcrm.ic.forms import ConflictForm, StartMemoForm, SubmitMemoForm, memo_form
+from fundcrm.ic.forms import (
+    AnswerForm,
+    ConflictForm,
+    QuestionForm,
+    StartMemoForm,
+    SubmitMemoForm,
+    memo_form,
+)
 from fundcrm.models import IcMemo
 from fundcrm.pagination import paginate
 from fundcrm.permissions import authorize, requires, user_can
@@ -65,6 +73,10 @@ def show_memo(memo_id: int):
         amounts=_amounts(memo, shown),
         may_write=user_can(current_user, "write_memos", memo.deal),
         submit_form=SubmitMemoForm(seen=memos.latest(memo).number),
+        questions=queries.questions_of(db.session(), memo.id),
+        question_form=QuestionForm(version=shown.number),
+        answer_form=AnswerForm(),
+        people=users_by_id(db.session()),
     )
 
 

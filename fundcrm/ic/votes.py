@@ -29,12 +29,12 @@ def cast(db: Session, item: IcAgendaItem, user, choice: str, condition: str) -> 
     if not item.is_open:
         raise VoteError(_l("The vote on this item is closed: votes no longer change."))
     seat = queries.item_seat(db, item)
-    if user.id in seat.recused_ids:
+    if user.id not in seat.member_ids:
+        raise VoteError(_l("Only the meeting's IC members vote on its agenda."))
+    if user.id in seat.recused_ids or not user_can(user, "cast_votes", seat):
         raise VoteError(
             _l("You have a declared conflict with this company: you are recused and do not vote.")
         )
-    if not user_can(user, "cast_votes", seat):
-        raise VoteError(_l("Only the meeting's IC members vote on its agenda."))
     condition = (condition or "").strip()
     if choice not in VOTE_CHOICES:
         raise VoteError(_l("Choose approve, approve with conditions, reject or abstain."), "choice")

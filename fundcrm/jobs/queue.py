@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
         lambda job_id, attempt: runner.run(app, job_id, attempt)
     )
     huey.periodic_task(crontab(minute="*"), name="sweep_jobs")(lambda: runner.sweep_now(app))
+    huey.periodic_task(crontab(minute="*/15"), name="notify")(lambda: runner.notify_now(app))
 
 
 def queue(app: Flask | None = None):

@@ -202,6 +202,15 @@ class Heartbeat(Progress):
             beats.write(self.instance_path, self.job_id, self.attempt, now, self.done, self.total)
 
 
+def notify_now(app: Flask) -> None:
+    """The periodic task of notifications: conditions coming due, and email when configured."""
+    from fundcrm.notifications import services
+
+    with app.app_context(), Session(app.extensions["fundcrm.engine"]) as session:
+        audit.set_actor(session, None, "system")
+        services.sweep(session, app.config)
+
+
 def sweep_now(app: Flask) -> None:
     """The periodic task: fail jobs whose worker died, remove expired result files."""
     from fundcrm.jobs import services

@@ -16,6 +16,7 @@ from fundcrm.models.ic import IcConflict, IcMemo, IcMemoVersion
 from fundcrm.models.ic_decisions import IcCondition, IcDecision
 from fundcrm.models.ic_meetings import IcAgendaItem, IcMeeting, IcMeetingMember, IcVote
 from fundcrm.models.jobs import Job
+from fundcrm.models.notes import IcAnswer, IcQuestion, Notification
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
     Activity,
@@ -46,6 +47,7 @@ __all__ = [
     "DealSubFund",
     "FundSettings",
     "IcAgendaItem",
+    "IcAnswer",
     "IcCondition",
     "IcConflict",
     "IcDecision",
@@ -53,10 +55,12 @@ __all__ = [
     "IcMeetingMember",
     "IcMemo",
     "IcMemoVersion",
+    "IcQuestion",
     "IcVote",
     "Job",
     "LimitedPartner",
     "LoginThrottle",
+    "Notification",
     "StageGate",
     "StageMove",
     "SubFund",

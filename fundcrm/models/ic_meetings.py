@@ -96,6 +96,9 @@ class IcVote(SQLModel, table=True):
 
     __tablename__ = "ic_votes"
     __audit_parent__ = ("ic_agenda_items", "item_id")
+    # the trail's readers (administrators, risk) must not read a vote before its item closes:
+    # the trail records that a vote was cast or changed; the decision keeps each vote
+    __audit_masked__ = ("choice", "condition")
     __table_args__ = (
         sa.UniqueConstraint("item_id", "member_id"),
         sa.CheckConstraint(

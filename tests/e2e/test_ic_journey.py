@@ -104,8 +104,9 @@ def test_a_memo_goes_through_the_committee_to_signing(person):
 
     admin.goto(item_url)
     assert "3 名有效表决委员" not in admin.content()  # 刘芳 is recused: 2 are eligible
-    admin.click("#close-vote")
-    admin.click("#close-submit")
+    admin.click("#close-vote")  # the votes stop changing; they approve: the decision's form
+    admin.wait_for_url("**/decide")
+    admin.click("#decide-submit")
     assert admin.locator("#decision .outcome").inner_text() == "同意"
     assert admin.locator("#counts").inner_text().startswith("2 / 2 / 2")
     assert "刘芳" in admin.locator("#recusals").inner_text()

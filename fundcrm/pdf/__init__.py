@@ -1,0 +1,183 @@
+"""PDF papers (reportlab platypus): one look for every document the fund files.
+
+The CJK font is WenQuanYi Micro Hei (fundcrm/fonts/wqy-microhei.ttc, Apache-2.0 or GPL-3+
+with the font exception; see fundcrm/fonts/README), a TrueType font embedded as a subset, so a
+paper reads correctly on a machine with no Chinese font: reportlab's built-in `STSong-Light`
+is a CID font the reader must supply, and shows as empty boxes where it has none. Every page
+carries the fund's name, the document's title, the confidentiality mark (机密 / Confidential)
+and "page n of m".
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+FONT_FILE = Path(__file__).parents[1] / "fonts" / "wqy-microhei.ttc"
+FONT, MONO = "WenQuanYiMicroHei", "WenQuanYiMicroHeiMono"
+MARGIN = 18 * mm
+PAGE_WIDTH = A4[0] - 2 * MARGIN
+INK, MUTED, RULE, HEAD_FILL = (
+    colors.HexColor("#1f2933"),
+    colors.HexColor("#616e7c"),
+    colors.HexColor("#cbd2d9"),
+    colors.HexColor("#e4ecf7"),
+)
+CONFIDENTIAL_RED = colors.HexColor("#b42318")
+
+
+def _register_fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE), subfontIndex=0))
+    pdfmetrics.registerFont(TTFont(MONO, str(FONT_FILE), subfontIndex=1))
+    # one face: bold and italic map to it (emphasis is shown by colour, see markdown.py)
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
+
+
+_register_fonts()
+
+
+def style(name: str, size: float = 9.5, **extra) -> ParagraphStyle:
+    base = {"fontName": FONT, "fontSize": size, "leading": size * 1.45, "textColor": INK}
+    return ParagraphStyle(name, wordWrap="CJK", **{**base, **extra})
+
+
+STYLES = {
+    "title": style("title", 17, spaceAfter=4 * mm, leading=24),
+    "subtitle": style("subtitle", 9.5, textColor=MUTED, spaceAfter=5 * mm),
+    # a heading stays on the page of what follows it
+    "h1": style("h1", 13, spaceBefore=5 * mm, spaceAfter=2 * mm, leading=18, keepWithNext=1),
+    "h2": style("h2", 11.5, spaceBefore=3.5 * mm, spaceAfter=1.5 * mm, leading=16, keepWithNext=1),
+    "h3": style("h3", 10.5, spaceBefore=2.5 * mm, spaceAfter=1 * mm, keepWithNext=1),
+    "body": style("body", spaceAfter=1.8 * mm),
+    "cell": style("cell", 8.5),
+    "cell_right": style("cell_right", 8.5, alignment=TA_RIGHT),
+    "head": style("head", 8.5, textColor=INK),
+    "code": style("code", 8.5, fontName=MONO, backColor=colors.HexColor("#f5f7fa")),
+    "quote": style("quote", textColor=MUTED, leftIndent=4 * mm),
+    "muted": style("muted", 8.5, textColor=MUTED),
+}
+
+
+def para(text, kind: str = "body") -> Paragraph:
+    """Plain text (escaped) as a paragraph."""
+    return Paragraph(escape(str(text if text is not None else "")), STYLES[kind])
+
+
+def table(
+    header: list,
+    rows: Iterable[list],
+    widths: list[float] | None = None,
+    right: Iterable[int] = (),
+) -> Table:
+    """A table whose header row repeats on every page it runs over; cells wrap (CJK too), the
+    columns in `right` (amounts) align right. A cell may be a flowable or text."""
+    right = set(right)
+
+    def cell(value, column: int):
+        if hasattr(value, "wrap"):
+            return value
+        return para(value, "cell_right" if column in right else "cell")
+
+    data = [[h if hasattr(h, "wrap") else para(h, "head") for h in header]]
+    data += [[cell(v, i) for i, v in enumerate(row)] for row in rows]
+    widths = widths or [PAGE_WIDTH / len(header)] * len(header)
+    grid = Table(data, colWidths=widths, repeatRows=1)
+    grid.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),  # else reportlab sets Helvetica per cell
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ]
+        )
+    )
+    return grid
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every page of a paper says around its content."""
+
+    fund: str
+    title: str
+    confidential: str  # "机密" or "Confidential"
+    page_of: str  # a pattern with %(page)s and %(pages)s
+
+
+class _NumberedCanvas(Canvas):
+    """Draws the header and footer once the number of pages is known (a second pass over the
+    saved pages)."""
+
+    frame: Frame
+
+    def __init__(self, *args, **kwargs):
+        # every font is the embedded CJK one: no page refers to an unembedded Helvetica
+        super().__init__(*args, **{**kwargs, "initialFontName": FONT})
+        self._pages = []
+
+    def showPage(self):  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._decorate(total)
+            super().showPage()
+        super().save()
+
+    def _decorate(self, total: int) -> None:
+        frame, width, height = self.frame, A4[0], A4[1]
+        self.setFont(FONT, 8)
+        self.setFillColor(MUTED)
+        self.drawString(MARGIN, height - 11 * mm, frame.fund)
+        self.drawRightString(width - MARGIN - 24 * mm, height - 11 * mm, frame.title[:60])
+        self.setStrokeColor(CONFIDENTIAL_RED)
+        self.setFillColor(CONFIDENTIAL_RED)
+        self.rect(width - MARGIN - 21 * mm, height - 13 * mm, 21 * mm, 6 * mm, stroke=1, fill=0)
+        self.setFont(FONT, 9)
+        self.drawCentredString(width - MARGIN - 10.5 * mm, height - 11.3 * mm, frame.confidential)
+        self.setStrokeColor(RULE)
+        self.line(MARGIN, height - 14.5 * mm, width - MARGIN, height - 14.5 * mm)
+        self.line(MARGIN, 12 * mm, width - MARGIN, 12 * mm)
+        self.setFont(FONT, 8)
+        self.setFillColor(MUTED)
+        self.drawString(MARGIN, 8 * mm, frame.confidential)
+        page = frame.page_of % {"page": self._pageNumber, "pages": total}
+        self.drawRightString(width - MARGIN, 8 * mm, page)
+
+
+def build(flowables: list, frame: Frame, author: str = "FundCRM") -> bytes:
+    """The paper as PDF bytes."""
+    out = BytesIO()
+    document = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=20 * mm,
+        bottomMargin=17 * mm,
+        title=frame.title,
+        author=author,
+        subject=frame.confidential,
+    )
+    canvas = type("PaperCanvas", (_NumberedCanvas,), {"frame": frame})
+    document.build(flowables, canvasmaker=canvas)
+    return out.getvalue()
