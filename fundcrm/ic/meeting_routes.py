@@ -111,7 +111,7 @@ def show_meeting(meeting_id: int):
     attendance.attended.data = [m.member_id for m in meeting.members if m.attended]
     add_form = AddItemForm()
     add_form.memo_version_id.choices = [
-        (v.id, f"{ref} {name} · {_('Version %(n)s', n=v.number)}")
+        (v.id, " · ".join((f"{ref} {name}", _("Version %(n)s", n=v.number))))
         for v, ref, name in queries.agenda_candidates(session)
     ]
     return render_template(

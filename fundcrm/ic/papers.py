@@ -83,13 +83,14 @@ def _questions(db: Session, memo: IcMemo, version: IcMemoVersion) -> list:
     if not asked:
         return []
     people = users_by_id(db)
+    q_label, a_label = _("Q"), _("A")
     story = [para(_("Questions and answers"), "h1")]
     for question in asked:
         who = people[question.asked_by_id].name if question.asked_by_id in people else ""
-        story.append(para(f"{_('Q')} ({who}){_colon()}{question.text}", "body"))
+        story.append(para(f"{q_label} ({who}){_colon()}{question.text}", "body"))
         for reply in question.answers:
             name = people[reply.answered_by_id].name if reply.answered_by_id in people else ""
-            story.append(para(f"{_('A')} ({name}){_colon()}{reply.text}", "quote"))
+            story.append(para(f"{a_label} ({name}){_colon()}{reply.text}", "quote"))
     return story
 
 

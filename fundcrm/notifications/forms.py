@@ -5,4 +5,4 @@ from fundcrm.forms import SafeForm
 
 
 class OpenForm(SafeForm):
-    submit = SubmitField(_l("Open"))
+    submit = SubmitField(_l("View"))
