@@ -306,6 +306,7 @@ def test_a_historical_decision_is_recorded_for_an_imported_deal(app, dbs, commit
     # one per deal
     again = post_form(client_of(app, committee["risk"]), url, form, headers=ENGLISH)
     assert again.status_code == 200 and "has an IC decision already" in again.get_data(as_text=True)
+    assert "record_decision" in refusals(dbs, "deals")[-1].changes
     # its open condition shows on the deal, overdue once its date has passed, and risk
     # confirms it there
     deal_page = f"/deals/{deal.id}"
@@ -327,3 +328,17 @@ def test_the_decision_is_dated_by_the_fund_clock(app, dbs, committee):
     with time_machine.travel(datetime(2026, 12, 31, 16, 30, tzinfo=UTC), tick=False):
         close(app, committee["admin"], committee)
     assert decision_of(dbs, committee).decided_on == date(2027, 1, 1)
+
+
+def test_a_memo_version_without_amounts_cannot_be_closed_but_its_page_opens(app, dbs, committee):
+    """No sub-fund, no rule: the closer is told so; nothing is decided, nothing breaks."""
+    from fundcrm.models import IcMemoVersion
+
+    version = dbs.get(IcMemoVersion, committee["version"].id)
+    version.proposed = {}
+    dbs.commit()
+    assert 'id="close-form"' in item_page(app, committee["members"][0], committee["item"].id)
+    answer = close(app, committee["admin"], committee)
+    assert answer.location == f"/ic/items/{committee['item'].id}"
+    assert decision_of(dbs, committee) is None and item_of(dbs, committee["item"].id).is_open
+    assert "no rule applies" in refusals(dbs, "ic_agenda_items")[-1].changes

@@ -60,13 +60,21 @@ def show_item(item_id: int):
         mine=mine,
         vote_form=vote_form,
         votes=queries.votes_of(session, item.id),
-        tally=decisions.preview(session, item) if may_close or not item.is_open else None,
+        tally=_tally(session, item) if may_close or not item.is_open else None,
         may_close=may_close,
         close_form=CloseVoteForm(),
         people=users_by_id(session),
         funds=_funds(session, item.memo_version.proposed),
         resolve_form=ResolveConditionForm(),
     )
+
+
+def _tally(session, item: IcAgendaItem):
+    """The item's tally now; None for a memo version that proposes no amount (no rule)."""
+    try:
+        return decisions.preview(session, item)
+    except decisions.DecisionError:
+        return None
 
 
 def _funds(session, proposed: dict) -> list:

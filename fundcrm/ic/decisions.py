@@ -250,7 +250,13 @@ def record_historical(db: Session, deal: Deal, values: dict, user) -> IcDecision
         raise DecisionError(_l("A historical decision is dated today or earlier."), "decided_on")
     outcome = values["outcome"]
     if outcome not in APPROVING:
-        raise DecisionError(_l("A deal at signing or closed was approved."), "outcome")
+        raise DecisionError(
+            _l(
+                "A deal at signing or closed had an approving decision: approve, or approve "
+                "with conditions."
+            ),
+            "outcome",
+        )
     drafts = [d for d in values["conditions"] if (d.text or "").strip()]
     if outcome == "approve_conditions" and not drafts:
         raise DecisionError(_l("An approval with conditions lists its conditions."), "cond_0_text")
