@@ -166,3 +166,24 @@ def test_questions_and_answers_stay_with_their_version(app, dbs, committee):
     refused = post_form(client_of(app, member), f"/ic/questions/{question.id}/answers",
                         {"text": "我来答"}, token_from=memo_url)  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_a_long_table_breaks_across_pages_with_its_header_repeated(app, dbs, committee):
+    version = dbs.get(IcMemoVersion, committee["version"].id)
+    rows = "\n".join(f"| 客户{i:03d} | {i * 10} |" for i in range(160))
+    version.sections = {
+        **version.sections,
+        "financials": f"| 客户 | 收入（万元） |\n|---|---|\n{rows}",
+    }
+    dbs.commit()
+    response = client_of(app, committee["manager"]).get(
+        f"/ic/memos/{committee['memo'].id}/memo.pdf?lang=zh"
+    )
+    with pdfplumber.open(io.BytesIO(response.data)) as pdf:
+        pages = [page.extract_text() or "" for page in pdf.pages]
+    holding = [i for i, text in enumerate(pages) if "客户0" in text or "客户1" in text]
+    assert len(holding) >= 2  # the table runs over pages
+    assert all(
+        "收入（万元）" in _flat(pages[i]) or "收入(万元)" in _flat(pages[i]) for i in holding
+    )
+    assert "客户159" in "".join(pages)
