@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.jobs.routes import bp as jobs_bp
     from fundcrm.main.routes import bp as main_bp
     from fundcrm.notifications.routes import bp as notifications_bp
+    from fundcrm.portfolio.routes import bp as portfolio_bp
     from fundcrm.workspace.routes import bp as workspace_bp
 
     blueprints = (
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
         jobs_bp,
         ic_bp,
         notifications_bp,
+        portfolio_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -100,6 +100,7 @@ PAGES = {
     "ic.minutes_pdf": ("/ic/meetings/{meeting_id}/minutes.pdf", STAFF, 200),
     "ic.diff": ("/ic/memos/{memo_id}/diff?from={memo_version_id}&to={memo_version_id}", STAFF, 200),
     "notifications.index": ("/notifications", EVERYONE, 200),
+    "portfolio.close_deal": ("/deals/{closing_deal_id}/close", MOVERS, 200),
     "ic.record_decision": ("/deals/{signing_deal_id}/decision", RECORDERS, 200),
     # the world's job is the administrator's: the other roles may see jobs, not this one
     "jobs.show": ("/jobs/{job_id}", ADMIN, 200),
@@ -669,6 +670,19 @@ POSTS = [
         "/ic/memos/{memo_id}#question-{question_id}",
         bad=lambda c: {"text": ""},
         bad_answer="/ic/memos/{memo_id}#question-{question_id}",
+    ),
+    Post(
+        "portfolio.close_deal",
+        "/deals/{closing_deal_id}/close",
+        MOVERS,
+        lambda c: {
+            f"sub_fund_{c['sub_fund_id']}_on": c["meeting_date"],
+            f"sub_fund_{c['sub_fund_id']}_amount": "1500",
+            f"sub_fund_{c['sub_fund_id']}_equity": "8",
+        },
+        "/deals/{closing_deal_id}",
+        bad=lambda c: {f"sub_fund_{c['sub_fund_id']}_amount": "2500"},
+        bad_answer=200,
     ),
     # the world's notification is the administrator's: any other user gets the record's 403
     Post(

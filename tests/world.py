@@ -137,6 +137,7 @@ def _committee(dbs, users: dict, make_user, other_company, records) -> dict:
         "decided_deal_id": decided_deal.id,
         "condition_id": condition.id,
         "signing_deal_id": _deal_at_signing(dbs, other_company, records, owner),
+        "closing_deal_id": _deal_to_close(dbs, other_company, records, owner),
     }
 
 
@@ -152,6 +153,17 @@ def _closed_approving_item(dbs, factories, company, owner, records, meeting, mem
     dbs.add_all([IcVote(item_id=item.id, member_id=m, choice="approve") for m in members])
     dbs.commit()
     return item.id
+
+
+def _deal_to_close(dbs, company, records, owner) -> int:
+    """A deal at 签约 with its approving decision (2,000 万元 for the angel fund)."""
+    deal = factories.deal(dbs, company, owner, [(records["angel"], "20000000")])
+    deal.stage = "signing"
+    dbs.flush()
+    dbs.add(IcDecision(deal_id=deal.id, decided_on=clock.today(), outcome="approve",
+                       recorded=True, amounts={str(records["angel"].id): "20000000"}))  # fmt: skip
+    dbs.commit()
+    return deal.id
 
 
 def _deal_at_signing(dbs, company, records, owner) -> int:

@@ -30,6 +30,7 @@ from fundcrm.ic import queries as ic_queries
 from fundcrm.models import Deal, StageGate, StageMove, SubFund, User, utcnow
 from fundcrm.models.records import orm
 from fundcrm.permissions import user_can
+from fundcrm.portfolio import queries as portfolio_queries
 from fundcrm.workspace import services as workspace
 
 # -- the facts a move is judged on --------------------------------------------------------
@@ -46,6 +47,9 @@ class ProposedMove:
     pass_reason: str
     override_reason: str
     today: date
+    # moved by the closing form, which records the investments and has judged the mandates
+    # on the investments' own dates and amounts
+    closing: bool = False
 
     @property
     def possible(self) -> bool:
@@ -108,12 +112,6 @@ def filled_fields(deal: Deal) -> set[str]:
     return {name for name, value in present.items() if value}
 
 
-def _invested_yuan(db: Session, sub_fund_id: int, company_id: int) -> Decimal:
-    """The sub-fund's cost in the company so far: no investment has been recorded yet, as
-    investment transactions arrive with the portfolio capability."""
-    return Decimal(0)
-
-
 def fund_label(fund: SubFund) -> str:
     """A sub-fund as refusals name it: its name in the user's language."""
     english = has_app_context() and current_locale() == "en"
@@ -129,7 +127,7 @@ def mandate_facts(
     facts = []
     for p in deal.participations:
         fund = p.sub_fund
-        invested = _invested_yuan(db, fund.id, deal.company_id)
+        invested = portfolio_queries.invested_yuan(db, fund.id, deal.company_id)  # real cost
         facts.append(
             stages.MandateFacts(
                 sub_fund=fund_label(fund),
@@ -199,13 +197,13 @@ def closing_form(move: ProposedMove) -> list[Refusal]:
     """Only the closing form closes a deal, whatever the gates say: it records the
     investment."""
     asked = "closed" in move.entered or "closing_form" in move.gate.conditions
-    return move.needs("closing_form") if asked else []
+    return move.needs("closing_form") if asked and not move.closing else []
 
 
 def within_mandates(move: ProposedMove) -> list[stages.Breach]:
     """Each participating sub-fund's mandate, rule by rule (stages.MANDATE_RULES: enterprise
     stage, focus area, investment period, single-project cap)."""
-    if not move.entered:
+    if not move.entered or move.closing:
         return []
     company = move.deal.company
     facts = mandate_facts(move.db, move.deal)
@@ -231,6 +229,7 @@ def check_move(
     pass_reason: str | None = None,
     override_reason: str | None = None,
     today: date | None = None,
+    closing: bool = False,
 ) -> list[stages.Breach]:
     """Raise MoveRefused unless the move may happen; returns the breaches it overrides."""
     move = ProposedMove(
@@ -241,6 +240,7 @@ def check_move(
         (pass_reason or "").strip(),
         (override_reason or "").strip(),
         today or clock.today(),
+        closing,
     )
     *rules, mandates = CHECKS
     for step in rules:
@@ -268,8 +268,11 @@ def move_stage(
     pass_reason: str | None = None,
     override_reason: str | None = None,
     now: datetime | None = None,
+    closing_breaches: list | None = None,
 ) -> StageMove:
-    """Move a deal through the gates (see check_move) and keep the move.
+    """Move a deal through the gates (see check_move) and keep the move. `closing_breaches`:
+    the closing form moves the deal to 交割, with the mandate breaches it judged (and had
+    overridden) on the investments' dates.
 
     The deal's row is locked and read again first, so simultaneous moves of one deal happen
     one after another; `seen_stage`, the stage the user saw, must still be the deal's stage."""
@@ -277,9 +280,11 @@ def move_stage(
     if seen_stage is not None and seen_stage != deal.stage:
         raise MoveRefused([message(Refusal("moved_meanwhile", {"stage": deal.stage}))])
     now = now or utcnow()  # taken under the lock: each move starts when the one before ended
+    closing = closing_breaches is not None
     breaches = check_move(
-        db, deal, to_stage, user, pass_reason, override_reason, clock.local_date(now)
+        db, deal, to_stage, user, pass_reason, override_reason, clock.local_date(now), closing
     )
+    breaches = closing_breaches if closing else breaches
     return _record_move(
         db,
         deal,

@@ -333,6 +333,25 @@ overdue|已逾期|Overdue
 """,
 )
 
+# Portfolio transactions (DOMAIN.md section 6) and the kind of an exit.
+TRANSACTION_KINDS = _vocab(
+    "transaction_kind",
+    """
+investment|投资|Investment
+proceeds|退出回款|Proceeds
+dividend|分红|Dividend
+write_off|核销|Write-off
+""",
+)
+
+EXIT_KINDS = _vocab(
+    "exit_kind",
+    """
+partial|部分退出|Partial exit
+full|全部退出|Full exit
+""",
+)
+
 REINVEST_AREAS = Vocabulary(
     "reinvest_area",
     [Term("chongqing", "重庆市（全市）", "Chongqing (whole city)"), *DISTRICTS.terms],
@@ -360,6 +379,8 @@ VOCABULARIES = {
         DECISION_OUTCOMES,
         CONDITION_KINDS,
         CONDITION_STATUSES,
+        TRANSACTION_KINDS,
+        EXIT_KINDS,
         REINVEST_AREAS,
         ACTIVITY_KINDS,
         DD_STATUSES,

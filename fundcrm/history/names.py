@@ -18,6 +18,7 @@ from fundcrm.models import (
     DealSubFund,
     Document,
     FundSettings,
+    Holding,
     IcAgendaItem,
     IcAnswer,
     IcCondition,
@@ -30,6 +31,7 @@ from fundcrm.models import (
     IcQuestion,
     IcVote,
     LimitedPartner,
+    PortfolioTransaction,
     StageMove,
     SubFund,
     Task,
@@ -128,6 +130,21 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
     "ic_conditions": (
         lambda ids: select(IcCondition.id, IcCondition.text).where(IcCondition.id.in_(ids)),
         lambda r: r[1],
+    ),
+    "holdings": (
+        lambda ids: (
+            select(Holding.id, Company.name, SubFund.name, SubFund.name_en)
+            .join(Company, Company.id == Holding.company_id)
+            .join(SubFund, SubFund.id == Holding.sub_fund_id)
+            .where(Holding.id.in_(ids))
+        ),
+        lambda r: joined(r[1], _localised(r[2], r[3])),
+    ),
+    "portfolio_transactions": (
+        lambda ids: select(
+            PortfolioTransaction.id, PortfolioTransaction.kind, PortfolioTransaction.made_on
+        ).where(PortfolioTransaction.id.in_(ids)),
+        lambda r: joined(vocab_label("transaction_kind", r[1]), format_date(r[2])),
     ),
     "users": (lambda ids: select(User.id, User.name).where(User.id.in_(ids)), lambda r: r[1]),
     "accounts": (

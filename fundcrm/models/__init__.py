@@ -17,6 +17,7 @@ from fundcrm.models.ic_decisions import IcCondition, IcDecision
 from fundcrm.models.ic_meetings import IcAgendaItem, IcMeeting, IcMeetingMember, IcVote
 from fundcrm.models.jobs import Job
 from fundcrm.models.notes import IcAnswer, IcQuestion, Notification
+from fundcrm.models.portfolio import Holding, PortfolioTransaction
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
     Activity,
@@ -46,6 +47,7 @@ __all__ = [
     "DealRefCounter",
     "DealSubFund",
     "FundSettings",
+    "Holding",
     "IcAgendaItem",
     "IcAnswer",
     "IcCondition",
@@ -61,6 +63,7 @@ __all__ = [
     "LimitedPartner",
     "LoginThrottle",
     "Notification",
+    "PortfolioTransaction",
     "StageGate",
     "StageMove",
     "SubFund",

@@ -1,0 +1,1 @@
+"""The portfolio: closing a deal into holdings, and the holdings' transactions."""
