@@ -104,12 +104,13 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.companies.routes import bp as companies_bp
     from fundcrm.deals.routes import bp as deals_bp
     from fundcrm.funds.routes import bp as funds_bp
-    from fundcrm.ic import decision_routes, meeting_routes, paper_routes, routes  # noqa: F401 - they register on ic_bp
+    from fundcrm.ic import decision_routes, meeting_routes, paper_routes, routes  # noqa: F401
     from fundcrm.ic.blueprint import bp as ic_bp
     from fundcrm.imports.routes import bp as imports_bp
     from fundcrm.jobs.routes import bp as jobs_bp
     from fundcrm.main.routes import bp as main_bp
     from fundcrm.notifications.routes import bp as notifications_bp
+    from fundcrm.portfolio import holding_routes  # noqa: F401 - registers on portfolio_bp
     from fundcrm.portfolio.routes import bp as portfolio_bp
     from fundcrm.workspace.routes import bp as workspace_bp
 

@@ -59,6 +59,13 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # The chair (unless recused on the item) or an administrator closes a vote, records a
     # meeting's attendance and waives a condition of its decisions.
     "chair_meetings": frozenset({"admin", "ic_member"}),
+    # The portfolio: the staff read it; transactions and marks are entered by the deal teams,
+    # risk and administrators; a direct investment (history, corrections) is risk's or an
+    # administrator's; a mark counts once a second person with the risk role approves it.
+    "read_portfolio": frozenset({"admin", "manager", "ic_member", "risk"}),
+    "record_transactions": frozenset({"admin", "manager", "risk"}),
+    "record_direct_investments": frozenset({"admin", "risk"}),
+    "review_marks": frozenset({"risk"}),
     # Each user's own notifications (RECORD_RULES).
     "see_notifications": ANY_SIGNED_IN,
     # Questions on a memo: the IC members (and administrators) ask, its deal team answers.

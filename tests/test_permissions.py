@@ -101,6 +101,8 @@ PAGES = {
     "ic.diff": ("/ic/memos/{memo_id}/diff?from={memo_version_id}&to={memo_version_id}", STAFF, 200),
     "notifications.index": ("/notifications", EVERYONE, 200),
     "portfolio.close_deal": ("/deals/{closing_deal_id}/close", MOVERS, 200),
+    "portfolio.portfolio": ("/portfolio", STAFF, 200),
+    "portfolio.show_holding": ("/portfolio/{holding_id}", STAFF, 200),
     "ic.record_decision": ("/deals/{signing_deal_id}/decision", RECORDERS, 200),
     # the world's job is the administrator's: the other roles may see jobs, not this one
     "jobs.show": ("/jobs/{job_id}", ADMIN, 200),
@@ -683,6 +685,34 @@ POSTS = [
         "/deals/{closing_deal_id}",
         bad=lambda c: {f"sub_fund_{c['sub_fund_id']}_amount": "2500"},
         bad_answer=200,
+    ),
+    Post(
+        "portfolio.record_transaction",
+        "/portfolio/{holding_id}/transactions",
+        MOVERS,
+        lambda c: {"made_on": c["meeting_date"], "kind": "dividend", "amount": "12.5"},
+        "/portfolio/{holding_id}",
+        bad=lambda c: {"made_on": "", "kind": "dividend", "amount": "12.5"},
+        bad_answer="/portfolio/{holding_id}",
+    ),
+    Post(
+        "portfolio.add_mark",
+        "/portfolio/{holding_id}/marks",
+        MOVERS,
+        lambda c: {"marked_on": c["meeting_date"], "fair_value": "1800", "method": "comparables"},
+        "/portfolio/{holding_id}",
+        bad=lambda c: {"marked_on": c["meeting_date"], "fair_value": "", "method": "dcf"},
+        bad_answer="/portfolio/{holding_id}",
+    ),
+    # risk reviews the manager's mark (a risk user never reviews its own)
+    Post(
+        "portfolio.review_mark",
+        "/portfolio/marks/{mark_id}/review",
+        {"risk"},
+        lambda c: {"decision": "approve"},
+        "/portfolio/{holding_id}",
+        bad=lambda c: {"decision": "maybe"},
+        bad_answer="/portfolio/{holding_id}",
     ),
     # the world's notification is the administrator's: any other user gets the record's 403
     Post(

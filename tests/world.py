@@ -3,6 +3,7 @@ workspace, every id a URL or form needs, and a way to see that nothing changed."
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from fundcrm.models import (
     Company,
     Deal,
     DealMember,
+    Holding,
     IcAgendaItem,
     IcCondition,
     IcDecision,
@@ -20,7 +22,9 @@ from fundcrm.models import (
     IcVote,
     Job,
     Notification,
+    PortfolioTransaction,
     User,
+    ValuationMark,
 )
 from tests import factories
 from tests.conftest import csrf_token, sign_in
@@ -138,6 +142,7 @@ def _committee(dbs, users: dict, make_user, other_company, records) -> dict:
         "condition_id": condition.id,
         "signing_deal_id": _deal_at_signing(dbs, other_company, records, owner),
         "closing_deal_id": _deal_to_close(dbs, other_company, records, owner),
+        **_holding(dbs, other_company, records, users["manager"]),
     }
 
 
@@ -153,6 +158,24 @@ def _closed_approving_item(dbs, factories, company, owner, records, meeting, mem
     dbs.add_all([IcVote(item_id=item.id, member_id=m, choice="approve") for m in members])
     dbs.commit()
     return item.id
+
+
+def _holding(dbs, company, records, author_id: int) -> dict:
+    """The angel fund's holding of the second company (1,000 万元 invested a year ago) with a
+    mark the matrix's manager entered, waiting for risk."""
+    opened = clock.today() - timedelta(days=365)
+    holding = Holding(sub_fund_id=records["angel"].id, company_id=company.id, opened_on=opened)
+    dbs.add(holding)
+    dbs.flush()
+    cost = Decimal("10000000")
+    dbs.add(PortfolioTransaction(holding_id=holding.id, made_on=opened, kind="investment",
+                                 amount_yuan=cost, equity_pct=Decimal("10")))  # fmt: skip
+    mark = ValuationMark(holding_id=holding.id, marked_on=clock.today() - timedelta(days=30),
+                         fair_value_yuan=Decimal("15000000"), method="recent_round",
+                         author_id=author_id)  # fmt: skip
+    dbs.add(mark)
+    dbs.commit()
+    return {"holding_id": holding.id, "mark_id": mark.id}
 
 
 def _deal_to_close(dbs, company, records, owner) -> int:

@@ -19,6 +19,7 @@ from fundcrm.models import (
     Contact,
     Deal,
     Document,
+    Holding,
     IcConflict,
     User,
     utcnow,
@@ -295,7 +296,13 @@ def merge_companies(db: Session, keep: Company, other: Company) -> Company:
     """Move the other company's deals, contacts and fields to `keep`, then delete it."""
     if keep.id == other.id:
         raise CompanyError(_l("Choose two different companies."), "other")
-    for model in (Deal, Contact, Activity, Document):
+    held = {h.sub_fund_id for h in queries.rows_of(db, Holding, keep.id)}
+    if any(h.sub_fund_id in held for h in queries.rows_of(db, Holding, other.id)):
+        raise CompanyError(
+            _l("Both companies are held by the same sub-fund: their holdings cannot be merged."),
+            "other",
+        )
+    for model in (Deal, Contact, Activity, Document, Holding):
         for row in queries.rows_of(db, model, other.id):
             row.company_id = keep.id
     # a member's conflict stays with the merged company (recusal must not lapse); one per

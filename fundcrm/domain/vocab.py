@@ -1,59 +1,19 @@
 """The vocabularies of DOMAIN.md section 2: codes with their Chinese and English labels."""
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Term:
-    code: str
-    zh: str
-    en: str
-
-    def label(self, locale: str) -> str:
-        return self.zh if locale.startswith("zh") else self.en
-
-
-class Vocabulary:
-    def __init__(self, name: str, terms: list[Term]):
-        self.name = name
-        self.terms = terms
-        self._by_code = {t.code: t for t in terms}
-        # code → label per language, built once: pages look labels up per cell
-        self._zh = {t.code: t.zh for t in terms}
-        self._en = {t.code: t.en for t in terms}
-        self._choices = {
-            True: [(t.code, t.zh) for t in terms],
-            False: [(t.code, t.en) for t in terms],
-        }
-
-    @property
-    def codes(self) -> list[str]:
-        return [t.code for t in self.terms]
-
-    def __contains__(self, code: str) -> bool:
-        return code in self._by_code
-
-    def __getitem__(self, code: str) -> Term:
-        return self._by_code[code]
-
-    def labels(self, locale: str) -> dict[str, str]:
-        """Every code's label in the language (a shared dict: read it, do not change it)."""
-        return self._zh if locale.startswith("zh") else self._en
-
-    def label(self, code: str, locale: str) -> str:
-        return self.labels(locale).get(code, code)
-
-    def choices(self, locale: str) -> list[tuple[str, str]]:
-        return list(self._choices[locale.startswith("zh")])
-
-
-def _vocab(name: str, rows: str) -> Vocabulary:
-    """Build a vocabulary from lines of `code|中文|English`."""
-    terms = [
-        Term(*(part.strip() for part in line.split("|"))) for line in rows.strip().splitlines()
-    ]
-    return Vocabulary(name, terms)
-
+from fundcrm.domain.vocab_ic import (
+    CONDITION_KINDS,
+    CONDITION_STATUSES,
+    DECISION_OUTCOMES,
+    EXIT_KINDS,
+    MARK_STATUSES,
+    MEMO_SECTIONS,
+    MEMO_STATUSES,
+    TRANSACTION_KINDS,
+    VALUATION_METHODS,
+    VOTE_CHOICES,
+)
+from fundcrm.domain.vocabulary import Term, Vocabulary
+from fundcrm.domain.vocabulary import from_rows as _vocab
 
 ROLES = _vocab(
     "role",
@@ -267,91 +227,6 @@ red_flag|重大风险（红旗）|Red flag
 """,
 )
 
-# The sections of an IC memo (投资建议书), DOMAIN.md section 4, in order.
-MEMO_SECTIONS = _vocab(
-    "memo_section",
-    """
-summary|摘要|Summary
-company_team|公司与团队|Company & team
-technology|技术与产品|Technology & products
-market|市场与竞争|Market & competition
-financials|财务情况|Financials
-valuation_terms|估值与条款|Valuation & terms
-dd_findings|尽调发现|DD findings
-risks|风险与应对|Risks & mitigations
-mandate_fit|投资范围与返投|Mandate & re-investment fit
-recommendation|投资建议|Recommendation
-""",
-)
-
-MEMO_STATUSES = _vocab(
-    "memo_status",
-    """
-draft|草稿|Draft
-submitted|已提交|Submitted
-""",
-)
-
-# A member's vote on an agenda item, and the outcome of closing it (DOMAIN.md section 4).
-VOTE_CHOICES = _vocab(
-    "vote_choice",
-    """
-approve|同意|Approve
-approve_conditions|附条件同意|Approve with conditions
-reject|不同意|Reject
-abstain|弃权|Abstain
-""",
-)
-
-DECISION_OUTCOMES = _vocab(
-    "decision_outcome",
-    """
-approve|同意|Approved
-approve_conditions|附条件同意|Approved with conditions
-reject|不同意|Rejected
-no_quorum|未达法定人数|No quorum
-""",
-)
-
-# A decision's condition: met before closing (precedent) or tracked after it (subsequent).
-CONDITION_KINDS = _vocab(
-    "condition_kind",
-    """
-precedent|先决条件|Condition precedent
-subsequent|后续条件|Condition subsequent
-""",
-)
-
-# `overdue` is not stored: an open condition whose due date has passed reads so.
-CONDITION_STATUSES = _vocab(
-    "condition_status",
-    """
-open|待落实|Open
-met|已落实|Met
-waived|已豁免|Waived
-overdue|已逾期|Overdue
-""",
-)
-
-# Portfolio transactions (DOMAIN.md section 6) and the kind of an exit.
-TRANSACTION_KINDS = _vocab(
-    "transaction_kind",
-    """
-investment|投资|Investment
-proceeds|退出回款|Proceeds
-dividend|分红|Dividend
-write_off|核销|Write-off
-""",
-)
-
-EXIT_KINDS = _vocab(
-    "exit_kind",
-    """
-partial|部分退出|Partial exit
-full|全部退出|Full exit
-""",
-)
-
 REINVEST_AREAS = Vocabulary(
     "reinvest_area",
     [Term("chongqing", "重庆市（全市）", "Chongqing (whole city)"), *DISTRICTS.terms],
@@ -381,6 +256,8 @@ VOCABULARIES = {
         CONDITION_STATUSES,
         TRANSACTION_KINDS,
         EXIT_KINDS,
+        VALUATION_METHODS,
+        MARK_STATUSES,
         REINVEST_AREAS,
         ACTIVITY_KINDS,
         DD_STATUSES,

@@ -86,6 +86,9 @@ ATTEMPTS = {
     "remove_item": _l("take a memo off the agenda"),
     "resolve_condition": _l("resolve a condition"),
     "record_decision": _l("record a historical decision"),
+    "record_transaction": _l("record a portfolio transaction"),
+    "add_mark": _l("enter a valuation mark"),
+    "review_mark": _l("review a valuation mark"),
 }
 REFUSAL_COLUMNS = {
     "refused": Column(_l("Refused attempt"), CODE, choices=ATTEMPTS),

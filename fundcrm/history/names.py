@@ -36,6 +36,7 @@ from fundcrm.models import (
     SubFund,
     Task,
     User,
+    ValuationMark,
 )
 from fundcrm.views import MAX_ID
 
@@ -145,6 +146,12 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
             PortfolioTransaction.id, PortfolioTransaction.kind, PortfolioTransaction.made_on
         ).where(PortfolioTransaction.id.in_(ids)),
         lambda r: joined(vocab_label("transaction_kind", r[1]), format_date(r[2])),
+    ),
+    "valuation_marks": (
+        lambda ids: select(ValuationMark.id, ValuationMark.marked_on).where(
+            ValuationMark.id.in_(ids)
+        ),
+        lambda r: format_date(r[1]),
     ),
     "users": (lambda ids: select(User.id, User.name).where(User.id.in_(ids)), lambda r: r[1]),
     "accounts": (

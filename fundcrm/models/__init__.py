@@ -17,7 +17,7 @@ from fundcrm.models.ic_decisions import IcCondition, IcDecision
 from fundcrm.models.ic_meetings import IcAgendaItem, IcMeeting, IcMeetingMember, IcVote
 from fundcrm.models.jobs import Job
 from fundcrm.models.notes import IcAnswer, IcQuestion, Notification
-from fundcrm.models.portfolio import Holding, PortfolioTransaction
+from fundcrm.models.portfolio import Holding, PortfolioTransaction, ValuationMark
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
     Activity,
@@ -69,5 +69,6 @@ __all__ = [
     "SubFund",
     "User",
     "UserRole",
+    "ValuationMark",
     "utcnow",
 ]

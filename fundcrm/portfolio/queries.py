@@ -3,9 +3,10 @@
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
-from fundcrm.models import Holding, PortfolioTransaction
+from fundcrm.models import Deal, DealSubFund, Holding, PortfolioTransaction, SubFund, ValuationMark
 
 
 def holding_of(db: Session, sub_fund_id: int, company_id: int) -> Holding | None:
@@ -32,3 +33,49 @@ def invested_yuan(
     if until is not None:
         query = query.where(PortfolioTransaction.made_on <= until)
     return Decimal(db.exec(query).one())
+
+
+def holdings_for_list(db: Session, sub_fund_code: str | None = None) -> list[Holding]:
+    """Every holding with its company, sub-fund and transactions (a fixed number of
+    statements), for the portfolio list."""
+    query = select(Holding).options(
+        selectinload(Holding.transactions),
+        selectinload(Holding.company),
+        selectinload(Holding.sub_fund),
+    )
+    if sub_fund_code:
+        query = query.join(SubFund, SubFund.id == Holding.sub_fund_id).where(
+            SubFund.code == sub_fund_code
+        )
+    return list(db.exec(query.order_by(Holding.id)).all())
+
+
+def marks_of(db: Session, holding_ids: list[int] | None = None) -> dict[int, list[ValuationMark]]:
+    """The marks of these holdings (every holding's when None), oldest first, per holding."""
+    query = select(ValuationMark).order_by(ValuationMark.marked_on, ValuationMark.id)
+    if holding_ids is not None:
+        query = query.where(ValuationMark.holding_id.in_(holding_ids))
+    found: dict[int, list[ValuationMark]] = {}
+    for mark in db.exec(query).all():
+        found.setdefault(mark.holding_id, []).append(mark)
+    return found
+
+
+def deals_of_holding(db: Session, holding: Holding) -> list[Deal]:
+    """The company's deals that include the holding's sub-fund, newest first."""
+    query = (
+        select(Deal)
+        .join(DealSubFund, DealSubFund.deal_id == Deal.id)
+        .where(
+            Deal.company_id == holding.company_id, DealSubFund.sub_fund_id == holding.sub_fund_id
+        )
+        .order_by(Deal.created_on.desc(), Deal.id.desc())
+    )
+    return list(db.exec(query).all())
+
+
+def pending_marks(db: Session) -> list[ValuationMark]:
+    query = (
+        select(ValuationMark).where(ValuationMark.status == "pending").order_by(ValuationMark.id)
+    )
+    return list(db.exec(query).all())

@@ -59,6 +59,7 @@ def test_a_memo_goes_through_the_committee_to_signing(person):
     manager.click("#move-form [type=submit]")
     assert "投决" in manager.locator("#deal-stage").inner_text()
     deal_ref = manager.locator("h1 + p").inner_text().split(" ")[0]
+    deal_name = manager.locator("h1 a").inner_text()
     manager.click("h1 a")  # the company's page: its USCC for the conflict register
     uscc = manager.locator("code").first.inner_text()
 
@@ -119,3 +120,30 @@ def test_a_memo_goes_through_the_committee_to_signing(person):
     assert "签约" in manager.locator("#deal-stage").inner_text()
     screenshot(manager, "ic-deal-signing-zh")
     assert memo_url
+
+    # the closing form records the investment and opens the holding
+    manager.click("#closing-form-link")
+    for date_input in manager.locator("input[type=date][id$=_on]").all():
+        date_input.fill("2026-11-27")
+    for equity in manager.locator("input[id$=_equity]").all():
+        equity.fill("12")
+    manager.click("#close-deal")
+    assert "交割" in manager.locator("#deal-stage").inner_text()
+    manager.goto("/portfolio")
+    row = manager.locator(".holding-row").filter(has_text=deal_name)
+    assert row.locator(".moic").inner_text() == "1.00×"
+    row.locator("a").first.click()
+    manager.wait_for_selector("#fair-value-chart canvas")
+    holding_url = manager.url
+    manager.fill("#marked_on", "2026-11-28")
+    cost = manager.locator("#figure-invested").inner_text().replace(",", "")
+    manager.fill("#fair_value", str(float(cost) * 2))
+    manager.select_option("#method", "recent_round")
+    manager.click("#mark-form [type=submit]")
+    assert manager.locator("#figure-moic").inner_text() == "1.00×"  # pending: not counted
+    risk.goto(holding_url)
+    risk.select_option(".review-mark select[name=decision]", "approve")
+    risk.click(".review-mark [type=submit]")
+    manager.reload()
+    assert manager.locator("#figure-moic").inner_text() == "2.00×"
+    screenshot(manager, "holding-zh")
