@@ -110,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.jobs.routes import bp as jobs_bp
     from fundcrm.main.routes import bp as main_bp
     from fundcrm.notifications.routes import bp as notifications_bp
-    from fundcrm.portfolio import holding_routes  # noqa: F401 - registers on portfolio_bp
+    from fundcrm.portfolio import holding_routes, metric_routes  # noqa: F401 - on portfolio_bp
     from fundcrm.portfolio.routes import bp as portfolio_bp
     from fundcrm.workspace.routes import bp as workspace_bp
 

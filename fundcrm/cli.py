@@ -15,6 +15,7 @@ from fundcrm.domain.vocab import ROLES
 from fundcrm.imports.commands import export_command, import_command
 from fundcrm.jobs import queue
 from fundcrm.jobs.commands import worker_command
+from fundcrm.portfolio.commands import metrics_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -25,6 +26,7 @@ def main():
 main.add_command(import_command)
 main.add_command(export_command)
 main.add_command(worker_command)
+main.add_command(metrics_command)
 
 
 @main.group("db")

@@ -66,6 +66,8 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "record_transactions": frozenset({"admin", "manager", "risk"}),
     "record_direct_investments": frozenset({"admin", "risk"}),
     "review_marks": frozenset({"risk"}),
+    # Each LP's committed, paid-in and unfunded amounts; the other staff see the totals.
+    "read_lp_accounts": frozenset({"admin", "risk", "manager"}),
     # Each user's own notifications (RECORD_RULES).
     "see_notifications": ANY_SIGNED_IN,
     # Questions on a memo: the IC members (and administrators) ask, its deal team answers.

@@ -197,6 +197,21 @@ def committee(staff, dbs, make_user):
             "meeting": meeting, "item": meeting.items[0]}  # fmt: skip
 
 
+@pytest.fixture
+def held(app, dbs, committee):
+    """The committee's deal closed: 天使基金 1,000 万元 and 产业基金 2,000 万元 on 2026-11-20,
+    10% each."""
+    from sqlmodel import select
+
+    from fundcrm.models import Holding
+    from tests.test_closing import at_signing, close, form_for
+
+    deal = at_signing(dbs, committee)
+    assert close(app, committee["manager"], deal.id, form_for(committee)).status_code == 302
+    angel = dbs.exec(select(Holding).where(Holding.sub_fund_id == committee["angel"].id)).one()
+    return {**committee, "holding": angel}
+
+
 def page_text(html: str, start: str = "") -> str:
     """A page (from the element marked `start` on) as a reader sees it: no tags, single spaces."""
     part = html[html.index(start) :] if start else html

@@ -103,6 +103,7 @@ PAGES = {
     "portfolio.close_deal": ("/deals/{closing_deal_id}/close", MOVERS, 200),
     "portfolio.portfolio": ("/portfolio", STAFF, 200),
     "portfolio.show_holding": ("/portfolio/{holding_id}", STAFF, 200),
+    "portfolio.metrics_page": ("/funds/ANGEL/metrics", STAFF, 200),
     "ic.record_decision": ("/deals/{signing_deal_id}/decision", RECORDERS, 200),
     # the world's job is the administrator's: the other roles may see jobs, not this one
     "jobs.show": ("/jobs/{job_id}", ADMIN, 200),
@@ -703,6 +704,29 @@ POSTS = [
         "/portfolio/{holding_id}",
         bad=lambda c: {"marked_on": c["meeting_date"], "fair_value": "", "method": "dcf"},
         bad_answer="/portfolio/{holding_id}",
+    ),
+    Post(
+        "portfolio.record_flow",
+        "/funds/ANGEL/flows",
+        ADMIN,
+        lambda c: {
+            "lp_id": str(c["lp_id"]),
+            "flow_on": c["meeting_date"],
+            "kind": "call",
+            "amount": "3000",
+        },  # fmt: skip
+        "/funds/ANGEL/metrics",
+        bad=lambda c: {"lp_id": str(c["lp_id"]), "flow_on": "", "kind": "call", "amount": "1"},
+        bad_answer="/funds/ANGEL/metrics",
+    ),
+    Post(
+        "portfolio.record_expense",
+        "/funds/ANGEL/expenses",
+        ADMIN,
+        lambda c: {"spent_on": c["meeting_date"], "kind": "management_fee", "amount": "150"},
+        "/funds/ANGEL/metrics",
+        bad=lambda c: {"spent_on": c["meeting_date"], "kind": "management_fee", "amount": "x"},
+        bad_answer="/funds/ANGEL/metrics",
     ),
     # risk reviews the manager's mark (a risk user never reviews its own)
     Post(

@@ -12,17 +12,6 @@ from fundcrm.models import Holding, PortfolioTransaction, ValuationMark
 from fundcrm.portfolio.holdings import CountedMark
 from tests.conftest import page_text, post_form
 from tests.ic_fixtures import ENGLISH, client_of
-from tests.test_closing import at_signing, close, form_for
-
-
-@pytest.fixture
-def held(app, dbs, committee):
-    """The committee's deal closed: 天使基金 1,000 万元 and 产业基金 2,000 万元 on 2026-11-20,
-    10% each."""
-    deal = at_signing(dbs, committee)
-    assert close(app, committee["manager"], deal.id, form_for(committee)).status_code == 302
-    angel = dbs.exec(select(Holding).where(Holding.sub_fund_id == committee["angel"].id)).one()
-    return {**committee, "holding": angel}
 
 
 def post(app, user, url, form):

@@ -79,6 +79,22 @@ write_off|核销|Write-off
 """,
 )
 
+LP_FLOW_KINDS = _vocab(
+    "lp_flow_kind",
+    """
+call|实缴出资|Capital call
+distribution|分配|Distribution
+""",
+)
+
+EXPENSE_KINDS = _vocab(
+    "expense_kind",
+    """
+management_fee|管理费|Management fee
+expense|基金费用|Fund expense
+""",
+)
+
 VALUATION_METHODS = _vocab(
     "valuation_method",
     """

@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
-from fundcrm.models import Commitment, FundSettings, LimitedPartner, SubFund, User, UserRole
+from fundcrm.models import Commitment, FundSettings, LimitedPartner, LpFlow, SubFund, User, UserRole
 
 
 def fund_settings(db: Session) -> FundSettings | None:
@@ -74,3 +74,18 @@ def commitments_of(db: Session, lp_id: int) -> list[Commitment]:
         .options(selectinload(Commitment.sub_fund))
     )
     return list(db.exec(query.order_by(Commitment.id)).all())
+
+
+def commitment_of(db: Session, lp_id: int, sub_fund_id: int) -> Commitment | None:
+    query = select(Commitment).where(
+        Commitment.lp_id == lp_id, Commitment.sub_fund_id == sub_fund_id
+    )
+    return db.exec(query).first()
+
+
+def called_yuan(db: Session, lp_id: int, sub_fund_id: int) -> Decimal:
+    """What the LP has paid in to the sub-fund so far (its calls)."""
+    query = select(func.coalesce(func.sum(LpFlow.amount_yuan), 0)).where(
+        LpFlow.lp_id == lp_id, LpFlow.sub_fund_id == sub_fund_id, LpFlow.kind == "call"
+    )
+    return Decimal(db.exec(query).one())

@@ -225,6 +225,33 @@ IC_LABELS: dict[str, Table] = {
             "created_at": CREATED,
         },
     ),
+    "lp_flows": Table(
+        _l("LP call or distribution"),
+        own(_l("LP call or distribution"), "lp_flows"),
+        {
+            "id": ID,
+            "lp_id": ref(_l("LP"), "lps"),
+            "sub_fund_id": SUB_FUND,
+            "flow_on": Column(_l("Date"), DAY),
+            "kind": code(_l("Kind"), "lp_flow_kind"),
+            "amount_yuan": Column(_l("Amount"), MONEY),
+            "note": text(_l("Note")),
+            "created_at": CREATED,
+        },
+    ),
+    "fund_expenses": Table(
+        _l("Fee or expense"),
+        own(_l("Fee or expense"), "fund_expenses"),
+        {
+            "id": ID,
+            "sub_fund_id": SUB_FUND,
+            "spent_on": Column(_l("Date"), DAY),
+            "kind": code(_l("Kind"), "expense_kind"),
+            "amount_yuan": Column(_l("Amount"), MONEY),
+            "note": text(_l("Note")),
+            "created_at": CREATED,
+        },
+    ),
     "ic_conflicts": Table(
         _l("IC conflict"),
         own(_l("IC conflict"), "ic_conflicts"),

@@ -117,6 +117,7 @@ LABELS: dict[str, Table] = {
             "lp_id": _ref(_l("LP"), "lps"),
             "sub_fund_id": SUB_FUND,
             "committed_yuan": Column(_l("Committed amount"), MONEY),
+            "committed_on": Column(_l("Committed on"), DAY),
             "reinvest_ratio": Column(_l("Re-investment ratio"), MULTIPLE),
             "reinvest_area": _codes(_l("Re-investment area"), "reinvest_area"),
             "reinvest_base": _code(_l("Re-investment base"), "reinvest_base"),

@@ -17,6 +17,7 @@ from fundcrm.models import (
     Deal,
     DealSubFund,
     Document,
+    FundExpense,
     FundSettings,
     Holding,
     IcAgendaItem,
@@ -31,6 +32,7 @@ from fundcrm.models import (
     IcQuestion,
     IcVote,
     LimitedPartner,
+    LpFlow,
     PortfolioTransaction,
     StageMove,
     SubFund,
@@ -146,6 +148,20 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
             PortfolioTransaction.id, PortfolioTransaction.kind, PortfolioTransaction.made_on
         ).where(PortfolioTransaction.id.in_(ids)),
         lambda r: joined(vocab_label("transaction_kind", r[1]), format_date(r[2])),
+    ),
+    "lp_flows": (
+        lambda ids: (
+            select(LpFlow.id, LimitedPartner.name, LpFlow.kind, LpFlow.flow_on)
+            .join(LimitedPartner, LimitedPartner.id == LpFlow.lp_id)
+            .where(LpFlow.id.in_(ids))
+        ),
+        lambda r: joined(r[1], vocab_label("lp_flow_kind", r[2]), format_date(r[3])),
+    ),
+    "fund_expenses": (
+        lambda ids: select(FundExpense.id, FundExpense.kind, FundExpense.spent_on).where(
+            FundExpense.id.in_(ids)
+        ),
+        lambda r: joined(vocab_label("expense_kind", r[1]), format_date(r[2])),
     ),
     "valuation_marks": (
         lambda ids: select(ValuationMark.id, ValuationMark.marked_on).where(

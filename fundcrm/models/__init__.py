@@ -11,7 +11,14 @@ from fundcrm.models.deals import (
     StageGate,
     StageMove,
 )
-from fundcrm.models.funds import Commitment, FundSettings, LimitedPartner, SubFund
+from fundcrm.models.funds import (
+    Commitment,
+    FundExpense,
+    FundSettings,
+    LimitedPartner,
+    LpFlow,
+    SubFund,
+)
 from fundcrm.models.ic import IcConflict, IcMemo, IcMemoVersion
 from fundcrm.models.ic_decisions import IcCondition, IcDecision
 from fundcrm.models.ic_meetings import IcAgendaItem, IcMeeting, IcMeetingMember, IcVote
@@ -46,6 +53,7 @@ __all__ = [
     "DealMember",
     "DealRefCounter",
     "DealSubFund",
+    "FundExpense",
     "FundSettings",
     "Holding",
     "IcAgendaItem",
@@ -62,6 +70,7 @@ __all__ = [
     "Job",
     "LimitedPartner",
     "LoginThrottle",
+    "LpFlow",
     "Notification",
     "PortfolioTransaction",
     "StageGate",

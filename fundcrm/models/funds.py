@@ -73,6 +73,8 @@ class Commitment(SQLModel, table=True):
     lp_id: int = Field(foreign_key="lps.id", index=True)
     sub_fund_id: int = Field(foreign_key="sub_funds.id", index=True)
     committed_yuan: Decimal = Field(sa_column=money_column(nullable=False))
+    # the date it was committed; blank: the sub-fund's first close (DOMAIN.md section 1)
+    committed_on: date | None = None
     reinvest_ratio: Decimal | None = Field(
         default=None, sa_column=sa.Column(sa.Numeric(6, 4), nullable=True)
     )
@@ -84,3 +86,43 @@ class Commitment(SQLModel, table=True):
 
     lp: LimitedPartner | None = Relationship(back_populates="commitments")
     sub_fund: SubFund | None = Relationship(back_populates="commitments")
+
+
+class LpFlow(SQLModel, table=True):
+    """Money between an LP and a sub-fund on a date: a `call` (实缴出资) or a `distribution`
+    (分配); the amount positive, the kind gives the direction."""
+
+    __tablename__ = "lp_flows"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('call', 'distribution')", name="kind_known"),
+        sa.CheckConstraint("amount_yuan > 0", name="amount_positive"),
+        sa.Index("ix_lp_flows_sub_fund_id_flow_on", "sub_fund_id", "flow_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lp_id: int = Field(foreign_key="lps.id", index=True)
+    sub_fund_id: int = Field(foreign_key="sub_funds.id")
+    flow_on: date
+    kind: str = Field(max_length=12)
+    amount_yuan: Decimal = Field(sa_column=money_column(nullable=False))
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
+
+
+class FundExpense(SQLModel, table=True):
+    """A sub-fund's management fee (管理费) or fund expense (基金费用) on a date."""
+
+    __tablename__ = "fund_expenses"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('management_fee', 'expense')", name="kind_known"),
+        sa.CheckConstraint("amount_yuan > 0", name="amount_positive"),
+        sa.Index("ix_fund_expenses_sub_fund_id_spent_on", "sub_fund_id", "spent_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sub_fund_id: int = Field(foreign_key="sub_funds.id")
+    spent_on: date
+    kind: str = Field(max_length=20)
+    amount_yuan: Decimal = Field(sa_column=money_column(nullable=False))
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))

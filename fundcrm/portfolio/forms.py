@@ -2,7 +2,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from fundcrm.domain.vocab import EXIT_KINDS, TRANSACTION_KINDS, VALUATION_METHODS
+from fundcrm.domain.vocab import (
+    EXIT_KINDS,
+    EXPENSE_KINDS,
+    LP_FLOW_KINDS,
+    TRANSACTION_KINDS,
+    VALUATION_METHODS,
+)
 from fundcrm.forms import PercentField, SafeForm, VocabField, WanField
 from fundcrm.portfolio.closing import Investment
 from fundcrm.portfolio.holdings import TransactionValues
@@ -93,3 +99,20 @@ class ReviewMarkForm(SafeForm):
     )
     reason = TextAreaField(_l("Reason (a rejection)"), validators=[Optional(), Length(max=1000)])
     submit = SubmitField(_l("Review"))
+
+
+class FlowForm(SafeForm):
+    lp_id = SelectField(_l("LP"), coerce=int, validate_choice=False)
+    flow_on = DateField(_l("Date"), validators=[InputRequired()])
+    kind = VocabField(_l("Kind"), vocabulary=LP_FLOW_KINDS, blank=False)
+    amount = WanField(_l("Amount (万元)"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Record"))
+
+
+class ExpenseForm(SafeForm):
+    spent_on = DateField(_l("Date"), validators=[InputRequired()])
+    kind = VocabField(_l("Kind"), vocabulary=EXPENSE_KINDS, blank=False)
+    amount = WanField(_l("Amount (万元)"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Record"))

@@ -6,7 +6,17 @@ from decimal import Decimal
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
-from fundcrm.models import Deal, DealSubFund, Holding, PortfolioTransaction, SubFund, ValuationMark
+from fundcrm.models import (
+    Commitment,
+    Deal,
+    DealSubFund,
+    FundExpense,
+    Holding,
+    LpFlow,
+    PortfolioTransaction,
+    SubFund,
+    ValuationMark,
+)
 
 
 def holding_of(db: Session, sub_fund_id: int, company_id: int) -> Holding | None:
@@ -78,4 +88,23 @@ def pending_marks(db: Session) -> list[ValuationMark]:
     query = (
         select(ValuationMark).where(ValuationMark.status == "pending").order_by(ValuationMark.id)
     )
+    return list(db.exec(query).all())
+
+
+def lp_flows(db: Session, until: date) -> list[LpFlow]:
+    query = select(LpFlow).where(LpFlow.flow_on <= until).order_by(LpFlow.flow_on, LpFlow.id)
+    return list(db.exec(query).all())
+
+
+def expenses(db: Session, until: date) -> list[FundExpense]:
+    query = (
+        select(FundExpense)
+        .where(FundExpense.spent_on <= until)
+        .order_by(FundExpense.spent_on, FundExpense.id)
+    )
+    return list(db.exec(query).all())
+
+
+def commitments_with_funds(db: Session) -> list[tuple[Commitment, SubFund]]:
+    query = select(Commitment, SubFund).join(SubFund, SubFund.id == Commitment.sub_fund_id)
     return list(db.exec(query).all())

@@ -1,0 +1,117 @@
+"""The figures of DOMAIN.md section 6 for the fund, each sub-fund and each holding, as of a
+date: read from the database once, computed by the pure metrics engine
+(fundcrm.domain.metrics), and written as the object `fundcrm metrics --json` prints and the
+metrics page shows. Each figure keeps the dated flows behind it (`trace`), which add up to it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from fundcrm.domain import metrics
+from fundcrm.domain.metrics import money_text, number
+from fundcrm.funds.queries import sub_funds
+from fundcrm.portfolio import holdings, queries
+
+
+@dataclass
+class SubFundFigures:
+    code: str
+    figures: metrics.FundFigures
+    money: metrics.FundFlows
+    holdings: list = field(default_factory=list)  # (Holding, HoldingFigures)
+
+
+def committed_on(commitment, fund) -> date | None:
+    """A commitment's date: its own, else its sub-fund's first close."""
+    return commitment.committed_on or fund.first_close
+
+
+def compute(db: Session, as_of: date, code: str | None = None) -> tuple[metrics.FundFigures, list]:
+    """(the fund's figures, each sub-fund's figures with its holdings'), as of a date."""
+    funds = [f for f in sub_funds(db) if code is None or f.code == code]
+    wanted = {f.id for f in funds}
+    found = [h for h in queries.holdings_for_list(db) if h.sub_fund_id in wanted]
+    marks = queries.marks_of(db, [h.id for h in found])
+    flows = queries.lp_flows(db, as_of)
+    spent = queries.expenses(db, as_of)
+    committed: dict[int, Decimal] = {}
+    for commitment, fund in queries.commitments_with_funds(db):
+        on = committed_on(commitment, fund)
+        if on is None or on <= as_of:
+            committed[fund.id] = committed.get(fund.id, Decimal(0)) + commitment.committed_yuan
+    result = []
+    for fund in funds:
+        mine = [(h, holdings.figures(h, marks.get(h.id, []), as_of)) for h in found
+                if h.sub_fund_id == fund.id and h.opened_on <= as_of]  # fmt: skip
+        money = metrics.FundFlows(
+            committed=committed.get(fund.id, Decimal(0)),
+            calls=tuple((f.flow_on, f.amount_yuan) for f in flows
+                        if f.sub_fund_id == fund.id and f.kind == "call"),
+            distributions=tuple((f.flow_on, f.amount_yuan) for f in flows
+                                if f.sub_fund_id == fund.id and f.kind == "distribution"),
+            expenses=tuple((e.spent_on, e.amount_yuan) for e in spent if e.sub_fund_id == fund.id),
+        )  # fmt: skip
+        figures = metrics.fund([f for _h, f in mine], money, as_of)
+        result.append(SubFundFigures(fund.code, figures, money, mine))
+    everything = [f for s in result for _h, f in s.holdings]
+    total = metrics.fund(everything, metrics.merge(s.money for s in result), as_of)
+    return total, result
+
+
+FUND_MONEY = ("committed", "paid_in", "distributions", "expenses", "invested", "proceeds",
+              "dividends", "fair_value", "nav")  # fmt: skip
+FUND_RATIOS = ("moic", "dpi", "rvpi", "tvpi", "gross_irr", "net_irr")
+HOLDING_MONEY = ("invested", "proceeds", "dividends", "fair_value")
+
+
+def _fund_json(figures: metrics.FundFigures) -> dict:
+    out = {key: money_text(getattr(figures, key)) for key in FUND_MONEY}
+    out.update({key: number(getattr(figures, key)) for key in FUND_RATIOS})
+    return out
+
+
+def as_json(db: Session, as_of: date, code: str | None = None) -> dict:
+    """The object of DOMAIN.md section 6: as_of, fund, sub_funds, holdings."""
+    total, parts = compute(db, as_of, code)
+    holding_rows = []
+    for part in parts:
+        for holding, figures in part.holdings:
+            row = {
+                "company_uscc": holding.company.uscc,
+                "company_name": holding.company.name,
+                "sub_fund": part.code,
+            }
+            row.update({key: money_text(getattr(figures, key)) for key in HOLDING_MONEY})
+            row.update({"moic": number(figures.moic), "gross_irr": number(figures.gross_irr)})
+            holding_rows.append(row)
+    return {
+        "as_of": as_of.isoformat(),
+        "fund": _fund_json(total),
+        "sub_funds": [{"code": p.code, **_fund_json(p.figures)} for p in parts],
+        "holdings": holding_rows,
+    }
+
+
+def traces(part: SubFundFigures, calls, distributions, expenses, lp_names, as_of: date) -> dict:
+    """The dated flows behind each money figure of a sub-fund: (what, date, yuan) rows that add
+    up to the figure. `lp_names`: id → name, or None where the reader may not see LPs."""
+
+    def lp(flow, fallback):
+        return lp_names.get(flow.lp_id, "") if lp_names is not None else fallback
+
+    rows = {key: [] for key in ("invested", "proceeds", "dividends", "fair_value")}
+    kinds = {"investment": "invested", "proceeds": "proceeds", "dividend": "dividends"}
+    for holding, figures in part.holdings:
+        for txn in holding.transactions:
+            if txn.made_on <= as_of and txn.kind in kinds:
+                rows[kinds[txn.kind]].append((holding.company.name, txn.made_on, txn.amount_yuan))
+        rows["fair_value"].append((holding.company.name, as_of, figures.fair_value))
+    return {
+        "paid_in": [(lp(c, "—"), c.flow_on, c.amount_yuan) for c in calls],
+        "distributions": [(lp(d, "—"), d.flow_on, d.amount_yuan) for d in distributions],
+        "expenses": [(e.kind, e.spent_on, e.amount_yuan) for e in expenses],
+        **rows,
+    }

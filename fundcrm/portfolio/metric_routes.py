@@ -1,0 +1,108 @@
+"""A sub-fund's figures as of a date (`/funds/<code>/metrics`), each traced to the dated flows
+behind it; an administrator records LP calls and distributions and the fees and expenses."""
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fundcrm import clock, db
+from fundcrm.errors import ExplainedBadRequest, ExplainedNotFound, ServiceError
+from fundcrm.funds import flows
+from fundcrm.funds.queries import lps, sub_funds
+from fundcrm.permissions import requires, user_can
+from fundcrm.portfolio import queries
+from fundcrm.portfolio.figures import committed_on, compute, traces
+from fundcrm.portfolio.forms import ExpenseForm, FlowForm
+from fundcrm.portfolio.routes import bp
+from fundcrm.views import flash_form_errors
+
+
+def _fund(code: str):
+    found = next((f for f in sub_funds(db.session()) if f.code == code), None)
+    if found is None:
+        raise ExplainedNotFound(_("No sub-fund has this code."))
+    return found
+
+
+def _as_of() -> date:
+    try:
+        return (
+            date.fromisoformat(request.args["as_of"])
+            if request.args.get("as_of")
+            else clock.today()
+        )
+    except ValueError:
+        raise ExplainedBadRequest(_("Give the date as YYYY-MM-DD.")) from None
+
+
+@bp.get("/funds/<code>/metrics")
+@requires("read_portfolio")
+def metrics_page(code: str):
+    session, as_of, fund = db.session(), _as_of(), _fund(code)
+    _total, parts = compute(session, as_of, fund.code)
+    (part,) = parts
+    names = {lp.id: lp.name for lp in lps(session)}
+    mine = [f for f in queries.lp_flows(session, as_of) if f.sub_fund_id == fund.id]
+    commitments = [(c, committed_on(c, f)) for c, f in queries.commitments_with_funds(session)
+                   if f.id == fund.id]  # fmt: skip
+    calls = [f for f in mine if f.kind == "call"]
+    distributions = [f for f in mine if f.kind == "distribution"]
+    spent = [e for e in queries.expenses(session, as_of) if e.sub_fund_id == fund.id]
+    visible = names if user_can(current_user, "read_lp_accounts") else None
+    flow_form = FlowForm()
+    flow_form.lp_id.choices = [(c.lp_id, names.get(c.lp_id, "")) for c, _on in commitments]
+    return render_template(
+        "portfolio/metrics.html",
+        fund=fund,
+        as_of=as_of,
+        figures=part.figures,
+        traces=traces(part, calls, distributions, spent, visible, as_of),
+        calls=calls,
+        commitments=commitments,
+        names=names,
+        flow_form=flow_form,
+        expense_form=ExpenseForm(),
+    )
+
+
+def _record(code: str, form, action, done: str):
+    fund = _fund(code)
+    to = url_for("portfolio.metrics_page", code=fund.code)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(to)
+    try:
+        action(fund)
+    except ServiceError as refusal:
+        db.session().rollback()
+        flash(str(refusal.message), "danger")
+        return redirect(to)
+    db.session().commit()
+    flash(done, "success")
+    return redirect(to)
+
+
+@bp.post("/funds/<code>/flows")
+@requires("manage_funds")
+def record_flow(code: str):
+    form = FlowForm()
+    values = lambda fund: {  # noqa: E731 - read when the form is valid
+        "lp_id": form.lp_id.data, "sub_fund_id": fund.id, "flow_on": form.flow_on.data,
+        "kind": form.kind.data, "amount_yuan": form.amount.data, "note": form.note.data,
+    }  # fmt: skip
+    return _record(code, form, lambda fund: flows.record_flow(db.session(), values(fund)),
+                   _("The call or distribution is recorded."))  # fmt: skip
+
+
+@bp.post("/funds/<code>/expenses")
+@requires("manage_funds")
+def record_expense(code: str):
+    form = ExpenseForm()
+    values = lambda fund: {  # noqa: E731 - read when the form is valid
+        "sub_fund_id": fund.id, "spent_on": form.spent_on.data, "kind": form.kind.data,
+        "amount_yuan": form.amount.data, "note": form.note.data,
+    }  # fmt: skip
+    return _record(code, form, lambda fund: flows.record_expense(db.session(), values(fund)),
+                   _("The fee or expense is recorded."))  # fmt: skip
