@@ -98,6 +98,10 @@ def init_app(app: Flask) -> None:
         wan=format_wan,
         yi=lambda yuan: format_number(rounded_yi(yuan), "#,##0.00") if yuan is not None else "",
         wan_exact=wan_text,
+        # a percentage as written, never in Decimal's scientific form (10, not 1E+1)
+        percent_text=lambda value: (
+            f"{format(value.normalize(), 'f')}%" if value is not None else ""
+        ),
     )
     app.context_processor(lambda: {"today": clock.today()})
     app.jinja_env.globals.update(

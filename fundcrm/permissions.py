@@ -123,6 +123,10 @@ RECORD_RULES: dict[str, Callable] = {
         user_can(user, "record_any_conflict") or conflict.member_id == user.id
     ),
     "see_notifications": lambda user, notification: notification.user_id == user.id,
+    # A holding's transactions and marks: risk and administrators, and the teams of its deals.
+    "record_transactions": lambda user, holding: (
+        user.has_role("admin", "risk") or user.id in holding.team_ids
+    ),
     # An IC member reads the meetings it sits on; the other staff read every meeting.
     "read_meetings": lambda user, seat: (
         not user.has_role("ic_member")
@@ -158,6 +162,10 @@ RECORD_RULES: dict[str, Callable] = {
 # What a refused record-level action says (the 403 page): the rule beside it, in words, as the
 # role itself is fine. One per ability in RECORD_RULES (a test checks).
 RECORD_REFUSALS = {
+    "record_transactions": _l(
+        "Only the teams of the holding's deals, risk or an administrator record its "
+        "transactions and marks."
+    ),
     "see_notifications": _l("A notification is its recipient's only."),
     "read_meetings": _l("An IC member sees the meetings it sits on."),
     "cast_votes": _l(

@@ -3,6 +3,7 @@ embedded), two versions side by side, and the questions and answers on a memo.""
 
 import io
 import re
+from datetime import date
 
 import pdfplumber
 from pdfminer.pdftypes import resolve1
@@ -187,3 +188,34 @@ def test_a_long_table_breaks_across_pages_with_its_header_repeated(app, dbs, com
         "收入（万元）" in _flat(pages[i]) or "收入(万元)" in _flat(pages[i]) for i in holding
     )
     assert "客户159" in "".join(pages)
+
+
+def test_long_texts_print_across_pages_and_never_fail(app, dbs, committee):
+    """A 2,000-character condition in the minutes, a 4,000-character table cell and a list
+    eight levels deep in a memo: all print (a table row never splits, so long cells print
+    row by row)."""
+    from fundcrm.models import IcDecision
+
+    version = dbs.get(IcMemoVersion, committee["version"].id)
+    deep = "\n".join("  " * i + "- 层级" for i in range(8))
+    long_table = f"| 项 | 说明 |\n|---|---|\n| 长 | {'风' * 4000} |"
+    code = "```\n" + "代码" * 200 + "\n```"
+    version.sections = {**version.sections, "risks": long_table, "market": deep, "financials": code}
+    vote = {"member_id": committee["members"][0].id, "choice": "approve_conditions",
+            "condition": "条" * 1990}  # fmt: skip
+    decision = IcDecision(deal_id=committee["deal"].id, item_id=committee["item"].id,
+                          decided_on=date(2026, 11, 20), outcome="approve_conditions",
+                          amounts={}, votes=[vote])  # fmt: skip
+    dbs.add(decision)
+    dbs.commit()
+    client = client_of(app, committee["members"][0])
+    memo, _fonts = read_pdf(client.get(f"/ic/memos/{committee['memo'].id}/memo.pdf"))
+    assert "风风风" in memo and "层级" in memo
+    minutes, _fonts = read_pdf(client.get(f"/ic/meetings/{committee['meeting'].id}/minutes.pdf"))
+    assert _flat(minutes).count("条") >= 1990
+
+
+def test_a_diff_with_an_impossible_version_id_is_not_found(app, dbs, committee):
+    client = client_of(app, committee["manager"])
+    url = f"/ic/memos/{committee['memo'].id}/diff?from=99999999999999999999&to=1"
+    assert client.get(url).status_code == 404

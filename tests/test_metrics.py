@@ -198,3 +198,18 @@ def test_tvpi_is_dpi_plus_rvpi(calls, distributions, expenses):
 def test_xirr_never_raises(flows):
     rate = xirr(flows)
     assert rate is None or isinstance(rate, float)
+
+
+def test_an_investment_without_ownership_makes_the_next_partial_exit_ask_for_a_mark():
+    txns = [
+        invest(Y, 1000, pct="10"),
+        invest(date(2025, 3, 1), 2000),  # a follow-on whose ownership is not known
+        Txn(date(2025, 6, 1), PROCEEDS, D(500), PARTIAL, D("20")),
+    ]
+    value = fair_value(txns, [], date(2025, 7, 1))
+    assert (value.value, value.mark_needed) == (D(3000), True)
+
+
+def test_no_time_or_an_infinite_rate_is_undefined():
+    assert xirr([(Y, D(-100)), (Y, D(150))]) is None
+    assert xirr([(Y, D(-1)), (Y + timedelta(days=2), D(10**15))]) is None

@@ -131,3 +131,36 @@ def test_email_goes_out_only_when_smtp_is_configured(app, dbs, committee, monkey
         assert services.send_emails(dbs, settings) == 0  # once
     assert sent[0] == ("connect", "mail.intranet", 25)
     assert sent[1][1] == committee["members"][0].email and "XM2026-0001" in sent[1][2]
+
+
+def test_an_email_whose_subject_would_break_is_sent_on_one_line_and_once(
+    app, dbs, committee, monkeypatch
+):
+    item = dbs.get(IcAgendaItem, committee["item"].id)
+    words = {"deal_ref": "XM\r\n2026", "company": "擎天\n科技", "date": "2026-12-10"}
+    services.notify(dbs, [m.id for m in committee["members"]], "on_agenda", item, words)
+    dbs.commit()
+    sent, refused = [], {committee["members"][1].email}
+
+    class FlakySMTP:
+        def __init__(self, host, port, timeout):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, mail):
+            assert "\n" not in mail["Subject"]
+            if mail["To"] in refused:
+                raise services.smtplib.SMTPRecipientsRefused({mail["To"]: (550, b"no")})
+            sent.append(mail["To"])
+
+    monkeypatch.setattr(services.smtplib, "SMTP", FlakySMTP)
+    settings = {"SMTP_HOST": "mail.intranet", "SMTP_FROM": "crm@fund.cq"}
+    with app.app_context():
+        assert services.send_emails(dbs, settings) == 2
+        assert services.send_emails(dbs, settings) == 0  # the refused one only is tried again
+    assert sorted(sent) == sorted(m.email for m in committee["members"] if m.email not in refused)

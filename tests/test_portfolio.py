@@ -132,3 +132,56 @@ def test_bad_transactions_are_refused_with_a_message_and_write_nothing(app, dbs,
                                   "override_reason": "补录 2026 年 11 月增资"})  # fmt: skip
     assert len(dbs.exec(select(PortfolioTransaction)).all()) == 3
     assert date(2026, 11, 20) == dbs.get(Holding, holding.id).opened_on
+
+
+def test_the_rules_an_auditor_checks_on_exits(app, dbs, held):
+    """A partial exit lowers the ownership; proceeds before the end are an exit; an end is
+    dated after every transaction; a closing never reopens a written-off holding."""
+    holding = held["holding"]
+    url = f"/portfolio/{holding.id}/transactions"
+    client = client_of(app, held["manager"])
+    cases = [
+        ({"made_on": "2026-11-25", "kind": "proceeds", "exit": "partial", "amount": "100",
+          "equity_pct": "40"}, "ownership is below"),
+        ({"made_on": "2026-11-25", "kind": "proceeds", "amount": "100"}, "partial or a full exit"),
+    ]  # fmt: skip
+    for form, message in cases:
+        answer = post_form(client, url, form, token_from="/portfolio", headers=ENGLISH)
+        shown = html.unescape(client.get(answer.location, headers=ENGLISH).get_data(as_text=True))
+        assert message in shown, message
+    post(app, held["risk"], url, {"made_on": "2026-11-26", "kind": "investment", "amount": "100",
+                                  "override_reason": "补录"})  # fmt: skip
+    answer = post_form(client, url, {"made_on": "2026-11-22", "kind": "write_off"},
+                       token_from="/portfolio", headers=ENGLISH)  # fmt: skip
+    shown = html.unescape(client.get(answer.location, headers=ENGLISH).get_data(as_text=True))
+    assert "dated after every transaction" in shown
+    dbs.expire_all()
+    assert [t.kind for t in dbs.get(Holding, holding.id).transactions] == ["investment"] * 2
+    # written off, then a follow-on deal's closing into it is refused
+    post(app, held["risk"], url, {"made_on": "2026-11-27", "kind": "write_off"})
+    from fundcrm.models import Deal, IcDecision
+    from tests import factories
+    from tests.test_closing import close as close_form
+
+    follow_on = factories.deal(dbs, held["company"], held["manager"], [(held["angel"], "5000000")])
+    follow_on.stage = "signing"
+    dbs.add(IcDecision(deal_id=follow_on.id, decided_on=date(2026, 11, 27), outcome="approve",
+                       recorded=True, amounts={str(held["angel"].id): "5000000"}))  # fmt: skip
+    dbs.commit()
+    a = held["angel"].id
+    form = {f"sub_fund_{a}_on": "2026-11-28", f"sub_fund_{a}_amount": "500"}
+    refused = close_form(app, held["manager"], follow_on.id, form)
+    assert "fully exited or written off" in html.unescape(refused.get_data(as_text=True))
+    dbs.expire_all()
+    assert dbs.get(Deal, follow_on.id).stage == "signing"
+
+
+def test_only_the_holdings_deal_teams_risk_and_admins_record(app, dbs, held, make_user):
+    from fundcrm.models import User
+
+    stranger = dbs.get(User, make_user("manager")[0])
+    form = {"made_on": "2026-11-25", "kind": "dividend", "amount": "1"}
+    answer = post(app, stranger, f"/portfolio/{held['holding'].id}/transactions", form)
+    assert answer.status_code == 403
+    page = client_of(app, stranger).get(f"/portfolio/{held['holding'].id}").get_data(as_text=True)
+    assert 'id="transaction-form"' not in page and "10%" in page

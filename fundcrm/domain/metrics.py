@@ -80,6 +80,8 @@ def fair_value(txns: Iterable[Txn], marks: Iterable[Mark], as_of: date) -> FairV
                 flagged = True
         if txn.equity_pct is not None:
             owned = txn.equity_pct
+        elif txn.kind in (INVESTMENT, PROCEEDS):  # ownership changed, by how much unknown
+            owned = None
     return FairValue(value, flagged)
 
 
@@ -92,13 +94,17 @@ def xirr(flows: Iterable[tuple[date, Decimal]]) -> float | None:
         return None
     if all(a < 0 for _d, a in flows):
         return -1.0
+    if len({d for d, _a in flows}) == 1:
+        return None  # no time passes: no rate
     if all(a > 0 for _d, a in flows):
         return None
     try:
         rate = _pyxirr([d for d, _a in flows], [float(a) for _d, a in flows], silent=True)
     except (InvalidPaymentsError, ValueError, OverflowError):
         return None
-    return None if rate is None or rate != rate else float(rate)  # NaN: no root
+    if rate is None or rate != rate or rate in (float("inf"), float("-inf")):
+        return None  # no root (NaN) or none a reader can use
+    return float(rate)
 
 
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:

@@ -10,6 +10,7 @@ from difflib import SequenceMatcher
 from markupsafe import Markup, escape
 
 MAX_CHAR_DIFF = 2_000  # longer changed lines are marked whole: a char diff is quadratic
+MAX_LINE_PAIRS = 250_000  # beyond (old lines × new lines), the section is marked replaced whole
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,17 @@ def _line_pair(old: str, new: str) -> tuple[Markup, Markup]:
     return left, right
 
 
+def _replaced(old_lines: list[str], new_lines: list[str]) -> list[Row]:
+    """A section changed too much to pair line by line in good time: all out, all in."""
+    return [Row(_marked(line, "del"), None, True) for line in old_lines] + [
+        Row(None, _marked(line, "ins"), True) for line in new_lines
+    ]
+
+
 def side_by_side(old: str, new: str) -> list[Row]:
     old_lines, new_lines = (old or "").splitlines(), (new or "").splitlines()
+    if old_lines != new_lines and len(old_lines) * len(new_lines) > MAX_LINE_PAIRS:
+        return _replaced(old_lines, new_lines)
     rows = []
     matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -1,6 +1,8 @@
 """What an IC member reads and the fund files: the memo and minutes PDFs, two versions of a
 memo side by side, and the memo's questions and answers."""
 
+from contextlib import contextmanager
+
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,8 +17,9 @@ from fundcrm.ic import papers, queries, questions
 from fundcrm.ic.blueprint import bp
 from fundcrm.ic.forms import AnswerForm, QuestionForm
 from fundcrm.models import IcMeeting, IcMemo, IcMemoVersion, IcQuestion
+from fundcrm.pdf import PaperTooLong
 from fundcrm.permissions import authorize, requires
-from fundcrm.views import flash_form_errors, get_or_404
+from fundcrm.views import flash_form_errors, get_or_404, record_id
 
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 
@@ -27,6 +30,17 @@ def _language() -> str:
     if asked is not None and asked not in LANGUAGES:
         raise ExplainedBadRequest(_("Choose zh or en."))
     return LANGUAGES.get(asked) or current_locale()
+
+
+@contextmanager
+def _printable():
+    """A paper reportlab cannot lay out is a clear 400, never a 500."""
+    try:
+        yield
+    except PaperTooLong:
+        raise ExplainedBadRequest(
+            _("A block of this paper is taller than a page and cannot be printed: shorten it.")
+        ) from None
 
 
 def _pdf(content: bytes, name: str):
@@ -46,7 +60,7 @@ def memo_pdf(memo_id: int):
     if number is not None and version is None:
         raise ExplainedNotFound(_("This memo has no such version."))
     version = version or memo.versions[-1]
-    with force_locale(_language()):
+    with force_locale(_language()), _printable():
         content = papers.memo_pdf(db.session(), memo, version)
     return _pdf(content, f"{memo.deal.deal_ref}-memo-v{version.number}.pdf")
 
@@ -56,7 +70,7 @@ def memo_pdf(memo_id: int):
 def minutes_pdf(meeting_id: int):
     meeting = get_or_404(IcMeeting, meeting_id)
     authorize("read_meetings", queries.meeting_seat(meeting))
-    with force_locale(_language()):
+    with force_locale(_language()), _printable():
         content = papers.minutes_pdf(db.session(), meeting, current_user)
     return _pdf(content, f"ic-minutes-{meeting.held_on.isoformat()}.pdf")
 
@@ -65,7 +79,7 @@ def minutes_pdf(meeting_id: int):
 @requires("read_memos")
 def diff(memo_id: int):
     memo = get_or_404(IcMemo, memo_id)
-    old, new = (_version_of(memo, request.args.get(k, type=int)) for k in ("from", "to"))
+    old, new = (_version_of(memo, request.args.get(k, type=record_id)) for k in ("from", "to"))
     sections = [
         (term, side_by_side(old.sections.get(term.code, ""), new.sections.get(term.code, "")))
         for term in MEMO_SECTIONS.terms

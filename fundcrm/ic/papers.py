@@ -120,7 +120,12 @@ def minutes_pdf(db: Session, meeting: IcMeeting, reader) -> bytes:
         story.append(para(_("IC memo") + " · " + _("Version %(n)s", n=version), "muted"))
         decision = decisions.get(item.id)
         if decision is None:
-            story.append(para(_("The vote is open."), "body"))
+            still = (
+                _("The vote is open.")
+                if item.is_open
+                else _("The vote is closed; the decision is being recorded.")
+            )
+            story.append(para(still, "body"))
             continue
         seat = queries.item_seat(db, item)
         story += _decision(
@@ -144,12 +149,19 @@ def _decision(db: Session, decision, people: dict, sees_votes: bool) -> list:
                   decision.rejecting_count, decision.abstaining_count]  # fmt: skip
         header = [_("Eligible"), _("Votes cast"), _("Approving"), _("Rejecting"), _("Abstaining")]
         story.append(table(header, [[str(c) for c in counts]], right=range(5)))
-        votes = [[people[v["member_id"]].name if v["member_id"] in people else v["member_id"],
-                  vocab_label("vote_choice", v["choice"]), v.get("condition") or ""]
+
+        def name(member_id):
+            return people[member_id].name if member_id in people else str(member_id)
+
+        votes = [[name(v["member_id"]), vocab_label("vote_choice", v["choice"])]
                  for v in decision.votes]  # fmt: skip
         story.append(para(_("Votes"), "h3"))
-        story.append(table([_("Member"), _("Vote"), _("Attached conditions")], votes,
-                           [PAGE_WIDTH * 0.25, PAGE_WIDTH * 0.2, PAGE_WIDTH * 0.55]))  # fmt: skip
+        story.append(table([_("Member"), _("Vote")], votes, [PAGE_WIDTH * 0.5, PAGE_WIDTH * 0.5]))
+        # conditions as paragraphs: a long one would not fit a table row, which never splits
+        for v in decision.votes:
+            if v.get("condition"):
+                story.append(para(_("Attached conditions") + f" · {name(v['member_id'])}"
+                                  + _colon() + v["condition"], "body"))  # fmt: skip
         if decision.vetoed_by:
             story.append(para(_("Vetoed by") + _colon() + _names(people, decision.vetoed_by)))
     else:
@@ -166,10 +178,10 @@ def _decision(db: Session, decision, people: dict, sees_votes: bool) -> list:
         story += _amounts(queries.rules_of(db, decision.amounts.keys()), decision.amounts)
     if decision.conditions:
         today = clock.today()
-        rows = [[vocab_label("condition_kind", c.kind), c.text, format_date(c.due_on),
-                 vocab_label("condition_status", c.shown_status(today))]
-                for c in decision.conditions]  # fmt: skip
         story.append(para(_("Conditions of the decision"), "h3"))
-        story.append(table([_("Kind"), _("Condition"), _("Due on"), _("Status")], rows,
-                           [PAGE_WIDTH * w for w in (0.16, 0.5, 0.17, 0.17)]))  # fmt: skip
+        for c in decision.conditions:
+            head = " · ".join((vocab_label("condition_kind", c.kind),
+                               _("due %(date)s", date=format_date(c.due_on)),
+                               vocab_label("condition_status", c.shown_status(today))))  # fmt: skip
+            story.append(para(head + _colon() + c.text, "body"))
     return story

@@ -8,6 +8,7 @@ view commits); the words are chosen when they are read, in the reader's language
 (fundcrm.notifications.messages). Email goes out only when SMTP is configured, from the
 periodic sweep, never in a request."""
 
+import logging
 import smtplib
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -21,6 +22,7 @@ from fundcrm.db import upsert
 from fundcrm.models import Notification
 from fundcrm.notifications import queries
 
+log = logging.getLogger(__name__)
 KINDS = ("on_agenda", "question", "answer", "vote_closed", "vote_closed_recused", "condition_due")
 UNIQUE = ["user_id", "kind", "subject_table", "subject_id"]
 
@@ -96,18 +98,25 @@ def send_emails(db: Session, settings: dict) -> int:
     pending = queries.unsent(db, clock.now() - timedelta(days=2))
     if not pending:
         return 0
+    sent = 0
     with _smtp(settings) as server:
         for notification, user in pending:
             with force_locale(user.locale or settings.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")):
                 text = message(notification)
             mail = EmailMessage()
             mail["From"], mail["To"] = settings["SMTP_FROM"], user.email
-            mail["Subject"] = f"FundCRM · {text[:60]}"
+            mail["Subject"] = "FundCRM · " + " ".join(text.split())[:60]  # one line, always
             mail.set_content(text)
-            server.send_message(mail)
+            try:
+                server.send_message(mail)
+            except (smtplib.SMTPException, OSError, ValueError):
+                log.warning("notification %s: email to %s failed", notification.id, user.email)
+                continue
+            # kept at once: a later failure does not send this one again
             notification.emailed_at = clock.now()
-    db.flush()
-    return len(pending)
+            db.commit()
+            sent += 1
+    return sent
 
 
 def _smtp(settings: dict) -> smtplib.SMTP:

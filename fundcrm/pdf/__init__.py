@@ -23,6 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus.doctemplate import LayoutError
 
 FONT_FILE = Path(__file__).parents[1] / "fonts" / "wqy-microhei.ttc"
 FONT, MONO = "WenQuanYiMicroHei", "WenQuanYiMicroHeiMono"
@@ -120,6 +121,19 @@ class Frame:
     page_of: str  # a pattern with %(page)s and %(pages)s
 
 
+def _fit(text: str, room: float, size: float = 8) -> str:
+    """The text, cut with an ellipsis to fit `room` points."""
+    if pdfmetrics.stringWidth(text, FONT, size) <= room:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > room:
+        text = text[:-1]
+    return text + "…"
+
+
+class PaperTooLong(ValueError):
+    """A paper reportlab cannot lay out (a block taller than a page)."""
+
+
 class _NumberedCanvas(Canvas):
     """Draws the header and footer once the number of pages is known (a second pass over the
     saved pages)."""
@@ -148,7 +162,8 @@ class _NumberedCanvas(Canvas):
         self.setFont(FONT, 8)
         self.setFillColor(MUTED)
         self.drawString(MARGIN, height - 11 * mm, frame.fund)
-        self.drawRightString(width - MARGIN - 24 * mm, height - 11 * mm, frame.title[:60])
+        room = width - 2 * MARGIN - 24 * mm - self.stringWidth(frame.fund, FONT, 8) - 6 * mm
+        self.drawRightString(width - MARGIN - 24 * mm, height - 11 * mm, _fit(frame.title, room))
         self.setStrokeColor(CONFIDENTIAL_RED)
         self.setFillColor(CONFIDENTIAL_RED)
         self.rect(width - MARGIN - 21 * mm, height - 13 * mm, 21 * mm, 6 * mm, stroke=1, fill=0)
@@ -179,5 +194,8 @@ def build(flowables: list, frame: Frame, author: str = "FundCRM") -> bytes:
         subject=frame.confidential,
     )
     canvas = type("PaperCanvas", (_NumberedCanvas,), {"frame": frame})
-    document.build(flowables, canvasmaker=canvas)
+    try:
+        document.build(flowables, canvasmaker=canvas)
+    except LayoutError as error:
+        raise PaperTooLong(str(error)) from None
     return out.getvalue()

@@ -22,6 +22,9 @@ _INLINE = {
     "a": ("<u>", "</u>"),
 }
 _VOID = {"br", "hr"}
+MAX_DEPTH = 3  # deeper lists indent no further: the text keeps its width
+LONG_CELL = 600  # a table with a longer cell is printed row by row (a row never splits)
+CODE_LINE = 48  # characters of a code line: 48 full-width ones fill the page's width
 
 
 class _Node:
@@ -72,7 +75,7 @@ def _list(node, depth: int) -> ListFlowable:
         if isinstance(child, str) or child.tag != "li":
             continue
         content = _blocks(child, depth + 1) or [Paragraph("", STYLES["body"])]
-        items.append(ListItem(content, leftIndent=6 * mm * (depth + 1)))
+        items.append(ListItem(content, leftIndent=6 * mm * (min(depth, MAX_DEPTH) + 1)))
     ordered = node.tag == "ol"
     start = int(node.attrs.get("start") or 1) if ordered else None
     return ListFlowable(
@@ -82,8 +85,12 @@ def _list(node, depth: int) -> ListFlowable:
         start=start if ordered else "•",
         bulletFontName=STYLES["body"].fontName,
         bulletFontSize=8,
-        leftIndent=6 * mm * (depth + 1),
+        leftIndent=6 * mm * (min(depth, MAX_DEPTH) + 1),
     )
+
+
+def _plain_of(paragraph) -> str:
+    return paragraph.getPlainText() if hasattr(paragraph, "getPlainText") else str(paragraph)
 
 
 def _table(node):
@@ -97,6 +104,9 @@ def _table(node):
                 rows.append([Paragraph(_text(c), STYLES["cell"]) for c in cells])
     if not rows:
         return None
+    if any(len(_plain_of(p)) > LONG_CELL for r in rows for p in r):
+        header, *body = rows
+        return [p for r in body for p in (Spacer(1, 1 * mm), *r)]
     width = max(len(r) for r in rows)
     rows = [r + [Paragraph("", STYLES["cell"])] * (width - len(r)) for r in rows]
     header, *body = rows
@@ -142,11 +152,13 @@ def _block(node, depth: int) -> list:
         return [_list(node, depth)]
     if tag == "table":
         grid = _table(node)
+        if isinstance(grid, list):  # too long a cell: row by row
+            return grid
         return [grid, Spacer(1, 2 * mm)] if grid is not None else []
     if tag == "blockquote":
         return [Paragraph(_text(p) or "", STYLES["quote"]) for p in _children(node)]
     if tag == "pre":
-        return [Preformatted(_plain(node), STYLES["code"], maxLineLength=90)]
+        return [Preformatted(_plain(node), STYLES["code"], maxLineLength=CODE_LINE)]
     return [Spacer(1, 3 * mm)]  # hr
 
 

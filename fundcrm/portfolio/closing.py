@@ -26,7 +26,7 @@ from fundcrm.funds.services import committed_by_sub_fund
 from fundcrm.ic import queries as ic_queries
 from fundcrm.models import Deal, Holding, PortfolioTransaction
 from fundcrm.permissions import user_can
-from fundcrm.portfolio import queries
+from fundcrm.portfolio import holdings, queries
 
 
 class ClosingError(ServiceError):
@@ -129,6 +129,11 @@ def _record(db: Session, deal: Deal, row: Investment, user, override: str | None
                           opened_on=row.made_on)  # fmt: skip
         db.add(holding)
         db.flush()
+    elif holdings.ended_on(holding) is not None:
+        raise ClosingError(
+            _l("The sub-fund's holding of this company is fully exited or written off."),
+            f"sub_fund_{row.sub_fund_id}_amount",
+        )
     elif row.made_on < holding.opened_on:
         raise ClosingError(
             _l("A follow-on is dated on or after the holding's first investment."),

@@ -3,6 +3,7 @@ fair value over time), recording transactions and marks, and risk's review of ma
 
 import json
 from datetime import date
+from types import SimpleNamespace
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +14,7 @@ from fundcrm.domain import metrics
 from fundcrm.errors import ExplainedBadRequest, ServiceError
 from fundcrm.ic import queries as ic_queries
 from fundcrm.models import Holding, ValuationMark
-from fundcrm.permissions import requires, user_can
+from fundcrm.permissions import authorize, requires, user_can
 from fundcrm.portfolio import holdings, queries
 from fundcrm.portfolio.forms import MarkForm, ReviewMarkForm, TransactionForm
 from fundcrm.portfolio.routes import bp
@@ -113,9 +114,18 @@ def show_holding(holding_id: int):
         conditions=conditions,
         series=json.dumps(_series(holding, marks, as_of)),
         as_of=as_of,
+        may_record=user_can(current_user, "record_transactions", _team(holding)),
         transaction_form=TransactionForm(),
         mark_form=MarkForm(),
         review_form=ReviewMarkForm(),
+    )
+
+
+def _team(holding: Holding) -> SimpleNamespace:
+    """Who works on a holding (the record rule of record_transactions): its deals' teams."""
+    deals = queries.deals_of_holding(db.session(), holding)
+    return SimpleNamespace(
+        team_ids={u for d in deals for u in (d.owner_id, *(m.user_id for m in d.team))}
     )
 
 
@@ -127,6 +137,7 @@ def _back(holding_id: int) -> str:
 @requires("record_transactions")
 def record_transaction(holding_id: int):
     holding = get_or_404(Holding, holding_id)
+    authorize("record_transactions", _team(holding))
     form = TransactionForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -154,6 +165,7 @@ def record_transaction(holding_id: int):
 @requires("record_transactions")
 def add_mark(holding_id: int):
     holding = get_or_404(Holding, holding_id)
+    authorize("record_transactions", _team(holding))
     form = MarkForm()
     if not form.validate_on_submit():
         flash_form_errors(form)

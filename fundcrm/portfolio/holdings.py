@@ -61,6 +61,16 @@ def status(holding: Holding) -> str:
     return "active"
 
 
+def _ownership(holding: Holding) -> Decimal | None:
+    """The holding's ownership after its latest transaction, when that one gave it."""
+    for txn in reversed(holding.transactions):
+        if txn.equity_pct is not None:
+            return txn.equity_pct
+        if txn.kind in ("investment", "proceeds"):
+            return None
+    return None
+
+
 def _dated(made_on: date | None, holding: Holding, field: str) -> date:
     if made_on is None:
         raise HoldingError(_l("Give the date."), field)
@@ -100,6 +110,24 @@ def record(db: Session, holding: Holding, values: TransactionValues, user) -> Po
             _l("The holding is fully exited or written off: only recoveries and dividends follow."),
             "kind",
         )
+    if ended is None and values.kind == "proceeds" and not values.exit:
+        raise HoldingError(
+            _l("Proceeds before the end of a holding are a partial or a full exit."), "exit"
+        )
+    ends = values.kind == "write_off" or values.exit == "full"
+    last = max((t.made_on for t in holding.transactions), default=holding.opened_on)
+    if ends and made_on < last:
+        raise HoldingError(
+            _l("A full exit or a write-off is dated after every transaction."), "made_on"
+        )
+    owned = _ownership(holding)
+    if values.exit == "partial" and values.equity_pct is not None and owned is not None:
+        if values.equity_pct >= owned:
+            raise HoldingError(
+                _l("After a partial exit the ownership is below what it was (%(pct)s%%).",
+                   pct=format(owned.normalize(), "f")),
+                "equity_pct",
+            )  # fmt: skip
     txn = PortfolioTransaction(
         holding_id=holding.id,
         made_on=made_on,
