@@ -2,6 +2,7 @@
 that says what it is creating while it seeds."""
 
 import random
+import re
 from collections import Counter
 
 from sqlmodel import select
@@ -68,13 +69,15 @@ def test_the_demo_command_prints_progress_before_it_serves(app, dbs, monkeypatch
     assert steps[1:3] == ["Fund, sub-funds and LPs: 9 added", "Commitments: 10 added"]
     assert steps[3] == "Companies and deals: 64 of 64 (added 64 companies, 64 deals)"
     assert steps[4] == "Investment committee: 50 added"
-    assert steps[5] == "Demo data seeded."
+    assert re.fullmatch(r"Portfolio: \d+ added", steps[5])
+    assert steps[6] == "Demo data seeded."
     assert lines[-1].startswith("FundCRM is serving on http://127.0.0.1:8123/")
     assert served == [{"host": "127.0.0.1", "port": 8123, "threads": 8, "ident": "FundCRM"}]
 
     again = app.test_cli_runner().invoke(main, ["demo"])
     assert "Companies and deals: 64 of 64 (added 0 companies, 0 deals)" in again.output
     assert "Investment committee: 0 added" in again.output
+    assert "Portfolio: 0 added" in again.output
     assert "already present: nothing added" in again.output
 
 
@@ -157,3 +160,28 @@ def test_the_demo_committee_has_papers_questions_and_notifications(app, client, 
         for memo in dbs.exec(select(IcMemo)).all():
             paper = client.get(f"/ic/memos/{memo.id}/memo.pdf?lang={lang}")
             assert paper.status_code == 200 and paper.data.startswith(b"%PDF")
+
+
+def test_the_demo_portfolio_makes_every_figure_meaningful(app, dbs):
+    """Calls, fees, investments (two through the closing form), marks up and down, a
+    dividend, a partial and a full exit, a write-off, a distribution and a mark waiting for
+    risk: the fund's figures are all defined."""
+    from fundcrm import clock, db, demo
+    from fundcrm.models import Holding, ValuationMark
+    from fundcrm.portfolio import holdings
+    from fundcrm.portfolio.figures import as_json
+
+    with app.app_context():
+        demo.seed(db.session(), app.config)
+        figures = as_json(db.session(), clock.today())
+    fund = figures["fund"]
+    for key in ("paid_in", "distributions", "expenses", "invested", "proceeds", "dividends",
+                "fair_value"):  # fmt: skip
+        assert float(fund[key]) > 0, key
+    for key in ("moic", "dpi", "rvpi", "tvpi", "gross_irr", "net_irr"):
+        assert fund[key] is not None, key
+    assert {s["code"] for s in figures["sub_funds"]} == {"ANGEL", "INDUSTRY"}
+    statuses = [holdings.status(h) for h in dbs.exec(select(Holding)).all()]
+    assert {"active", "exited", "written_off"} <= set(statuses)
+    assert dbs.exec(select(ValuationMark).where(ValuationMark.status == "pending")).all()
+    assert len(dbs.exec(select(Deal).where(Deal.stage == "signing")).all()) == 2

@@ -34,6 +34,7 @@ from fundcrm.demo.people import (
     risk_officer,
     seed_accounts,
 )
+from fundcrm.demo.portfolio import seed_portfolio
 from fundcrm.demo.workspace import seed_workspace
 from fundcrm.funds import services as funds
 
@@ -77,6 +78,9 @@ def seed(
     added += _pipeline(db, settings, today, say)
     count = seed_ic(db, settings, today)
     say(_("%(step)s: %(n)d added", step=_("Investment committee"), n=count))
+    added += count
+    count = seed_portfolio(db, today)
+    say(_("%(step)s: %(n)d added", step=_("Portfolio"), n=count))
     added += count
     db.commit()
     return added
