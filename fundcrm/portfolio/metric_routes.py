@@ -59,6 +59,7 @@ def metrics_page(code: str):
         as_of=as_of,
         figures=part.figures,
         traces=traces(part, calls, distributions, spent, visible, as_of),
+        gross_first=min((h.first_flow for _h, h in part.holdings if h.first_flow), default=None),
         calls=calls,
         commitments=commitments,
         names=names,
