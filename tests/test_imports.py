@@ -871,3 +871,25 @@ def test_a_cell_with_a_control_character_is_reported_and_nothing_written(app, db
     assert f"row 3, column name: {message.format(code='0007')}" in lines
     assert f"row 3, column description: {message.format(code='001B')}" in lines
     assert companies(dbs) == {} and audit_count(dbs) == 0
+
+
+def test_a_commitment_carries_its_date_and_exports_it_back(app, staff, dbs, tmp_path):
+    """`committed_on` (认缴日期): imported, blank meaning the sub-fund's first close, never after
+    today, and exported so the file re-imports unchanged."""
+    text = (
+        "出资人,出资人类型,政府出资,子基金,认缴金额(万元),认缴日期\n"
+        "渝北区产业引导基金,district_fof,是,ANGEL,5000,2024-07-15\n"
+        "渝创机器人集团,industry_leader,否,ANGEL,3000,\n"
+    )
+    result = run(app, "import", "commitments", write(tmp_path, "a.csv", text))
+    assert result.exit_code == 0, result.output
+    dated = {c.lp.name: c.committed_on for c in dbs.exec(select(Commitment)).all()}
+    assert dated["渝北区产业引导基金"] == date(2024, 7, 15) and dated["渝创机器人集团"] is None
+    future = text.replace("2024-07-15", "2099-01-01")
+    refused = run(app, "import", "commitments", write(tmp_path, "b.csv", future))
+    assert refused.exit_code == 1 and "dated today or earlier" in refused.output
+    out = tmp_path / "out.csv"
+    assert run(app, "export", "commitments", "--out", str(out)).exit_code == 0
+    assert "2024-07-15" in out.read_text("utf-8-sig")
+    again = run(app, "import", "commitments", str(out))
+    assert "created 0, updated 0" in again.output

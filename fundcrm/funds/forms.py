@@ -112,6 +112,8 @@ class CommitmentForm(SafeForm):
     lp_id = SelectField(_l("LP"), coerce=int)
     sub_fund_id = SelectField(_l("Sub-fund"), coerce=int)
     committed_wan = WanField(_l("Committed (万元)"), validators=[InputRequired()])
+    committed_on = DateField(_l("Committed on (blank: the sub-fund's first close)"),
+                             validators=[Optional()])  # fmt: skip
     reinvest_ratio = DecimalField(
         _l("Re-investment ratio (×)"),
         validators=[Optional(), NumberRange(min=0, max=10)],
@@ -126,6 +128,7 @@ class CommitmentForm(SafeForm):
             "lp_id": self.lp_id.data,
             "sub_fund_id": self.sub_fund_id.data,
             "committed_yuan": self.committed_wan.data,
+            "committed_on": self.committed_on.data,
             "reinvest_ratio": self.reinvest_ratio.data,
             "reinvest_area": self.reinvest_area.data,
             "reinvest_base": self.reinvest_base.data,

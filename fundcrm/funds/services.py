@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from fundcrm import clock
 from fundcrm.db import refused_if_taken
 from fundcrm.domain.ratios import is_ratio
 from fundcrm.errors import ServiceError
@@ -209,6 +210,9 @@ def check_commitment(values: dict, is_government: bool, starts: bool, settings=N
     amount = values.get("committed_yuan")
     if amount is None or amount <= 0:
         raise SetupError(_l("The committed amount must be more than zero."), "committed_wan")
+    committed_on = values.get("committed_on")
+    if committed_on is not None and committed_on > clock.today():
+        raise SetupError(_l("A commitment is dated today or earlier."), "committed_on")
     return {**values, **reinvestment_terms(is_government, values, starts, settings)}
 
 

@@ -104,6 +104,7 @@ def _commitment_row(c: Commitment) -> dict:
         "is_government": c.lp.is_government,
         "sub_fund": c.sub_fund.code,
         "committed_wan": c.committed_yuan,
+        "committed_on": c.committed_on,
         "reinvest_ratio": c.reinvest_ratio,
         "reinvest_area": c.reinvest_area,
         "reinvest_base": c.reinvest_base,

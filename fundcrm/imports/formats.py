@@ -127,6 +127,7 @@ COMMITMENTS = Kind(
         Column("is_government", "政府出资", BOOL, True, en="Government LP"),
         Column("sub_fund", "子基金", CODE, True, max_length=30, en="Sub-fund"),
         Column("committed_wan", "认缴金额(万元)", WAN, True, en="Committed (万元)"),
+        Column("committed_on", "认缴日期", DATE, en="Committed on"),
         Column("reinvest_ratio", "返投比例", DECIMAL, en="Re-investment ratio"),
         Column(
             "reinvest_area",

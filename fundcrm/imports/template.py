@@ -47,6 +47,7 @@ def _examples(owner_email: str, sub_fund: str) -> dict[str, dict]:
             "is_government": True,
             "sub_fund": sub_fund,
             "committed_wan": Decimal("10000.5"),
+            "committed_on": date(2024, 6, 28),
             "reinvest_ratio": Decimal("1.2"),
             "reinvest_area": ["渝北区", "江北区"],
             "reinvest_base": "committed",

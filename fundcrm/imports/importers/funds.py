@@ -231,6 +231,8 @@ class CommitmentsImporter(Importer):
             wanted["committed_yuan"] = row.get("committed_wan")
         elif commitment is None:
             self.require(row, ("committed_wan",))
+        if row.has("committed_on"):
+            wanted["committed_on"] = row.get("committed_on")
         values = self._checked(row, lp, {**current, **wanted}, commitment)
         changed = values if commitment is None else changes(current, values)
         status = self.status(commitment, changed)
@@ -243,9 +245,10 @@ class CommitmentsImporter(Importer):
     @staticmethod
     def _current(commitment: Commitment | None) -> dict:
         if commitment is None:
-            return dict(services.NO_TERMS)
+            return {**services.NO_TERMS, "committed_on": None}
         return {
             "committed_yuan": commitment.committed_yuan,
+            "committed_on": commitment.committed_on,
             "reinvest_ratio": commitment.reinvest_ratio,
             "reinvest_area": list(commitment.reinvest_area),
             "reinvest_base": commitment.reinvest_base,
