@@ -61,6 +61,23 @@ def refused_and_audited(record, attempt: str, refusal: ServiceError) -> None:
     flash(str(refusal.message), "danger")
 
 
+def posted(form, action: Callable, record, attempt: str, saved, to: str):
+    """A form posted from another page whose refusals the audit trail keeps: invalid fields are
+    flashed; a service's refusal is rolled back, audited (refused_and_audited) and flashed;
+    else commit and flash `saved`. Back to `to` either way."""
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(to)
+    try:
+        action()
+    except ServiceError as refusal:
+        refused_and_audited(record, attempt, refusal)
+        return redirect(to)
+    db.session().commit()
+    flash(saved, "success")
+    return redirect(to)
+
+
 def get_or_404(model, record_id):
     return db.session().get(model, record_id) or abort(404)
 

@@ -24,7 +24,7 @@ from fundcrm.ic.forms import (
 )
 from fundcrm.models import IcAgendaItem, IcCondition
 from fundcrm.permissions import authorize, requires, sees_votes, user_can
-from fundcrm.views import flash_form_errors, get_or_404, refused_and_audited
+from fundcrm.views import get_or_404, posted, refused_and_audited
 
 # -- an agenda item: votes and the decision ----------------------------------------------------
 
@@ -110,17 +110,14 @@ def vote(item_id: int):
     # not authorised here: the service says why a vote is refused, and the refusal is audited
     item, to = _posted_to(item_id)
     form = VoteForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(to)
-    try:
-        votes.cast(db.session(), item, current_user, form.choice.data, form.condition.data)
-    except ServiceError as refusal:
-        refused_and_audited(item, "vote", refusal)
-        return redirect(to)
-    db.session().commit()
-    flash(_("Your vote is recorded: you may change it until the vote closes."), "success")
-    return redirect(to)
+    return posted(
+        form,
+        lambda: votes.cast(db.session(), item, current_user, form.choice.data, form.condition.data),
+        item,
+        "vote",
+        _("Your vote is recorded: you may change it until the vote closes."),
+        to,
+    )
 
 
 @bp.post("/ic/items/<int:item_id>/close")
@@ -210,19 +207,16 @@ def resolve_condition(condition_id: int):
         to = url_for("ic.show_item", item_id=item_id)
     else:
         to = url_for("deals.show", deal_id=condition.deal_id) + "#ic"
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(to)
-    try:
-        conditions.resolve(
+    return posted(
+        form,
+        lambda: conditions.resolve(
             db.session(), condition, current_user, form.action.data, form.text.data, form.seen.data
-        )
-    except ServiceError as refusal:
-        refused_and_audited(condition, "resolve_condition", refusal)
-        return redirect(to)
-    db.session().commit()
-    flash(_("The condition is resolved."), "success")
-    return redirect(to)
+        ),
+        condition,
+        "resolve_condition",
+        _("The condition is resolved."),
+        to,
+    )
 
 
 @bp.route("/deals/<int:deal_id>/decision", methods=["GET", "POST"])

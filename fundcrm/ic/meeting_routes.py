@@ -19,7 +19,7 @@ from fundcrm.ic.forms import (
 )
 from fundcrm.models import IcAgendaItem, IcMeeting
 from fundcrm.permissions import authorize, requires, user_can
-from fundcrm.views import MAX_ID, flash_form_errors, get_or_404, refused_and_audited, submit
+from fundcrm.views import MAX_ID, flash_form_errors, get_or_404, posted, refused_and_audited, submit
 
 # -- meetings ------------------------------------------------------------------------------------
 
@@ -175,15 +175,7 @@ def add_item(meeting_id: int):
 def remove_item(item_id: int):
     item = get_or_404(IcAgendaItem, item_id)
     to = url_for("ic.show_meeting", meeting_id=item.meeting_id)
-    form = RemoveItemForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(to)
-    try:
-        meetings.remove_item(db.session(), item)
-    except ServiceError as refusal:
-        refused_and_audited(item, "remove_item", refusal)
-        return redirect(to)
-    db.session().commit()
-    flash(_("The memo is off the agenda."), "success")
-    return redirect(to)
+    action = lambda: meetings.remove_item(db.session(), item)  # noqa: E731
+    return posted(
+        RemoveItemForm(), action, item, "remove_item", _("The memo is off the agenda."), to
+    )

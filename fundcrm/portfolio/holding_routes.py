@@ -5,20 +5,20 @@ import json
 from datetime import date
 from types import SimpleNamespace
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundcrm import clock, db
 from fundcrm.domain import metrics
-from fundcrm.errors import ExplainedBadRequest, ServiceError
+from fundcrm.errors import ExplainedBadRequest
 from fundcrm.ic import queries as ic_queries
 from fundcrm.models import Holding, ValuationMark
 from fundcrm.permissions import authorize, requires, user_can
 from fundcrm.portfolio import holdings, queries
 from fundcrm.portfolio.forms import MarkForm, ReviewMarkForm, TransactionForm
 from fundcrm.portfolio.routes import bp
-from fundcrm.views import flash_form_errors, get_or_404, refused_and_audited
+from fundcrm.views import get_or_404, posted
 
 SORTS = {
     "company": lambda r: r["holding"].company.name,
@@ -139,12 +139,9 @@ def record_transaction(holding_id: int):
     holding = get_or_404(Holding, holding_id)
     authorize("record_transactions", _team(holding))
     form = TransactionForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(_back(holding.id))
-    session = db.session()
-    try:
-        txn = holdings.record(session, holding, form.values(), current_user)
+
+    def record():
+        txn = holdings.record(db.session(), holding, form.values(), current_user)
         if txn.exit == "partial" and form.mark_value.data is not None:
             after = {
                 "marked_on": txn.made_on,
@@ -152,13 +149,10 @@ def record_transaction(holding_id: int):
                 "method": form.mark_method.data or "other",
                 "note": _("Fair value after the partial exit"),
             }
-            holdings.add_mark(session, holding, after, current_user)
-    except ServiceError as refusal:
-        refused_and_audited(holding, "record_transaction", refusal)
-        return redirect(_back(holding.id))
-    session.commit()
-    flash(_("The transaction is recorded."), "success")
-    return redirect(_back(holding.id))
+            holdings.add_mark(db.session(), holding, after, current_user)
+
+    saved = _("The transaction is recorded.")
+    return posted(form, record, holding, "record_transaction", saved, _back(holding.id))
 
 
 @bp.post("/portfolio/<int:holding_id>/marks")
@@ -167,17 +161,14 @@ def add_mark(holding_id: int):
     holding = get_or_404(Holding, holding_id)
     authorize("record_transactions", _team(holding))
     form = MarkForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(_back(holding.id))
-    try:
-        holdings.add_mark(db.session(), holding, form.values(), current_user)
-    except ServiceError as refusal:
-        refused_and_audited(holding, "add_mark", refusal)
-        return redirect(_back(holding.id))
-    db.session().commit()
-    flash(_("The mark is entered: it counts once a second person in risk approves it."), "success")
-    return redirect(_back(holding.id))
+    return posted(
+        form,
+        lambda: holdings.add_mark(db.session(), holding, form.values(), current_user),
+        holding,
+        "add_mark",
+        _("The mark is entered: it counts once a second person in risk approves it."),
+        _back(holding.id),
+    )
 
 
 @bp.post("/portfolio/marks/<int:mark_id>/review")
@@ -185,18 +176,20 @@ def add_mark(holding_id: int):
 def review_mark(mark_id: int):
     mark = get_or_404(ValuationMark, mark_id)
     form = ReviewMarkForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(_back(mark.holding_id))
-    try:
-        holdings.review_mark(db.session(), mark, current_user, form.decision.data == "approve",
-                             form.reason.data or "")  # fmt: skip
-    except ServiceError as refusal:
-        refused_and_audited(mark, "review_mark", refusal)
-        return redirect(_back(mark.holding_id))
-    db.session().commit()
-    flash(_("The mark is reviewed."), "success")
-    return redirect(_back(mark.holding_id))
+    return posted(
+        form,
+        lambda: holdings.review_mark(
+            db.session(),
+            mark,
+            current_user,
+            form.decision.data == "approve",
+            form.reason.data or "",
+        ),
+        mark,
+        "review_mark",
+        _("The mark is reviewed."),
+        _back(mark.holding_id),
+    )
 
 
 def may_review(mark) -> bool:
