@@ -1,6 +1,7 @@
 """Every table model, imported here so SQLModel.metadata is complete for Alembic."""
 
 from fundcrm.models.audit import AuditEntry
+from fundcrm.models.caching import DataVersion, MetricsCache
 from fundcrm.models.base import utcnow
 from fundcrm.models.companies import Company, CompanyField, Contact
 from fundcrm.models.deals import (
@@ -45,6 +46,8 @@ __all__ = [
     "Document",
     "Task",
     "AuditEntry",
+    "DataVersion",
+    "MetricsCache",
     "Commitment",
     "Company",
     "CompanyField",

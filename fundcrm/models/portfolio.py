@@ -68,6 +68,7 @@ class PortfolioTransaction(SQLModel, table=True):
     round: str | None = Field(default=None, max_length=20)
     post_money_yuan: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
     override_reason: str | None = Field(default=None, max_length=1000)
+    note: str = Field(default="", max_length=2000, sa_column_kwargs={"server_default": ""})
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
 
