@@ -1,12 +1,14 @@
 """Helpers every feature's views share."""
 
 from collections.abc import Callable
+from datetime import date
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-from fundcrm import audit, db
-from fundcrm.errors import ServiceError
+from fundcrm import audit, clock, db
+from fundcrm.errors import ExplainedBadRequest, ServiceError
 
 MAX_ID = 2**31 - 1  # INTEGER primary keys on every database
 
@@ -26,6 +28,18 @@ def record_id(text: str) -> int:
     if not 0 < value <= MAX_ID:
         raise ValueError(text)
     return value
+
+
+def as_of_date() -> date:
+    """The date a page's figures are as of: `?as_of=YYYY-MM-DD`, else today (the fund's
+    clock); anything else is a 400 that says how to write it."""
+    text = request.args.get("as_of")
+    if not text:
+        return clock.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ExplainedBadRequest(_("Give the date as YYYY-MM-DD.")) from None
 
 
 def submit(form, action: Callable, saved, to):

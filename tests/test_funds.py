@@ -23,10 +23,16 @@ SUB_FUND = {
 
 
 def test_everyone_reads_the_fund_setup(client, staff):
+    """The sub-funds and their totals for everyone; the LPs and their commitments only for
+    those who read LP accounts (read_lp_accounts)."""
     sign_in(client, staff["viewer"].id)
     page = client.get("/funds").get_data(as_text=True)
-    assert "ANGEL" in page and "重庆市产业投资母基金" in page and "1.2×" in page
+    assert "ANGEL" in page and "30,000.00" in page
+    assert "重庆市产业投资母基金" not in page and "1.2×" not in page
     assert "/funds/sub-funds/" not in page  # no edit links for a viewer
+    sign_in(client, staff["manager"].id)
+    page = client.get("/funds").get_data(as_text=True)
+    assert "重庆市产业投资母基金" in page and "1.2×" in page
 
 
 def test_admin_sets_the_fund_name_target_and_phases(client, staff, dbs):

@@ -24,6 +24,7 @@ from fundcrm.domain import stages
 from fundcrm.domain.vocab import (
     ACTIVITY_KINDS,
     APPLICATION_FIELDS,
+    COMMITMENT_CHANGE_KINDS,
     CONDITION_KINDS,
     DD_STATUSES,
     DD_WORKSTREAMS,
@@ -334,6 +335,16 @@ def commitment_fields(w):
     }
 
 
+def commitment_change_fields(w):
+    return {
+        "changed_on": value() | DATES,
+        "kind": value(*codes(COMMITMENT_CHANGE_KINDS)),
+        "amount": value() | AMOUNTS,
+        "to_lp_id": value("", *ids(w, "lp_id")),
+        "note": value("出资人内部调整"),
+    }
+
+
 def user_fields(_w, new: bool):
     fields = {
         "name": value("新同事"),
@@ -474,6 +485,12 @@ FORMS = [
     Form("edit LP", "/funds/lps/{lp_id}", ADMIN, lp_fields),
     Form("new commitment", "/funds/commitments/new", ADMIN, commitment_fields),
     Form("edit commitment", "/funds/commitments/{commitment_id}", ADMIN, commitment_fields),
+    Form(
+        "commitment change",
+        "/funds/commitments/{commitment_id}/changes",
+        ADMIN,
+        commitment_change_fields,
+    ),  # fmt: skip
     Form("new user", "/admin/users/new", ADMIN, lambda w: user_fields(w, new=True)),
     Form("edit user", "/admin/users/{user_id}", ADMIN, lambda w: user_fields(w, new=False)),
     Form("import upload", "/imports", EDITORS, import_fields, multipart=True),

@@ -1,6 +1,7 @@
 """The vocabularies of DOMAIN.md section 2: codes with their Chinese and English labels."""
 
 from fundcrm.domain.vocab_ic import (
+    COMMITMENT_CHANGE_KINDS,
     CONDITION_KINDS,
     CONDITION_STATUSES,
     DECISION_OUTCOMES,
@@ -259,6 +260,7 @@ VOCABULARIES = {
         TRANSACTION_KINDS,
         EXIT_KINDS,
         LP_FLOW_KINDS,
+        COMMITMENT_CHANGE_KINDS,
         EXPENSE_KINDS,
         VALUATION_METHODS,
         MARK_STATUSES,

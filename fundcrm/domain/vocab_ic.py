@@ -87,6 +87,17 @@ distribution|分配|Distribution
 """,
 )
 
+# A dated change of a commitment (DOMAIN.md section 1); the amount is positive, the kind gives
+# the direction (a transfer moves part of the commitment to another LP's in the same sub-fund).
+COMMITMENT_CHANGE_KINDS = _vocab(
+    "commitment_change_kind",
+    """
+increase|增资|Increase
+decrease|减资|Decrease
+transfer|转让|Transfer
+""",
+)
+
 EXPENSE_KINDS = _vocab(
     "expense_kind",
     """

@@ -13,17 +13,19 @@ from sqlmodel import Session
 
 from fundcrm import clock
 from fundcrm.db import lock_for_edit
+from fundcrm.domain import holding_rules as rules
 from fundcrm.domain.vocab import EXPENSE_KINDS, LP_FLOW_KINDS
 from fundcrm.errors import ServiceError
 from fundcrm.funds import queries
-from fundcrm.models import FundExpense, LpFlow, SubFund
+from fundcrm.models import FundExpense, LpFlow
 
 
 class FlowError(ServiceError):
     pass
 
 
-def _checked(on: date | None, amount: Decimal | None, field: str) -> None:
+def check_dated(on: date | None, amount: Decimal | None, field: str) -> None:
+    """A flow is dated today or earlier (the fund's clock), its amount above zero."""
     if on is None:
         raise FlowError(_l("Give the date."), field)
     if on > clock.today():
@@ -32,21 +34,30 @@ def _checked(on: date | None, amount: Decimal | None, field: str) -> None:
         raise FlowError(_l("The amount is above zero."), "amount")
 
 
+NO_COMMITMENT = _l("This LP has no commitment to this sub-fund on that date.")
+CALLS_ABOVE = _l("The calls would exceed the LP's commitment.")
+
+
 def record_flow(db: Session, values: dict) -> LpFlow:
     """values: lp_id, sub_fund_id, flow_on, kind, amount_yuan, note."""
-    _checked(values["flow_on"], values["amount_yuan"], "flow_on")
+    check_dated(values["flow_on"], values["amount_yuan"], "flow_on")
     if values["kind"] not in LP_FLOW_KINDS:
         raise FlowError(_l("A call or a distribution."), "kind")
     commitment = queries.commitment_of(db, values["lp_id"], values["sub_fund_id"])
-    fund = db.get(SubFund, values["sub_fund_id"])
-    since = commitment and (commitment.committed_on or fund.first_close)
-    if commitment is None or (since is not None and since > values["flow_on"]):
-        raise FlowError(_l("This LP has no commitment to this sub-fund on that date."), "lp_id")
-    lock_for_edit(db, commitment)
+    if commitment is None:
+        raise FlowError(NO_COMMITMENT, "lp_id")
+    lock_for_edit(db, commitment)  # then its changes and calls are read as they stand
+    amounts = queries.schedule_of(db, commitment)  # in force on each date (dated changes)
+    if not amounts.started(values["flow_on"]):
+        raise FlowError(NO_COMMITMENT, "lp_id")
     if values["kind"] == "call":
-        called = queries.called_yuan(db, values["lp_id"], values["sub_fund_id"])
-        if called + values["amount_yuan"] > commitment.committed_yuan:
-            raise FlowError(_l("The calls would exceed the LP's commitment."), "amount")
+        calls = [
+            (f.flow_on, f.amount_yuan, None)
+            for f in queries.calls_of(db, values["lp_id"], values["sub_fund_id"])
+        ]
+        calls.append((values["flow_on"], values["amount_yuan"], "new"))
+        if rules.calls_above_commitment(calls, amounts.on):
+            raise FlowError(CALLS_ABOVE, "amount")
     keys = ("lp_id", "sub_fund_id", "flow_on", "kind", "amount_yuan")
     flow = LpFlow(**{k: values[k] for k in keys}, note=(values.get("note") or "").strip())
     db.add(flow)
@@ -56,7 +67,7 @@ def record_flow(db: Session, values: dict) -> LpFlow:
 
 def record_expense(db: Session, values: dict) -> FundExpense:
     """values: sub_fund_id, spent_on, kind, amount_yuan, note."""
-    _checked(values["spent_on"], values["amount_yuan"], "spent_on")
+    check_dated(values["spent_on"], values["amount_yuan"], "spent_on")
     if values["kind"] not in EXPENSE_KINDS:
         raise FlowError(_l("A management fee or a fund expense."), "kind")
     expense = FundExpense(

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from fundcrm.domain.vocab import (
+    COMMITMENT_CHANGE_KINDS,
     ENTERPRISE_STAGES,
     FOCUS_AREAS,
     LP_TYPES,
@@ -140,3 +141,23 @@ class CommitmentForm(SafeForm):
             field = getattr(self, name)
             if field.data is None or field.data == []:
                 field.data = value
+
+
+class CommitmentChangeForm(SafeForm):
+    """A dated increase, decrease or transfer of a commitment (funds.changes)."""
+
+    changed_on = DateField(_l("Date"), validators=[InputRequired()])
+    kind = VocabField(_l("Kind"), vocabulary=COMMITMENT_CHANGE_KINDS, blank=False)
+    amount = WanField(_l("Amount (万元)"), validators=[InputRequired()])
+    to_lp_id = SelectField(_l("Receiving LP (a transfer)"), coerce=lambda v: int(v) if v else None)
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Record the change"))
+
+    def values(self) -> dict:
+        return {
+            "changed_on": self.changed_on.data,
+            "kind": self.kind.data,
+            "amount_yuan": self.amount.data,
+            "to_lp_id": self.to_lp_id.data,
+            "note": self.note.data,
+        }

@@ -1,13 +1,22 @@
 from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
-from fundcrm import db
-from fundcrm.funds import queries, services
-from fundcrm.funds.forms import CommitmentForm, FundSettingsForm, LPForm, SubFundForm
+from fundcrm import clock, db
+from fundcrm.domain.commitments import signed
+from fundcrm.funds import changes, queries, services
+from fundcrm.funds.forms import (
+    CommitmentChangeForm,
+    CommitmentForm,
+    FundSettingsForm,
+    LPForm,
+    SubFundForm,
+)
+from fundcrm.funds.positions import positions
 from fundcrm.models import Commitment, LimitedPartner, SubFund
 from fundcrm.permissions import requires
-from fundcrm.views import get_or_404, submit
+from fundcrm.views import as_of_date, get_or_404, submit
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 
@@ -15,12 +24,15 @@ bp = Blueprint("funds", __name__, url_prefix="/funds")
 @bp.get("")
 @requires("read_funds")
 def overview():
+    """The fund's setup, and committed, paid-in and unfunded as of `?as_of` (today by default):
+    per sub-fund and in total for everyone, per LP for those who read LP accounts."""
     session = db.session()
+    held = positions(session, as_of_date())
     return render_template(
         "funds/overview.html",
         settings=queries.fund_settings(session),
-        sub_funds=queries.sub_funds(session),
-        committed=queries.committed_by_sub_fund(session),
+        positions=held,
+        sub_funds=[part.sub_fund for part in held.sub_funds],
         lps=queries.lps(session),
         commitments=queries.commitments(session),
         users=queries.users_by_id(session),
@@ -86,6 +98,49 @@ def edit_lp(lp_id):
     )
 
 
+def _commitment_form(session, record: Commitment, **kwargs) -> CommitmentForm:
+    """The commitment's form; `formdata=None` shows the record as saved (on a page that
+    another form on it was posted to)."""
+    form = CommitmentForm(obj=record if record.id else None, **kwargs)
+    form.lp_id.choices = [(lp.id, lp.name) for lp in queries.lps(session, LimitedPartner.name)]
+    form.sub_fund_id.choices = [(f.id, f"{f.code} {f.name}") for f in queries.sub_funds(session)]
+    as_saved = kwargs.get("formdata", True) is None or not form.is_submitted()
+    if as_saved:
+        if record.id:
+            form.committed_wan.data = record.committed_yuan
+        form.defaults(services.default_terms(current_app.config))
+    return form
+
+
+def _change_form(session, record: Commitment, **kwargs) -> CommitmentChangeForm:
+    form = CommitmentChangeForm(**kwargs)
+    others = [lp for lp in queries.lps(session, LimitedPartner.name) if lp.id != record.lp_id]
+    form.to_lp_id.choices = [("", "—"), *((lp.id, lp.name) for lp in others)]
+    return form
+
+
+def _commitment_page(session, record: Commitment, form, change_form):
+    """The commitment's form and, for a saved one, its dated changes with the form adding one;
+    each change's effect on this commitment signed (a transfer received adds)."""
+    title = _l("Edit commitment") if record.id else _l("New commitment")
+    if record.id is None:
+        return render_template("funds/form.html", form=form, title=title)
+    rows = [
+        (change, giver, receiver, signed(change.kind, change.amount_yuan,
+                                         received=change.to_commitment_id == record.id))
+        for change, giver, receiver in queries.changes_with_lps(session, record.id)
+    ]  # fmt: skip
+    return render_template(
+        "funds/commitment.html",
+        form=form,
+        title=title,
+        record=record,
+        changes=rows,
+        in_force=queries.schedule_of(session, record).on(clock.today()),
+        change_form=change_form,
+    )
+
+
 @bp.route("/commitments/new", methods=["GET", "POST"], defaults={"commitment_id": None})
 @bp.route("/commitments/<int:commitment_id>", methods=["GET", "POST"])
 @requires("manage_funds")
@@ -96,12 +151,31 @@ def edit_commitment(commitment_id):
         if commitment_id
         else Commitment(lp_id=0, sub_fund_id=0, committed_yuan=0)
     )
-    form = CommitmentForm(obj=record if commitment_id else None)
-    form.lp_id.choices = [(lp.id, lp.name) for lp in queries.lps(session, LimitedPartner.name)]
-    form.sub_fund_id.choices = [(f.id, f"{f.code} {f.name}") for f in queries.sub_funds(session)]
-    if not form.is_submitted():
-        if commitment_id:
-            form.committed_wan.data = record.committed_yuan
-        form.defaults(services.default_terms(current_app.config))
-    title = _l("Edit commitment") if commitment_id else _l("New commitment")
-    return _save(form, lambda: services.save_commitment(session, record, form.values()), title)
+    form = _commitment_form(session, record)
+    done = submit(
+        form,
+        lambda: services.save_commitment(session, record, form.values()),
+        _("Saved."),
+        url_for("funds.overview"),
+    )
+    if done:
+        return done
+    return _commitment_page(session, record, form, _change_form(session, record, formdata=None))
+
+
+@bp.post("/commitments/<int:commitment_id>/changes")
+@requires("manage_funds")
+def add_commitment_change(commitment_id):
+    """Record a dated increase, decrease or transfer (funds.changes), back to the commitment."""
+    session = db.session()
+    record = get_or_404(Commitment, commitment_id)
+    form = _change_form(session, record)
+    done = submit(
+        form,
+        lambda: changes.record_change(session, record, form.values(), current_user.id),
+        _("The change is recorded."),
+        url_for("funds.edit_commitment", commitment_id=record.id),
+    )
+    if done:
+        return done
+    return _commitment_page(session, record, _commitment_form(session, record, formdata=None), form)

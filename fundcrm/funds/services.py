@@ -7,17 +7,21 @@ disagree: `check_sub_fund_rules`, `check_commitment` (amount and re-investment t
 
 import re
 from contextlib import nullcontext
+from datetime import date
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fundcrm import clock
-from fundcrm.db import refused_if_taken
+from fundcrm.db import lock_for_edit, refused_if_taken
+from fundcrm.domain.commitments import Schedule, first_shortfall, schedule, start_of
 from fundcrm.domain.ratios import is_ratio
 from fundcrm.errors import ServiceError
 from fundcrm.funds import queries
+from fundcrm.i18n import format_wan
 from fundcrm.models import Commitment, FundSettings, LimitedPartner, SubFund
 
 # Other features read the setup through these names.
@@ -204,11 +208,14 @@ IGNORED_TERMS = _l(
 )
 
 
-def check_commitment(values: dict, is_government: bool, starts: bool, settings=None) -> dict:
-    """A commitment's rules, whoever enters it: a positive amount, and the re-investment terms
+def check_commitment(
+    values: dict, is_government: bool, starts: bool, settings=None, may_be_zero: bool = False
+) -> dict:
+    """A commitment's rules, whoever enters it: a positive amount (zero allowed, `may_be_zero`,
+    for one whose amount comes from the transfers it received), and the re-investment terms
     its LP's flag calls for. The values to store."""
     amount = values.get("committed_yuan")
-    if amount is None or amount <= 0:
+    if amount is None or amount < 0 or (amount == 0 and not may_be_zero):
         raise SetupError(_l("The committed amount must be more than zero."), "committed_wan")
     committed_on = values.get("committed_on")
     if committed_on is not None and committed_on > clock.today():
@@ -223,9 +230,67 @@ def save_commitment(db, commitment: Commitment, values: dict, settings=None) -> 
         raise SetupError(_l("Choose an existing LP and sub-fund."), "lp_id")
     if queries.commitment_taken(db, values["lp_id"], values["sub_fund_id"], commitment.id):
         raise SetupError(COMMITMENT_TAKEN, "sub_fund_id")
+    changes = []
+    if commitment.id is not None:
+        lock_for_edit(db, commitment)  # a change recorded meanwhile waits, or is seen
+        changes = queries.changes_touching(db, commitment.id)
     starts = commitment.id is None or commitment.reinvest_ratio is None
-    values = check_commitment(values, lp.is_government, starts, settings)
+    received = any(c.to_commitment_id == commitment.id for c in changes)
+    values = check_commitment(values, lp.is_government, starts, settings, may_be_zero=received)
+    _check_changes_kept(db, commitment, values, changes)
     return _apply(db, commitment, values, SetupError(COMMITMENT_TAKEN, "sub_fund_id"))
+
+
+KEYS_KEPT = _l("This commitment has dated changes: its LP and sub-fund stay as they are.")
+
+
+def _check_changes_kept(db, commitment: Commitment, values: dict, changes: list) -> None:
+    """An edit of a commitment's amount or date keeps what its dated changes need: its LP and
+    sub-fund, a start on or before the first of them, and never less in force than the LP's
+    calls paid by then (an edit of a commitment without changes is checked the same way)."""
+    keys = ("lp_id", "sub_fund_id")
+    moved = any(getattr(commitment, k) != values[k] for k in keys)
+    if commitment.id is None or (moved and not changes):
+        return
+    if moved:
+        raise SetupError(KEYS_KEPT, "sub_fund_id")
+    if all(getattr(commitment, k) == values.get(k) for k in ("committed_yuan", "committed_on")):
+        return
+    start = start_of(
+        values.get("committed_on"), db.get(SubFund, commitment.sub_fund_id).first_close
+    )
+    if changes and start is not None and changes[0].changed_on < start:
+        raise SetupError(
+            _l("A dated change of %(date)s comes before this date.",
+               date=format_date(changes[0].changed_on)),
+            "committed_on",
+        )  # fmt: skip
+    amounts = schedule(start, values["committed_yuan"], queries.steps_of(changes, commitment.id))
+    check_in_force(db, commitment, amounts, start or date.min, "committed_wan")
+
+
+def check_in_force(db, commitment: Commitment, amounts: Schedule, since: date, field: str):
+    """Refuse `amounts` (the commitment's schedule as it would be) if, on a date from `since` on,
+    the amount in force falls below the LP's calls paid by then, or below zero."""
+    calls = queries.calls_of(db, commitment.lp_id, commitment.sub_fund_id)
+    short = first_shortfall(amounts, [(c.flow_on, c.amount_yuan) for c in calls], since)
+    if short is None:
+        return
+    if short.called == 0:
+        message = _l(
+            "The commitment in force would fall below zero on %(date)s (%(amount)s 万元).",
+            date=format_date(short.on),
+            amount=format_wan(short.in_force),
+        )
+    else:
+        message = _l(
+            "The commitment in force on %(date)s (%(amount)s 万元) would fall below the LP's "
+            "calls paid by then (%(called)s 万元).",
+            date=format_date(short.on),
+            amount=format_wan(short.in_force),
+            called=format_wan(short.called),
+        )
+    raise SetupError(message, field)
 
 
 def _apply(db, record, values: dict, taken: SetupError | None = None):

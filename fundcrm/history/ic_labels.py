@@ -203,6 +203,7 @@ IC_LABELS: dict[str, Table] = {
             "round": code(_l("Round"), "round"),
             "post_money_yuan": Column(_l("Post-money valuation"), MONEY),
             "override_reason": text(_l("Override reason")),
+            "note": text(_l("Note")),
             "created_by_id": CREATED_BY,
             "created_at": CREATED,
         },

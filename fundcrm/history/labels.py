@@ -124,6 +124,21 @@ LABELS: dict[str, Table] = {
             "created_at": CREATED,
         },
     ),
+    "commitment_changes": Table(
+        _l("Commitment change"),
+        _own(_l("Commitment change"), "commitment_changes"),
+        {
+            "id": ID,
+            "commitment_id": _ref(_l("Commitment"), "commitments"),
+            "changed_on": Column(_l("Date"), DAY),
+            "kind": _code(_l("Kind"), "commitment_change_kind"),
+            "amount_yuan": Column(_l("Amount"), MONEY),
+            "to_commitment_id": _ref(_l("Receiving commitment"), "commitments"),
+            "note": _text(_l("Note")),
+            "created_by_id": CREATED_BY,
+            "created_at": CREATED,
+        },
+    ),
     "companies": Table(
         _l("Company"),
         _own(_l("Company"), "companies"),

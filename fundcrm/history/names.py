@@ -10,6 +10,7 @@ from fundcrm.i18n import current_locale, vocab_label
 from fundcrm.models import (
     Activity,
     Commitment,
+    CommitmentChange,
     Company,
     Contact,
     DDItem,
@@ -198,6 +199,20 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
             .where(Commitment.id.in_(ids))
         ),
         lambda r: f"{r[1]} → {_localised(r[2], r[3])}",
+    ),
+    "commitment_changes": (
+        lambda ids: (
+            select(
+                CommitmentChange.id,
+                LimitedPartner.name,
+                CommitmentChange.kind,
+                CommitmentChange.changed_on,
+            )
+            .join(Commitment, Commitment.id == CommitmentChange.commitment_id)
+            .join(LimitedPartner, LimitedPartner.id == Commitment.lp_id)
+            .where(CommitmentChange.id.in_(ids))
+        ),
+        lambda r: joined(r[1], vocab_label("commitment_change_kind", r[2]), format_date(r[3])),
     ),
     "companies": (
         lambda ids: select(Company.id, Company.name).where(Company.id.in_(ids)),

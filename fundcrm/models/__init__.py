@@ -1,8 +1,8 @@
 """Every table model, imported here so SQLModel.metadata is complete for Alembic."""
 
 from fundcrm.models.audit import AuditEntry
-from fundcrm.models.caching import DataVersion, MetricsCache
 from fundcrm.models.base import utcnow
+from fundcrm.models.caching import DataVersion, MetricsCache
 from fundcrm.models.companies import Company, CompanyField, Contact
 from fundcrm.models.deals import (
     Deal,
@@ -14,6 +14,7 @@ from fundcrm.models.deals import (
 )
 from fundcrm.models.funds import (
     Commitment,
+    CommitmentChange,
     FundExpense,
     FundSettings,
     LimitedPartner,
@@ -49,6 +50,7 @@ __all__ = [
     "DataVersion",
     "MetricsCache",
     "Commitment",
+    "CommitmentChange",
     "Company",
     "CompanyField",
     "Contact",

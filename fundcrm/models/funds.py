@@ -23,6 +23,7 @@ class FundSettings(SQLModel, table=True):
 
 class SubFund(SQLModel, table=True):
     __tablename__ = "sub_funds"
+    __metrics__ = True  # its writes change the metrics (fundcrm.portfolio.cache)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=30, unique=True)
@@ -54,6 +55,7 @@ class SubFund(SQLModel, table=True):
 
 class LimitedPartner(SQLModel, table=True):
     __tablename__ = "lps"
+    __metrics__ = True  # its writes change the metrics (fundcrm.portfolio.cache)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
@@ -67,6 +69,7 @@ class Commitment(SQLModel, table=True):
     """LP × sub-fund; a government LP's commitment carries its re-investment requirement."""
 
     __tablename__ = "commitments"
+    __metrics__ = True  # its writes change the metrics (fundcrm.portfolio.cache)
     __table_args__ = (sa.UniqueConstraint("lp_id", "sub_fund_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,11 +91,43 @@ class Commitment(SQLModel, table=True):
     sub_fund: SubFund | None = Relationship(back_populates="commitments")
 
 
+class CommitmentChange(SQLModel, table=True):
+    """A dated change of a commitment (DOMAIN.md section 1): an `increase` (增资), a `decrease`
+    (减资) or a `transfer` (转让) of part of it to another LP's commitment to the same sub-fund
+    (`to_commitment_id`); the amount positive, the kind gives the direction."""
+
+    __tablename__ = "commitment_changes"
+    __audit_parent__ = ("commitments", "commitment_id")
+    __metrics__ = True  # a change moves the committed figures: the metrics cache is stale
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('increase', 'decrease', 'transfer')", name="kind_known"),
+        sa.CheckConstraint("amount_yuan > 0", name="amount_positive"),
+        # a transfer names the receiving commitment, another one; nothing else names one
+        sa.CheckConstraint(
+            "(kind = 'transfer' AND to_commitment_id IS NOT NULL"
+            " AND to_commitment_id <> commitment_id)"
+            " OR (kind <> 'transfer' AND to_commitment_id IS NULL)",
+            name="transfer_receiver",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    commitment_id: int = Field(foreign_key="commitments.id", index=True)
+    changed_on: date
+    kind: str = Field(max_length=12)
+    amount_yuan: Decimal = Field(sa_column=money_column(nullable=False))
+    to_commitment_id: int | None = Field(default=None, foreign_key="commitments.id", index=True)
+    note: str = Field(default="", max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
+
+
 class LpFlow(SQLModel, table=True):
     """Money between an LP and a sub-fund on a date: a `call` (实缴出资) or a `distribution`
     (分配); the amount positive, the kind gives the direction."""
 
     __tablename__ = "lp_flows"
+    __metrics__ = True  # its writes change the metrics (fundcrm.portfolio.cache)
     __table_args__ = (
         sa.CheckConstraint("kind IN ('call', 'distribution')", name="kind_known"),
         sa.CheckConstraint("amount_yuan > 0", name="amount_positive"),
@@ -113,6 +148,7 @@ class FundExpense(SQLModel, table=True):
     """A sub-fund's management fee (管理费) or fund expense (基金费用) on a date."""
 
     __tablename__ = "fund_expenses"
+    __metrics__ = True  # its writes change the metrics (fundcrm.portfolio.cache)
     __table_args__ = (
         sa.CheckConstraint("kind IN ('management_fee', 'expense')", name="kind_known"),
         sa.CheckConstraint("amount_yuan > 0", name="amount_positive"),

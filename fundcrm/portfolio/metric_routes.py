@@ -1,22 +1,21 @@
 """A sub-fund's figures as of a date (`/funds/<code>/metrics`), each traced to the dated flows
 behind it; an administrator records LP calls and distributions and the fees and expenses."""
 
-from datetime import date
-
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fundcrm import clock, db
-from fundcrm.errors import ExplainedBadRequest, ExplainedNotFound, ServiceError
+from fundcrm import db
+from fundcrm.errors import ExplainedNotFound, ServiceError
 from fundcrm.funds import flows
+from fundcrm.funds.positions import positions
 from fundcrm.funds.queries import lps, sub_funds
 from fundcrm.permissions import requires, user_can
 from fundcrm.portfolio import queries
-from fundcrm.portfolio.figures import committed_on, compute, traces
+from fundcrm.portfolio.figures import compute, traces
 from fundcrm.portfolio.forms import ExpenseForm, FlowForm
 from fundcrm.portfolio.routes import bp
-from fundcrm.views import flash_form_errors
+from fundcrm.views import as_of_date, flash_form_errors
 
 
 def _fund(code: str):
@@ -26,33 +25,21 @@ def _fund(code: str):
     return found
 
 
-def _as_of() -> date:
-    try:
-        return (
-            date.fromisoformat(request.args["as_of"])
-            if request.args.get("as_of")
-            else clock.today()
-        )
-    except ValueError:
-        raise ExplainedBadRequest(_("Give the date as YYYY-MM-DD.")) from None
-
-
 @bp.get("/funds/<code>/metrics")
 @requires("read_portfolio")
 def metrics_page(code: str):
-    session, as_of, fund = db.session(), _as_of(), _fund(code)
+    session, as_of, fund = db.session(), as_of_date(), _fund(code)
     _total, parts = compute(session, as_of, fund.code)
     (part,) = parts
     names = {lp.id: lp.name for lp in lps(session)}
     mine = [f for f in queries.lp_flows(session, as_of) if f.sub_fund_id == fund.id]
-    commitments = [(c, committed_on(c, f)) for c, f in queries.commitments_with_funds(session)
-                   if f.id == fund.id]  # fmt: skip
+    commitments = [c for c, f in queries.commitments_with_funds(session) if f.id == fund.id]
     calls = [f for f in mine if f.kind == "call"]
     distributions = [f for f in mine if f.kind == "distribution"]
     spent = [e for e in queries.expenses(session, as_of) if e.sub_fund_id == fund.id]
     visible = names if user_can(current_user, "read_lp_accounts") else None
     flow_form = FlowForm()
-    flow_form.lp_id.choices = [(c.lp_id, names.get(c.lp_id, "")) for c, _on in commitments]
+    flow_form.lp_id.choices = [(c.lp_id, names.get(c.lp_id, "")) for c in commitments]
     return render_template(
         "portfolio/metrics.html",
         fund=fund,
@@ -61,8 +48,7 @@ def metrics_page(code: str):
         traces=traces(part, calls, distributions, spent, visible, as_of),
         gross_first=min((h.first_flow for _h, h in part.holdings if h.first_flow), default=None),
         calls=calls,
-        commitments=commitments,
-        names=names,
+        accounts=positions(session, as_of).of(fund.id),
         flow_form=flow_form,
         expense_form=ExpenseForm(),
     )

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from fundcrm.funds import queries as fund_queries
 from fundcrm.funds import services
 from fundcrm.imports import queries
 from fundcrm.imports.importers.base import Importer, WriteRefused, changes
@@ -136,6 +137,7 @@ class CommitmentsImporter(Importer):
         self.funds = {f.code: f for f in services.sub_funds(self.db)}
         self.lps = {lp.name: lp for lp in queries.lps(self.db)}
         self.commitments = {(c.lp_id, c.sub_fund_id): c for c in queries.commitments(self.db)}
+        self.received = fund_queries.receiving_commitment_ids(self.db)
         self.planned_lps: dict[str, PlannedLP] = {}
         self.planned: list[PlannedCommitment] = []
         first: dict[tuple, int] = {}
@@ -261,8 +263,11 @@ class CommitmentsImporter(Importer):
         if column := services.terms_ignored(government, {k: row.get(k) for k in services.TERMS}):
             self.warn(row, column, str(services.IGNORED_TERMS))
         starts = commitment is None or commitment.reinvest_ratio is None
+        received = commitment is not None and commitment.id in self.received
         try:
-            return services.check_commitment(values, government, starts, self.ctx.settings)
+            return services.check_commitment(
+                values, government, starts, self.ctx.settings, may_be_zero=received
+            )
         except services.SetupError as error:
             column = COLUMN_OF.get(error.field, error.field)
             blank = column == "committed_wan" and values.get("committed_yuan") is None
