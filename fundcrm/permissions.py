@@ -35,8 +35,9 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # Risk's "My deals" are the deals whose moves broke a mandate or overrode a breach.
     "review_mandates": frozenset({"risk"}),
     "merge_companies": frozenset({"admin"}),
-    # Imports write business data in bulk; exports read what the lists show.
-    "import_data": frozenset({"admin", "manager"}),
+    # Imports write business data in bulk (each kind needs its own ability too:
+    # KIND_ABILITIES); exports read what the lists show.
+    "import_data": frozenset({"admin", "manager", "risk"}),
     "export_data": frozenset({"admin", "manager", "ic_member", "risk"}),
     # Background jobs are started by exports and imports; RECORD_RULES: each job is its owner's.
     "see_jobs": frozenset({"admin", "manager", "ic_member", "risk"}),
@@ -109,7 +110,42 @@ def _deal_of(record):
     return getattr(record, "deal", None)
 
 
+# What importing or exporting each kind of file needs besides import_data / export_data: what
+# its records' forms need. Historical transactions are risk's or an administrator's (as a
+# direct investment is); LP flows and fees the administrator's; each LP's flows are read with
+# read_lp_accounts.
+KIND_ABILITIES = {
+    "import": {
+        "sub_funds": "edit_pipeline",
+        "commitments": "edit_pipeline",
+        "companies": "edit_pipeline",
+        "deals": "edit_pipeline",
+        "transactions": "record_direct_investments",
+        "valuations": "record_transactions",
+        "lp_flows": "manage_funds",
+        "expenses": "manage_funds",
+    },
+    "export": {
+        "transactions": "read_portfolio",
+        "valuations": "read_portfolio",
+        "lp_flows": "read_lp_accounts",
+        "expenses": "read_portfolio",
+    },
+}
+
+
+def may_import(user, kind: str) -> bool:
+    return user_can(user, KIND_ABILITIES["import"].get(kind, "manage_funds"))
+
+
+def may_export(user, kind: str) -> bool:
+    return user_can(user, KIND_ABILITIES["export"].get(kind, "export_data"))
+
+
 RECORD_RULES: dict[str, Callable] = {
+    # A kind of file (its code) is imported or exported by the roles its records' forms allow.
+    "import_data": may_import,
+    "export_data": may_export,
     # A job, its progress and its result file are its owner's; an administrator sees all.
     "see_jobs": lambda user, job: user_can(user, "see_all_jobs") or job.user_id == user.id,
     # The deal team edits its deals; an administrator any deal.
@@ -162,6 +198,11 @@ RECORD_RULES: dict[str, Callable] = {
 # What a refused record-level action says (the 403 page): the rule beside it, in words, as the
 # role itself is fine. One per ability in RECORD_RULES (a test checks).
 RECORD_REFUSALS = {
+    "import_data": _l(
+        "Your role does not import this kind of file: it is imported by those who enter its "
+        "records."
+    ),
+    "export_data": _l("Your role does not export this kind of file."),
     "record_transactions": _l(
         "Only the teams of the holding's deals, risk or an administrator record its "
         "transactions and marks."

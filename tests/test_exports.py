@@ -5,6 +5,7 @@ import csv
 import html
 import io
 import os
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +20,15 @@ from fundcrm.imports import sheets
 from fundcrm.imports.formats import KINDS
 from fundcrm.imports.routes import MIME
 from fundcrm.listing import parse_filters
-from fundcrm.models import AuditEntry, Company
+from fundcrm.models import (
+    AuditEntry,
+    Company,
+    FundExpense,
+    Holding,
+    LpFlow,
+    PortfolioTransaction,
+    ValuationMark,
+)
 from tests import factories
 from tests.conftest import sign_in
 from tests.factories import make_uscc
@@ -52,8 +61,32 @@ def portfolio(staff, dbs):
     )
     private = factories.lp(dbs, "渝创机器人集团", "industry_leader", government=False)
     factories.commitment(dbs, private, staff["industry"], "12345.67")
+    ledger(dbs, staff, company)
     dbs.commit()
     return staff
+
+
+def ledger(dbs, staff, company) -> None:
+    """A holding with an investment (its note a formula) and a dividend, a counted mark, an LP
+    call and a management fee."""
+    angel = staff["angel"]
+    holding = Holding(sub_fund_id=angel.id, company_id=company.id, opened_on=date(2025, 3, 1))
+    dbs.add(holding)
+    dbs.flush()
+    dbs.add_all([
+        PortfolioTransaction(holding_id=holding.id, made_on=date(2025, 3, 1), kind="investment",
+                             amount_yuan=Decimal("12345678.91"), round="a",
+                             equity_pct=Decimal("12.3456"),
+                             post_money_yuan=Decimal("99999999.99"), note="=SUM(A1)"),
+        PortfolioTransaction(holding_id=holding.id, made_on=date(2025, 9, 1), kind="dividend",
+                             amount_yuan=Decimal("1.23")),
+        ValuationMark(holding_id=holding.id, marked_on=date(2025, 12, 31), method="dcf",
+                      fair_value_yuan=Decimal("20000000.01"), note="+估值", status="counted"),
+        LpFlow(lp_id=staff["lp"].id, sub_fund_id=angel.id, flow_on=date(2025, 1, 10),
+               kind="call", amount_yuan=Decimal("1000000.01")),
+        FundExpense(sub_fund_id=angel.id, spent_on=date(2025, 12, 31), kind="management_fee",
+                    amount_yuan=Decimal("600000.00")),
+    ])  # fmt: skip
 
 
 def run(app, *args):

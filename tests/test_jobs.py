@@ -380,8 +380,9 @@ def test_a_job_queued_too_long_is_queued_again_by_the_sweep(app, dbs, make_user)
 
 
 def test_a_retry_needs_the_role_the_job_needs(app, dbs, make_user):
-    user_id = make_user("risk")[0]  # sees jobs, may not import
-    job = failed_job(dbs, user_id, kind="import_write", import_token="x", file="c.csv")
+    user_id = make_user("risk")[0]  # sees jobs, may not import companies
+    job = failed_job(dbs, user_id, kind="import_write", import_token="x", file="c.csv",
+                     import_kind="companies")  # fmt: skip
     client = app.test_client()
     sign_in(client, user_id)
     refused = post_form(client, f"/jobs/{job.id}/retry", {}, token_from=f"/jobs/{job.id}")

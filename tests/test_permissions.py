@@ -28,6 +28,7 @@ from tests.world import (
 EVERYONE = set(ROLES)
 STAFF = {"admin", "manager", "ic_member", "risk"}
 EDITORS = {"admin", "manager"}
+IMPORTERS = {"admin", "manager", "risk"}  # each kind needs its own ability too
 COMPANY_EDITORS = {"admin", "manager", "risk"}
 MOVERS = {"admin", "manager", "risk"}
 ADMIN = {"admin"}
@@ -81,8 +82,8 @@ PAGES = {
     "workspace.checklist": ("/deals/{deal_id}/dd", STAFF, 200),
     "workspace.dd_templates": ("/admin/dd-templates", ADMIN, 200),
     "workspace.download_document": ("/documents/{document_id}", STAFF, 200),
-    "imports.index": ("/imports", EDITORS, 200),
-    "imports.preview": ("/imports/{import_token}", EDITORS, 200),
+    "imports.index": ("/imports", IMPORTERS, 200),
+    "imports.preview": ("/imports/{import_token}", IMPORTERS, 200),
     "imports.template_file": ("/imports/template/companies.xlsx", EDITORS, 200),
     "imports.export": ("/exports/deals.xlsx", STAFF, 200),
     "jobs.index": ("/jobs", STAFF, 200),
@@ -541,7 +542,7 @@ POSTS = [
     Post(
         "imports.index",
         "/imports",
-        EDITORS,
+        IMPORTERS,
         lambda c: import_csv(),
         IMPORT_TOKEN,
         nothing,
@@ -551,14 +552,14 @@ POSTS = [
     Post(
         "imports.confirm",
         "/imports/{import_token}/confirm",
-        EDITORS,
+        IMPORTERS,
         nothing,
         "/imports/{import_token}",
     ),
     Post(
         "imports.discard",
         "/imports/{import_token}/discard",
-        EDITORS,
+        IMPORTERS,
         nothing,
         "/imports",
     ),
@@ -695,6 +696,15 @@ POSTS = [
         "/portfolio/{holding_id}",
         bad=lambda c: {"made_on": "", "kind": "dividend", "amount": "12.5"},
         bad_answer="/portfolio/{holding_id}",
+    ),
+    Post(
+        "funds.add_commitment_change",
+        "/funds/commitments/{commitment_id}/changes",
+        ADMIN,
+        lambda c: {"changed_on": c["meeting_date"], "kind": "increase", "amount": "1000"},
+        "/funds/commitments/{commitment_id}",
+        bad=lambda c: {"changed_on": c["meeting_date"], "kind": "increase", "amount": ""},
+        bad_answer=200,
     ),
     Post(
         "portfolio.add_mark",
@@ -855,7 +865,7 @@ def _describe(response) -> str:
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_its_pages(app, world, role):
     user_id = world["users"][role]
-    if role in EDITORS:
+    if role in IMPORTERS:
         world = {**world, "import_token": pending_import(app, user_id)}
     wrong = []
     for endpoint, (url, allowed, answer) in PAGES.items():

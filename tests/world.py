@@ -254,10 +254,11 @@ def client_as(app, user_id: int | None):
 
 
 def import_csv() -> dict:
-    """The upload form's fields for a one-company CSV that passes every check."""
-    text = "name,uscc,focus_area,enterprise_stage\n"
-    text += f"重庆导入机器人有限公司,{make_uscc(700)},embodied_ai,growth\n"
-    return {"kind": "companies", "file": (io.BytesIO(text.encode()), "new.csv")}
+    """The upload form's fields for a CSV that passes every check and that every role that
+    imports may import: a valuation mark of the angel fund's holding of the second company."""
+    text = "company_uscc,sub_fund,date,fair_value_wan,method\n"
+    text += f"{make_uscc(2)},ANGEL,{clock.today() - timedelta(days=10)},1600,cost\n"
+    return {"kind": "valuations", "file": (io.BytesIO(text.encode()), "marks.csv")}
 
 
 def pending_import(app, user_id: int) -> str:

@@ -36,6 +36,7 @@ def check_pending(
         settings=settings,
         dry_run=True,
         locale=locale,
+        web=True,
     )
     storage.save_report(instance_path, pending, report)
     return report
@@ -48,7 +49,14 @@ def write_pending(
     nothing; commits when written."""
     data = storage.data(instance_path, pending)
     report = run_import(
-        db, pending.kind, data, pending.filename, user=user, settings=settings, locale=locale
+        db,
+        pending.kind,
+        data,
+        pending.filename,
+        user=user,
+        settings=settings,
+        locale=locale,
+        web=True,
     )
     if not report.written:
         db.rollback()

@@ -40,8 +40,9 @@ FORMATS = ("xlsx", "csv")
 LANGUAGES = ("zh", "en")
 
 # list filter (query parameter, `--option` of the command) → the kinds it applies to
+LEDGERS = tuple(import_queries.LEDGER_EXPORTS)
 LIST_FILTERS = {
-    "sub_fund": ("deals", "commitments"),
+    "sub_fund": ("deals", "commitments", *LEDGERS),
     "stage": ("deals",),
     "round": ("deals",),
     "source": ("deals",),
@@ -86,9 +87,9 @@ def _companies(db: Session, filters) -> Iterator[dict]:
             yield {**company, "application_fields": fields.get(company["id"], [])}
 
 
-def _deals(db: Session, filters) -> Iterator[dict]:
-    """One row per participation, from one joined statement."""
-    for batch in _stream(db, import_queries.deal_rows_to_export(filters)):
+def _rows(db: Session, query) -> Iterator[dict]:
+    """The rows of one joined statement (deals: one row per participation)."""
+    for batch in _stream(db, query):
         yield from batch
 
 
@@ -163,6 +164,8 @@ def count_rows(db: Session, kind: str, args, at_most: int | None = None) -> int:
         return import_queries.count_rows(db, import_queries.companies_to_export(filters), at_most)
     if kind == "deals":
         return import_queries.count_rows(db, import_queries.deal_rows_to_export(filters), at_most)
+    if kind in LEDGERS:
+        return import_queries.count_rows(db, _ledger_query(db, kind, args), at_most)
     return sum(1 for _row in records(db, kind, args))
 
 
@@ -173,17 +176,24 @@ def records(db: Session, kind: str, args) -> Iterator[dict]:
     if kind == "companies":
         return _companies(db, filters)
     if kind == "deals":
-        return _deals(db, filters)
+        return _rows(db, import_queries.deal_rows_to_export(filters))
     if kind == "sub_funds":
         return (_sub_fund_row(f) for f in import_queries.sub_funds_by_code(db))
-    return _commitments(db, args)
+    if kind in LEDGERS:
+        return _rows(db, _ledger_query(db, kind, args))
+    return (_commitment_row(c) for c in import_queries.commitments_to_export(db, _codes(db, args)))
 
 
-def _commitments(db: Session, args) -> Iterator[dict]:
+def _codes(db: Session, args) -> list[str]:
+    """The sub-fund codes asked for (every sub-fund when none); ExportError names unknown ones."""
     codes = [c.strip().upper() for c in args.getlist("sub_fund") if c.strip()]
     if unknown := import_queries.unknown_sub_funds(db, codes):
         raise ExportError([_("Unknown sub-fund: %(code)s", code=", ".join(unknown))])
-    return (_commitment_row(c) for c in import_queries.commitments_to_export(db, codes))
+    return codes
+
+
+def _ledger_query(db: Session, kind: str, args):
+    return import_queries.LEDGER_EXPORTS[kind](_codes(db, args))
 
 
 def write_file(db: Session, kind: str, fmt: str, args, out: Path, language=None) -> int:

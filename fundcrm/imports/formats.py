@@ -14,7 +14,10 @@ from fundcrm.domain.vocab import (
     APPLICATION_FIELDS,
     DISTRICTS,
     ENTERPRISE_STAGES,
+    EXIT_KINDS,
+    EXPENSE_KINDS,
     FOCUS_AREAS,
+    LP_FLOW_KINDS,
     LP_TYPES,
     REINVEST_AREAS,
     REINVEST_BASES,
@@ -22,6 +25,8 @@ from fundcrm.domain.vocab import (
     SOURCES,
     SPECIALIZED_LEVELS,
     STAGES,
+    TRANSACTION_KINDS,
+    VALUATION_METHODS,
     ZONES,
     Vocabulary,
 )
@@ -206,4 +211,80 @@ DEALS = Kind(
     ),
 )
 
-KINDS: dict[str, Kind] = {k.code: k for k in (SUB_FUNDS, COMMITMENTS, COMPANIES, DEALS)}
+
+def _company_uscc() -> Column:
+    return Column("company_uscc", "企业统一社会信用代码", USCC, True, en="Company USCC")
+
+
+def _sub_fund() -> Column:
+    return Column("sub_fund", "子基金", CODE, True, max_length=30, en="Sub-fund")
+
+
+def _on() -> Column:
+    return Column("date", "日期", DATE, True, en="Date")
+
+
+def _amount() -> Column:
+    return Column("amount_wan", "金额(万元)", WAN, True, en="Amount (万元)")
+
+
+TRANSACTIONS = Kind(
+    "transactions",
+    _l("Portfolio transactions"),
+    (
+        _company_uscc(),
+        _sub_fund(),
+        _on(),
+        Column("type", "类型", VOCAB, True, vocabulary=TRANSACTION_KINDS, en="Type"),
+        # a write-off's amount is informational: 0 allowed (DOMAIN.md section 6)
+        _amount(),
+        Column("exit", "退出类型", VOCAB, vocabulary=EXIT_KINDS, en="Exit"),
+        Column("round", "轮次", VOCAB, vocabulary=ROUNDS, en="Round"),
+        Column("equity_pct", "持股比例(%)", PCT, en="Ownership (%)"),
+        Column("post_money_wan", "投后估值(万元)", WAN, en="Post-money valuation (万元)"),
+        Column("note", "备注", TEXT, max_length=2000, en="Note"),
+    ),
+)
+
+VALUATIONS = Kind(
+    "valuations",
+    _l("Valuation marks"),
+    (
+        _company_uscc(),
+        _sub_fund(),
+        _on(),
+        Column("fair_value_wan", "公允价值(万元)", WAN, True, en="Fair value (万元)"),
+        Column("method", "估值方法", VOCAB, True, vocabulary=VALUATION_METHODS, en="Method"),
+        Column("note", "备注", TEXT, max_length=2000, en="Note"),
+    ),
+)
+
+LP_FLOWS = Kind(
+    "lp_flows",
+    _l("LP calls and distributions"),
+    (
+        Column("lp_name", "出资人", TEXT, True, max_length=200, en="LP"),
+        _sub_fund(),
+        _on(),
+        Column("type", "类型", VOCAB, True, vocabulary=LP_FLOW_KINDS, en="Type"),
+        _amount(),
+    ),
+)
+
+EXPENSES = Kind(
+    "expenses",
+    _l("Fees and expenses"),
+    (
+        _sub_fund(),
+        _on(),
+        Column("kind", "类别", VOCAB, True, vocabulary=EXPENSE_KINDS, en="Kind"),
+        _amount(),
+    ),
+)
+
+KINDS: dict[str, Kind] = {
+    k.code: k
+    for k in (
+        SUB_FUNDS, COMMITMENTS, COMPANIES, DEALS, TRANSACTIONS, VALUATIONS, LP_FLOWS, EXPENSES
+    )
+}  # fmt: skip

@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SubmitField
 
 from fundcrm.forms import SafeForm
 from fundcrm.imports.formats import KINDS
+from fundcrm.permissions import may_import
 
 
 class UploadForm(SafeForm):
@@ -16,7 +18,8 @@ class UploadForm(SafeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         recognise = ("", _l("Recognise it from the header row"))
-        self.kind.choices = [recognise, *((k.code, k.title) for k in KINDS.values())]
+        mine = [k for k in KINDS.values() if may_import(current_user, k.code)]
+        self.kind.choices = [recognise, *((k.code, k.title) for k in mine)]
 
 
 class ConfirmForm(SafeForm):

@@ -16,9 +16,14 @@ from fundcrm.models import (
     CompanyField,
     Deal,
     DealSubFund,
+    FundExpense,
+    Holding,
     LimitedPartner,
+    LpFlow,
+    PortfolioTransaction,
     SubFund,
     User,
+    ValuationMark,
 )
 
 IN_CHUNK = 2000  # values per IN (…) list: well under SQLite's and PostgreSQL's limits
@@ -176,3 +181,95 @@ def commitments_to_export(db: Session, codes: list[str]):
     if codes:
         query = query.where(SubFund.code.in_(codes))
     return db.exec(query)
+
+
+def _sub_fund_columns(fund) -> tuple:
+    """The sub-fund's code (the file's column) and its names (for an export for reading)."""
+    return (
+        fund.c.code.label("sub_fund"),
+        fund.c.name.label("sub_fund_name"),
+        fund.c.name_en.label("sub_fund_name_en"),
+    )
+
+
+def _of_holdings(table, columns: tuple, dated, codes: list[str]):
+    """Rows of a table of holdings' records (transactions, marks) with the company's USCC and
+    the sub-fund first, by sub-fund, company and date; of the given sub-funds (all if none)."""
+    holding, fund, company = Holding.__table__, SubFund.__table__, Company.__table__
+    query = (
+        sa.select(company.c.uscc.label("company_uscc"), *_sub_fund_columns(fund), *columns)
+        .join(holding, holding.c.id == table.c.holding_id)
+        .join(fund, fund.c.id == holding.c.sub_fund_id)
+        .join(company, company.c.id == holding.c.company_id)
+        .order_by(fund.c.code, company.c.uscc, dated, table.c.id)
+    )
+    return query.where(fund.c.code.in_(codes)) if codes else query
+
+
+def _of_sub_funds(table, columns: tuple, order: tuple, codes: list[str]):
+    """Rows of a table of sub-funds' records (LP flows, fees) with the sub-fund first."""
+    fund = SubFund.__table__
+    query = (
+        sa.select(*_sub_fund_columns(fund), *columns)
+        .join(fund, fund.c.id == table.c.sub_fund_id)
+        .order_by(fund.c.code, *order, table.c.id)
+    )
+    return query.where(fund.c.code.in_(codes)) if codes else query
+
+
+def transactions_to_export(codes: list[str]):
+    txn = PortfolioTransaction.__table__
+    columns = (
+        txn.c.made_on.label("date"),
+        txn.c.kind.label("type"),
+        txn.c.amount_yuan.label("amount_wan"),
+        txn.c.exit,
+        txn.c.round,
+        txn.c.equity_pct,
+        txn.c.post_money_yuan.label("post_money_wan"),
+        sa.func.nullif(txn.c.note, "").label("note"),
+    )
+    return _of_holdings(txn, columns, txn.c.made_on, codes)
+
+
+def valuations_to_export(codes: list[str]):
+    """Counted and pending marks (a rejected mark is no valuation)."""
+    mark = ValuationMark.__table__
+    columns = (
+        mark.c.marked_on.label("date"),
+        mark.c.fair_value_yuan.label("fair_value_wan"),
+        mark.c.method,
+        sa.func.nullif(mark.c.note, "").label("note"),
+    )
+    return _of_holdings(mark, columns, mark.c.marked_on, codes).where(mark.c.status != "rejected")
+
+
+def lp_flows_to_export(codes: list[str]):
+    flow, lp = LpFlow.__table__, LimitedPartner.__table__
+    columns = (
+        lp.c.name.label("lp_name"),
+        flow.c.flow_on.label("date"),
+        flow.c.kind.label("type"),
+        flow.c.amount_yuan.label("amount_wan"),
+    )
+    query = _of_sub_funds(flow, columns, (flow.c.flow_on, lp.c.name), codes)
+    return query.join(lp, lp.c.id == flow.c.lp_id)
+
+
+def expenses_to_export(codes: list[str]):
+    spent = FundExpense.__table__
+    columns = (
+        spent.c.spent_on.label("date"),
+        spent.c.kind,
+        spent.c.amount_yuan.label("amount_wan"),
+    )
+    return _of_sub_funds(spent, columns, (spent.c.spent_on,), codes)
+
+
+# the exports of these kinds: their statement, given the sub-fund codes asked for
+LEDGER_EXPORTS = {
+    "transactions": transactions_to_export,
+    "valuations": valuations_to_export,
+    "lp_flows": lp_flows_to_export,
+    "expenses": expenses_to_export,
+}

@@ -40,7 +40,7 @@ from fundcrm.jobs.kinds import TITLES as KIND_TITLES
 from fundcrm.jobs.routes import queue_unavailable_page
 from fundcrm.models import Job
 from fundcrm.pagination import Page, requested_page
-from fundcrm.permissions import requires
+from fundcrm.permissions import authorize, may_import, requires
 
 bp = Blueprint("imports", __name__)
 
@@ -76,7 +76,8 @@ def _too_large(error):
 
 
 def _index_page(form: UploadForm):
-    return render_template("imports/index.html", form=form, kinds=KINDS, max_mb=_max_mb())
+    kinds = {code: kind for code, kind in KINDS.items() if may_import(current_user, code)}
+    return render_template("imports/index.html", form=form, kinds=kinds, max_mb=_max_mb())
 
 
 @bp.route("/imports", methods=["GET", "POST"])
@@ -106,6 +107,7 @@ def _accept(form: UploadForm) -> storage.Pending:
         raise reader.FileRefused(too_large_message())
     limits = reader.Limits.from_settings(current_app.config)
     kind = form.kind.data or recognise.kind_of(data, ext, limits)
+    authorize("import_data", kind)
     name, recognised = display_name(upload.filename), not form.kind.data
     folder = current_app.instance_path
     if background.runs_as_job(data, ext, current_app.config):
@@ -127,7 +129,12 @@ def _accept(form: UploadForm) -> storage.Pending:
 
 
 def _import_params(pending: storage.Pending) -> dict:
-    return {"import_token": pending.token, "file": pending.filename, "locale": current_locale()}
+    return {
+        "import_token": pending.token,
+        "import_kind": pending.kind,
+        "file": pending.filename,
+        "locale": current_locale(),
+    }
 
 
 def _start_import_job(pending: storage.Pending, kind: str) -> None:
@@ -146,6 +153,7 @@ def _check(kind: str, data: bytes, filename: str) -> ImportReport:
         settings=current_app.config,
         dry_run=True,
         locale=current_locale(),
+        web=True,
     )
 
 
@@ -177,6 +185,7 @@ def _import_job(pending: storage.Pending) -> Job | None:
 @requires("import_data")
 def preview(token: str):
     pending = _pending(token)
+    authorize("import_data", pending.kind)
     job = _import_job(pending)
     report = storage.load_report(current_app.instance_path, pending)
     if job is not None and (job.state in ("queued", "running") or report is None):
@@ -224,6 +233,7 @@ def _recheck(pending: storage.Pending) -> ImportReport:
 def confirm(token: str):
     """Check the file again (the data may have changed since the preview), then write it."""
     pending = _pending(token)
+    authorize("import_data", pending.kind)
     if ConfirmForm().validate_on_submit() and pending.state == storage.PENDING:
         folder = current_app.instance_path
         if not storage.claim(folder, pending):
@@ -279,6 +289,7 @@ def _write(pending: storage.Pending) -> None:
 @requires("import_data")
 def discard(token: str):
     pending = _pending(token)
+    authorize("import_data", pending.kind)
     job = _import_job(pending)
     if job is not None and job.state in ("queued", "running"):
         flash(_("This file cannot be discarded while a job works on it."), "warning")
@@ -297,6 +308,7 @@ def discard(token: str):
 def template_file(kind: str):
     if kind not in KINDS:
         abort(404)
+    authorize("import_data", kind)
     data = template.build(db.session(), kind, current_user.email)
     return _download(data, f"{kind}-template.xlsx", "xlsx")
 
@@ -347,6 +359,7 @@ def _export_request(kind: str, fmt: str):
     or format there is none of; ExportError as a 400 page for a bad `labels`)."""
     if kind not in KINDS or fmt not in exports.FORMATS:
         abort(404)
+    authorize("export_data", kind)
     filters = request.args.copy()
     try:
         return filters, exports.reading_language(filters.poplist("labels"), current_locale())

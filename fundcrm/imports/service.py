@@ -16,7 +16,9 @@ from fundcrm.imports.formats import KINDS
 from fundcrm.imports.importers.base import WriteRefused, make_context
 from fundcrm.imports.importers.companies import CompaniesImporter
 from fundcrm.imports.importers.deals import DealsImporter
+from fundcrm.imports.importers.flows import ExpensesImporter, LpFlowsImporter
 from fundcrm.imports.importers.funds import CommitmentsImporter, SubFundsImporter
+from fundcrm.imports.importers.portfolio import TransactionsImporter, ValuationsImporter
 from fundcrm.imports.report import ImportReport
 from fundcrm.models import User
 
@@ -25,6 +27,10 @@ IMPORTERS = {
     "commitments": CommitmentsImporter,
     "companies": CompaniesImporter,
     "deals": DealsImporter,
+    "transactions": TransactionsImporter,
+    "valuations": ValuationsImporter,
+    "lp_flows": LpFlowsImporter,
+    "expenses": ExpensesImporter,
 }
 
 
@@ -43,8 +49,11 @@ def run_import(
     settings,
     dry_run: bool = False,
     locale: str = "",
+    web: bool = False,
 ) -> ImportReport:
-    """Check and (unless dry_run) write; the report says what each row did or would do."""
+    """Check and (unless dry_run) write; the report says what each row did or would do.
+    `web`: uploaded on the web, where an imported mark waits for risk's review unless the
+    user has the risk role (DOMAIN.md section 6)."""
     report = ImportReport(
         kind, display_name(filename), hashlib.sha256(data).hexdigest(), dry_run, locale
     )
@@ -64,7 +73,7 @@ def run_import(
     # checking counts each row once, writing once more
     progress.begin(len(parsed.rows) * (1 if dry_run else 2), "import")
     _plan_with_values(db)
-    importer = IMPORTERS[kind](make_context(db, report, settings, user), parsed)
+    importer = IMPORTERS[kind](make_context(db, report, settings, user, web), parsed)
     importer.plan()
     if report.errors or dry_run:
         db.rollback()

@@ -82,6 +82,38 @@ def _examples(owner_email: str, sub_fund: str) -> dict[str, dict]:
             "next_step_due": date(2026, 12, 15),
             "created_on": date(2026, 11, 1),
         },
+        "transactions": {
+            "company_uscc": EXAMPLE_USCC,
+            "sub_fund": sub_fund,
+            "date": date(2025, 3, 31),
+            "type": "investment",
+            "amount_wan": Decimal("1500.25"),
+            "round": "a",
+            "equity_pct": Decimal("3.5"),
+            "post_money_wan": Decimal("42865"),
+            "note": "A 轮首次投资",
+        },
+        "valuations": {
+            "company_uscc": EXAMPLE_USCC,
+            "sub_fund": sub_fund,
+            "date": date(2025, 12, 31),
+            "fair_value_wan": Decimal("1800"),
+            "method": "recent_round",
+            "note": "B 轮融资价格",
+        },
+        "lp_flows": {
+            "lp_name": "示例区级产业引导基金",
+            "sub_fund": sub_fund,
+            "date": date(2025, 1, 15),
+            "type": "call",
+            "amount_wan": Decimal("2000"),
+        },
+        "expenses": {
+            "sub_fund": sub_fund,
+            "date": date(2025, 12, 31),
+            "kind": "management_fee",
+            "amount_wan": Decimal("600"),
+        },
     }
 
 

@@ -55,6 +55,13 @@ COUNTS_ROWS: set[str] = set()
 ABILITIES: dict[str, str] = {}
 
 
+def subject(job) -> str | None:
+    """What the job's ability is judged on besides the role: the kind of file an import or an
+    export handles (each kind has its own ability, fundcrm.permissions.KIND_ABILITIES)."""
+    params = job.params if isinstance(job.params, dict) else {}
+    return params.get("import_kind") or params.get("export_kind")
+
+
 def register(kind: str, ability: str, writes: bool = False, title=None, counts_rows: bool = False):
     def add(perform: Callable[[JobContext], Outcome]):
         KINDS[kind] = perform

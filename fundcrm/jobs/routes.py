@@ -102,7 +102,8 @@ def _gone_message(job: Job) -> str:
 @requires("see_jobs")
 def retry(job_id: int):
     job = _job(job_id)
-    authorize(kinds.ABILITIES.get(job.kind, "see_all_jobs"))  # the role the job itself needs
+    # the role the job itself needs, for the kind of file it handles
+    authorize(kinds.ABILITIES.get(job.kind, "see_all_jobs"), kinds.subject(job))
     if RetryForm().validate_on_submit():
         try:
             services.retry(db.session(), job)

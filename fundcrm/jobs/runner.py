@@ -25,7 +25,15 @@ from sqlmodel import Session
 
 from fundcrm import audit, clock
 from fundcrm.jobs import beats
-from fundcrm.jobs.kinds import ABILITIES, KINDS, WRITING, JobContext, JobRefused, Outcome
+from fundcrm.jobs.kinds import (
+    ABILITIES,
+    KINDS,
+    WRITING,
+    JobContext,
+    JobRefused,
+    Outcome,
+    subject,
+)
 from fundcrm.models import Job, User
 from fundcrm.permissions import user_can
 from fundcrm.progress import Progress, watched_by
@@ -122,7 +130,7 @@ def _perform(app: Flask, job: Job) -> Outcome:
     engine = app.extensions["fundcrm.writing_engine" if job.kind in WRITING else "fundcrm.engine"]
     with Session(engine, expire_on_commit=False) as session:
         user = session.get(User, job.user_id)
-        if not user.active or not user_can(user, ABILITIES[job.kind]):
+        if not user.active or not user_can(user, ABILITIES[job.kind], subject(job)):
             raise JobRefused(_("Your role no longer allows this job."))
         audit.set_actor(session, user.id, user.email)
         folder = results_folder(app.instance_path)

@@ -105,21 +105,34 @@ def _mandate_breaches(db: Session, deal: Deal, rows: list[Investment]) -> list[s
     for row, part in zip(rows, deal.participations, strict=True):
         fund = part.sub_fund
         invested = queries.invested_yuan(db, fund.id, company.id, until=row.made_on)
-        facts = stages.MandateFacts(
-            sub_fund=moves.fund_label(fund),
-            allowed_stages=fund.allowed_stages,
-            focus_areas=fund.focus_areas,
-            cap_pct=fund.project_cap_pct,
-            size_yuan=committed.get(fund.id) or fund.target_yuan,
-            invested_yuan=invested,
-            proposed_yuan=row.amount_yuan,
-            investment_end=fund.investment_end,
-            new_company=queries.invested_yuan(db, fund.id, company.id) == 0,
-        )
-        found += stages.mandate_breaches(
-            ["closed"], company.enterprise_stage, company.focus_area, [facts], row.made_on
+        new_company = queries.invested_yuan(db, fund.id, company.id) == 0
+        found += investment_breaches(
+            fund, company, row.made_on, row.amount_yuan, invested, new_company, committed
         )
     return found
+
+
+def investment_breaches(
+    fund, company, made_on, amount_yuan, invested_yuan, new_company: bool, committed: dict
+) -> list[stages.Breach]:
+    """What an investment of the sub-fund in the company on a date breaks of its mandate: the
+    stage and focus, the cap on its cumulative cost (`invested_yuan` before this one) and the
+    investment period for a new company. The closing form refuses them unless overridden; the
+    transactions import (historical data) lists them in its report."""
+    facts = stages.MandateFacts(
+        sub_fund=moves.fund_label(fund),
+        allowed_stages=fund.allowed_stages,
+        focus_areas=fund.focus_areas,
+        cap_pct=fund.project_cap_pct,
+        size_yuan=committed.get(fund.id) or fund.target_yuan,
+        invested_yuan=invested_yuan,
+        proposed_yuan=amount_yuan,
+        investment_end=fund.investment_end,
+        new_company=new_company,
+    )
+    return stages.mandate_breaches(
+        ["closed"], company.enterprise_stage, company.focus_area, [facts], made_on
+    )
 
 
 def _record(db: Session, deal: Deal, row: Investment, user, override: str | None) -> None:

@@ -60,6 +60,7 @@ class TransactionForm(SafeForm):
     override_reason = TextAreaField(
         _l("Reason (a direct investment)"), validators=[Optional(), Length(max=1000)]
     )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     # a partial exit asks for the post-exit mark in the same step
     mark_value = WanField(_l("Fair value after the exit (万元)"))
     mark_method = VocabField(_l("Valuation method"), vocabulary=VALUATION_METHODS)
@@ -73,6 +74,7 @@ class TransactionForm(SafeForm):
             exit=self.exit.data,
             equity_pct=self.equity_pct.data,
             override_reason=self.override_reason.data or "",
+            note=self.note.data or "",
         )
 
 

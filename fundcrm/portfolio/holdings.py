@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from fundcrm import clock
 from fundcrm.db import lock_for_edit
+from fundcrm.domain import holding_rules as rules
 from fundcrm.domain import metrics
 from fundcrm.domain.vocab import VALUATION_METHODS
 from fundcrm.errors import ServiceError
@@ -44,41 +45,45 @@ def _counted_marks_never_change(session, _context, _instances) -> None:
                 raise CountedMark(f"valuation mark {obj.id} is {before}")
 
 
+MESSAGES = {
+    rules.NO_DATE: _l("Give the date."),
+    rules.FUTURE: _l("The date is today or earlier."),
+    rules.BEFORE_OPENING: _l("Nothing is dated before the holding's first investment."),
+    rules.AMOUNT: _l("The amount is above zero (zero only for a write-off)."),
+    rules.ENDED: _l(
+        "The holding is fully exited or written off: only recoveries and dividends follow."
+    ),
+    rules.END_NOT_LAST: _l("A full exit or a write-off is dated after every transaction."),
+    rules.EXIT_NEEDED: _l("Proceeds before the end of a holding are a partial or a full exit."),
+    rules.OWNERSHIP_UP: "",  # quotes the ownership: see message()
+    rules.MARK_AFTER_END: _l("A fully exited or written-off holding is not marked."),
+    rules.MARK_VALUE: _l("The fair value is zero or more."),
+}
+
+
+def message(problem: rules.Problem) -> str:
+    """The problem in the user's language."""
+    if problem.code == rules.OWNERSHIP_UP:
+        return _l("After a partial exit the ownership is below what it was (%(pct)s%%).",
+                  pct=format(problem.value.normalize(), "f"))  # fmt: skip
+    return MESSAGES[problem.code]
+
+
+def entries(holding: Holding) -> list[rules.Entry]:
+    """The holding's recorded transactions as the rules read them."""
+    return [
+        rules.Entry(t.made_on, t.kind, t.amount_yuan, t.exit, t.equity_pct)
+        for t in holding.transactions
+    ]
+
+
 def ended_on(holding: Holding) -> date | None:
     """The date of its full exit or write-off, if it has one."""
-    for txn in holding.transactions:
-        if txn.kind == "write_off" or (txn.kind == "proceeds" and txn.exit == "full"):
-            return txn.made_on
-    return None
+    return rules.ended_on(entries(holding))
 
 
 def status(holding: Holding) -> str:
-    for txn in holding.transactions:
-        if txn.kind == "write_off":
-            return "written_off"
-        if txn.kind == "proceeds" and txn.exit == "full":
-            return "exited"
-    return "active"
-
-
-def _ownership(holding: Holding) -> Decimal | None:
-    """The holding's ownership after its latest transaction, when that one gave it."""
-    for txn in reversed(holding.transactions):
-        if txn.equity_pct is not None:
-            return txn.equity_pct
-        if txn.kind in ("investment", "proceeds"):
-            return None
-    return None
-
-
-def _dated(made_on: date | None, holding: Holding, field: str) -> date:
-    if made_on is None:
-        raise HoldingError(_l("Give the date."), field)
-    if made_on > clock.today():
-        raise HoldingError(_l("The date is today or earlier."), field)
-    if made_on < holding.opened_on:
-        raise HoldingError(_l("Nothing is dated before the holding's first investment."), field)
-    return made_on
+    return rules.status(holding.transactions)
 
 
 @dataclass(frozen=True)
@@ -89,56 +94,41 @@ class TransactionValues:
     exit: str | None = None
     equity_pct: Decimal | None = None
     override_reason: str = ""
+    note: str = ""
+
+
+def _refuse_problems(problems: list[rules.Problem]) -> None:
+    if problems:
+        raise HoldingError(message(problems[0]), problems[0].field)
 
 
 def record(db: Session, holding: Holding, values: TransactionValues, user) -> PortfolioTransaction:
     lock_for_edit(db, holding, "transactions")
-    made_on = _dated(values.made_on, holding, "made_on")
-    amount = values.amount_yuan
-    if values.kind == "write_off":
-        amount = amount or Decimal(0)
-    if amount is None or amount < 0 or (amount == 0 and values.kind != "write_off"):
-        raise HoldingError(_l("The amount is above zero (zero only for a write-off)."), "amount")
-    ended = ended_on(holding)
     if values.kind == "investment":
         if not user_can(user, "record_direct_investments"):
             raise HoldingError(_l("A direct investment is for risk or an administrator."), "kind")
         if not values.override_reason.strip():
             raise HoldingError(_l("Give the reason for a direct investment."), "override_reason")
-    if ended is not None and (values.kind in ("investment", "write_off") or values.exit):
-        raise HoldingError(
-            _l("The holding is fully exited or written off: only recoveries and dividends follow."),
-            "kind",
-        )
-    if ended is None and values.kind == "proceeds" and not values.exit:
-        raise HoldingError(
-            _l("Proceeds before the end of a holding are a partial or a full exit."), "exit"
-        )
-    ends = values.kind == "write_off" or values.exit == "full"
-    last = max((t.made_on for t in holding.transactions), default=holding.opened_on)
-    if ends and made_on < last:
-        raise HoldingError(
-            _l("A full exit or a write-off is dated after every transaction."), "made_on"
-        )
-    owned = _ownership(holding)
-    if values.exit == "partial" and values.equity_pct is not None and owned is not None:
-        if values.equity_pct >= owned:
-            raise HoldingError(
-                _l("After a partial exit the ownership is below what it was (%(pct)s%%).",
-                   pct=format(owned.normalize(), "f")),
-                "equity_pct",
-            )  # fmt: skip
+    exit_ = values.exit if values.kind == "proceeds" else None
+    amount = values.amount_yuan
+    if values.kind == "write_off" and amount is None:
+        amount = Decimal(0)
+    new = rules.Entry(values.made_on, values.kind, amount, exit_, values.equity_pct, new=True)
+    _refuse_problems(rules.check_transactions([*entries(holding), new], clock.today()))
     txn = PortfolioTransaction(
         holding_id=holding.id,
-        made_on=made_on,
+        made_on=values.made_on,
         kind=values.kind,
         amount_yuan=amount,
-        exit=values.exit if values.kind == "proceeds" else None,
+        exit=exit_,
         equity_pct=values.equity_pct,
         override_reason=values.override_reason.strip() or None,
-        created_by_id=user.id,
+        note=values.note.strip(),
+        created_by_id=user.id if user else None,
     )
     db.add(txn)
+    if values.made_on < holding.opened_on:  # a direct investment before the first one
+        holding.opened_on = values.made_on
     db.flush()
     return txn
 
@@ -146,13 +136,8 @@ def record(db: Session, holding: Holding, values: TransactionValues, user) -> Po
 def add_mark(db: Session, holding: Holding, values: dict, user, counted: bool = False):
     """A new mark; `counted` for the command line's imports and risk's web imports."""
     lock_for_edit(db, holding, "transactions")
-    marked_on = _dated(values.get("marked_on"), holding, "marked_on")
-    ended = ended_on(holding)
-    if ended is not None and marked_on >= ended:
-        raise HoldingError(_l("A fully exited or written-off holding is not marked."), "marked_on")
-    value = values.get("fair_value_yuan")
-    if value is None or value < 0:
-        raise HoldingError(_l("The fair value is zero or more."), "fair_value")
+    marked_on, value = values.get("marked_on"), values.get("fair_value_yuan")
+    _refuse_problems(rules.check_mark(entries(holding), marked_on, value, clock.today()))
     if values.get("method") not in VALUATION_METHODS:
         raise HoldingError(_l("Choose the valuation method."), "method")
     mark = ValuationMark(

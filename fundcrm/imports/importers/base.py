@@ -19,6 +19,7 @@ from fundcrm.imports.queries import IN_CHUNK, chunks  # noqa: F401 (the importer
 from fundcrm.imports.report import ERROR, NEW, UNCHANGED, UPDATE, ImportReport, RowResult
 from fundcrm.imports.table import Row, Table
 from fundcrm.models import User
+from fundcrm.permissions import user_can
 
 
 class WriteRefused(Exception):
@@ -36,6 +37,8 @@ class Context:
     settings: dict  # the app's config
     user: User | None  # who imports (None: the command without --as)
     now: datetime
+    # imported marks count at once from the command line, or when risk imports them on the web
+    marks_count: bool = True
 
     @property
     def today(self) -> date:
@@ -43,8 +46,12 @@ class Context:
         return clock.local_date(self.now)
 
 
-def make_context(db: Session, report: ImportReport, settings, user: User | None) -> Context:
-    return Context(db, report, settings, user, clock.now())
+def make_context(
+    db: Session, report: ImportReport, settings, user: User | None, web: bool = False
+) -> Context:
+    # the risk role reviews marks: its imports are the second pair of eyes already
+    counted = not web or user_can(user, "review_marks")
+    return Context(db, report, settings, user, clock.now(), counted)
 
 
 def same(old, new) -> bool:
@@ -136,3 +143,47 @@ class Importer(ABC):
     @abstractmethod
     def write(self) -> None:
         """Apply the plan (only called when it has no error); flush only."""
+
+
+class Recorded:
+    """Records with no identity of their own (transactions, marks, LP flows, expenses): a row
+    equal to a recorded one on `key` is that record, each recorded one matched once, so
+    re-importing a file (or an export) changes nothing, and two equal rows are two records."""
+
+    def __init__(self, records: Iterable, key):
+        self.left: dict = {}
+        for record in records:
+            self.left.setdefault(key(record), []).append(record)
+
+    def take(self, key):
+        """The first recorded one not yet matched with this key, or None."""
+        found = self.left.get(key)
+        return found.pop(0) if found else None
+
+
+class LedgerImporter(Importer):
+    """An importer of records that only ever add up (Recorded): each row's key in the report
+    is made unique with its occurrence, so equal rows count as the records they are."""
+
+    def keyed(self, key: str) -> str:
+        seen = getattr(self, "_seen_keys", None)
+        if seen is None:
+            seen = self._seen_keys = {}
+        seen[key] = seen.get(key, 0) + 1
+        return key if seen[key] == 1 else f"{key} #{seen[key]}"
+
+    def sub_fund(self, row: Row, funds: dict):
+        code = row.get("sub_fund")
+        fund = funds.get(code) if code else None
+        if code is None:
+            self.missing_key(row, "sub_fund")
+        elif fund is None:
+            self.error(row, "sub_fund", _("Unknown sub-fund: %(code)s", code=code))
+        return fund
+
+    def needs(self, row: Row, codes: Iterable[str]) -> bool:
+        """Every one of these cells is filled and valid (a blank one is reported)."""
+        for code in codes:
+            if not row.has(code):
+                self.missing_key(row, code)
+        return all(row.has(code) for code in codes)
