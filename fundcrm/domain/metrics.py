@@ -190,6 +190,15 @@ def _until(flows, as_of: date) -> list[tuple[date, Decimal]]:
     return [(d, a) for d, a in flows if d <= as_of]
 
 
+def by_date(flows: Iterable[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+    """The flows of each day added up: the same XIRR (every flow of a day is discounted
+    alike), from one flow per day instead of one per transaction (100,000 → ~1,000)."""
+    days: dict[date, Decimal] = {}
+    for day, amount in flows:
+        days[day] = days.get(day, ZERO) + amount
+    return sorted(days.items())
+
+
 def fund(holdings: Sequence[HoldingFigures], money: FundFlows, as_of: date) -> FundFigures:
     """A sub-fund's figures from its holdings' figures and its own money (the fund's: every
     sub-fund's holdings and money together)."""
@@ -205,8 +214,8 @@ def fund(holdings: Sequence[HoldingFigures], money: FundFlows, as_of: date) -> F
     cash = paid + proceeds + dividends - invested - distributed - expenses
     nav = value + cash
     dpi, rvpi = ratio(distributed, paid), ratio(nav, paid)
-    pooled = [flow for h in holdings for flow in h.flows]
-    lp_side = [(d, -a) for d, a in calls] + distributions
+    pooled = by_date(flow for h in holdings for flow in h.flows)
+    lp_side = by_date([*((d, -a) for d, a in calls), *distributions])
     return FundFigures(
         committed=money.committed,
         paid_in=paid,

@@ -17,6 +17,7 @@ TRANSACTION_KINDS = ("investment", "proceeds", "dividend", "write_off")
 
 class Holding(SQLModel, table=True):
     __tablename__ = "holdings"
+    __metrics__ = True  # its writes change the metrics (fundcrm.portfolio.cache)
     __table_args__ = (sa.UniqueConstraint("sub_fund_id", "company_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -39,6 +40,7 @@ class Holding(SQLModel, table=True):
 
 class PortfolioTransaction(SQLModel, table=True):
     __tablename__ = "portfolio_transactions"
+    __metrics__ = True  # its writes change the metrics (fundcrm.portfolio.cache)
     __audit_parent__ = ("holdings", "holding_id")
     __table_args__ = (
         sa.CheckConstraint(
@@ -79,6 +81,7 @@ class ValuationMark(SQLModel, table=True):
     with a reason); only counted marks enter any figure, and a counted mark never changes."""
 
     __tablename__ = "valuation_marks"
+    __metrics__ = True  # its writes change the metrics (fundcrm.portfolio.cache)
     __audit_parent__ = ("holdings", "holding_id")
     __table_args__ = (
         sa.CheckConstraint("status IN ('pending', 'counted', 'rejected')", name="status_known"),

@@ -13,7 +13,17 @@ from sqlmodel import Session
 from fundcrm.domain import metrics
 from fundcrm.domain.metrics import money_text, number
 from fundcrm.funds.queries import sub_funds
-from fundcrm.portfolio import holdings, queries
+from fundcrm.portfolio import queries
+
+
+@dataclass(frozen=True)
+class Held:
+    """A holding as the figures name it, with its transactions as the engine reads them."""
+
+    id: int
+    company: str
+    uscc: str
+    txns: tuple
 
 
 @dataclass
@@ -21,31 +31,26 @@ class SubFundFigures:
     code: str
     figures: metrics.FundFigures
     money: metrics.FundFlows
-    holdings: list = field(default_factory=list)  # (Holding, HoldingFigures)
-
-
-def committed_on(commitment, fund) -> date | None:
-    """A commitment's date: its own, else its sub-fund's first close."""
-    return commitment.committed_on or fund.first_close
+    holdings: list = field(default_factory=list)  # (Held, HoldingFigures)
 
 
 def compute(db: Session, as_of: date, code: str | None = None) -> tuple[metrics.FundFigures, list]:
-    """(the fund's figures, each sub-fund's figures with its holdings'), as of a date."""
+    """(the fund's figures, each sub-fund's figures with its holdings'), as of a date: plain
+    rows from a fixed number of statements (no ORM objects), whatever the portfolio's size."""
     funds = [f for f in sub_funds(db) if code is None or f.code == code]
     wanted = {f.id for f in funds}
-    found = [h for h in queries.holdings_for_list(db) if h.sub_fund_id in wanted]
-    marks = queries.marks_of(db, [h.id for h in found])
+    found = [h for h in queries.holding_rows(db) if h.sub_fund_id in wanted]
+    txns, marks = queries.ledgers(db, None if code is None else [h.id for h in found])
     flows = queries.lp_flows(db, as_of)
     spent = queries.expenses(db, as_of)
-    committed: dict[int, Decimal] = {}
-    for commitment, fund in queries.commitments_with_funds(db):
-        on = committed_on(commitment, fund)
-        if on is None or on <= as_of:
-            committed[fund.id] = committed.get(fund.id, Decimal(0)) + commitment.committed_yuan
+    committed: dict[int, Decimal] = {}  # each sub-fund's commitments in force on as_of
+    for (_lp_id, fund_id), schedule in queries.commitment_schedules(db).items():
+        committed[fund_id] = committed.get(fund_id, Decimal(0)) + schedule.on(as_of)
     result = []
     for fund in funds:
-        mine = [(h, holdings.figures(h, marks.get(h.id, []), as_of)) for h in found
-                if h.sub_fund_id == fund.id and h.opened_on <= as_of]  # fmt: skip
+        mine = [(Held(h.id, h.company, h.uscc, tuple(txns.get(h.id, ()))),
+                 metrics.holding(txns.get(h.id, []), marks.get(h.id, []), as_of))
+                for h in found if h.sub_fund_id == fund.id and h.opened_on <= as_of]  # fmt: skip
         money = metrics.FundFlows(
             committed=committed.get(fund.id, Decimal(0)),
             calls=tuple((f.flow_on, f.amount_yuan) for f in flows
@@ -80,8 +85,8 @@ def as_json(db: Session, as_of: date, code: str | None = None) -> dict:
     for part in parts:
         for holding, figures in part.holdings:
             row = {
-                "company_uscc": holding.company.uscc,
-                "company_name": holding.company.name,
+                "company_uscc": holding.uscc,
+                "company_name": holding.company,
                 "sub_fund": part.code,
             }
             row.update({key: money_text(getattr(figures, key)) for key in HOLDING_MONEY})
@@ -105,10 +110,10 @@ def traces(part: SubFundFigures, calls, distributions, expenses, lp_names, as_of
     rows = {key: [] for key in ("invested", "proceeds", "dividends", "fair_value")}
     kinds = {"investment": "invested", "proceeds": "proceeds", "dividend": "dividends"}
     for holding, figures in part.holdings:
-        for txn in holding.transactions:
-            if txn.made_on <= as_of and txn.kind in kinds:
-                rows[kinds[txn.kind]].append((holding.company.name, txn.made_on, txn.amount_yuan))
-        rows["fair_value"].append((holding.company.name, as_of, figures.fair_value))
+        for txn in holding.txns:
+            if txn.on <= as_of and txn.kind in kinds:
+                rows[kinds[txn.kind]].append((holding.company, txn.on, txn.amount))
+        rows["fair_value"].append((holding.company, as_of, figures.fair_value))
     return {
         "paid_in": [(lp(c, "—"), c.flow_on, c.amount_yuan) for c in calls],
         "distributions": [(lp(d, "—"), d.flow_on, d.amount_yuan) for d in distributions],

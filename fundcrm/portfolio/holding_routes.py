@@ -5,77 +5,40 @@ import json
 from datetime import date
 from types import SimpleNamespace
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fundcrm import clock, db
+from fundcrm import db
 from fundcrm.domain import metrics
-from fundcrm.errors import ExplainedBadRequest
+from fundcrm.funds.queries import sub_funds
 from fundcrm.ic import queries as ic_queries
 from fundcrm.models import Holding, ValuationMark
+from fundcrm.pagination import Page, requested_page
 from fundcrm.permissions import authorize, requires, user_can
-from fundcrm.portfolio import holdings, queries
+from fundcrm.portfolio import holdings, listing, queries
 from fundcrm.portfolio.forms import MarkForm, ReviewMarkForm, TransactionForm
 from fundcrm.portfolio.routes import bp
-from fundcrm.views import get_or_404, posted
-
-SORTS = {
-    "company": lambda r: r["holding"].company.name,
-    "sub_fund": lambda r: r["holding"].sub_fund.code,
-    "invested": lambda r: r["figures"].invested,
-    "fair_value": lambda r: r["figures"].fair_value,
-    "proceeds": lambda r: r["figures"].proceeds,
-    "moic": lambda r: r["figures"].moic if r["figures"].moic is not None else -1,
-    "irr": lambda r: r["figures"].gross_irr if r["figures"].gross_irr is not None else -9,
-}
-FILTERS = {
-    "focus_area": lambda h: h.company.focus_area,
-    "stage": lambda h: h.company.enterprise_stage,
-    "zone": lambda h: h.company.zone,
-    "status": holdings.status,
-}
-
-
-def _as_of() -> date:
-    text = request.args.get("as_of")
-    if not text:
-        return clock.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ExplainedBadRequest(_("Give the date as YYYY-MM-DD.")) from None
+from fundcrm.views import as_of_date, get_or_404, posted
 
 
 @bp.get("/portfolio")
 @requires("read_portfolio")
 def portfolio():
-    session, as_of = db.session(), _as_of()
-    found = queries.holdings_for_list(session, request.args.get("sub_fund") or None)
-    for name, value_of in FILTERS.items():
-        if wanted := request.args.get(name):
-            found = [h for h in found if value_of(h) == wanted]
-    marks = queries.marks_of(session, [h.id for h in found])
-    rows = [
-        {"holding": h, "status": holdings.status(h),
-         "figures": holdings.figures(h, marks.get(h.id, []), as_of)}
-        for h in found if h.opened_on <= as_of
-    ]  # fmt: skip
+    """Every holding's figures as of a date (from the metrics cache), filtered, sorted, paged."""
+    session, as_of = db.session(), as_of_date()
     sort = request.args.get("sort", "company")
-    key = SORTS.get(sort.lstrip("-"), SORTS["company"])
-    rows.sort(key=key, reverse=sort.startswith("-"))
-    total = metrics.fund([r["figures"] for r in rows], metrics.FundFlows(), as_of)
-    first_flow = min(
-        (r["figures"].first_flow for r in rows if r["figures"].first_flow), default=None
-    )
+    found = listing.ordered(listing.rows(session, as_of, request.args), sort)
+    number, per_page = requested_page(), int(current_app.config["PER_PAGE"])
+    start = (number - 1) * per_page
+    page = Page(found[start : start + per_page], number, per_page, len(found))
     return render_template(
         "portfolio/index.html",
-        rows=rows,
-        total=total,
+        page=page,
+        total=listing.total(session, as_of, found) if found else None,
         as_of=as_of,
         sort=sort,
-        first_flow=first_flow,
-        sub_funds=sorted({h.sub_fund.code for h in queries.holdings_for_list(session)}),
+        sub_funds=[f.code for f in sub_funds(session)],
     )
 
 
@@ -93,7 +56,7 @@ def _series(holding: Holding, marks, as_of: date) -> list[list]:
 @bp.get("/portfolio/<int:holding_id>")
 @requires("read_portfolio")
 def show_holding(holding_id: int):
-    session, as_of = db.session(), _as_of()
+    session, as_of = db.session(), as_of_date()
     holding = get_or_404(Holding, holding_id)
     marks = queries.marks_of(session, [holding.id]).get(holding.id, [])
     deals = queries.deals_of_holding(session, holding)

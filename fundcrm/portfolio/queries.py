@@ -3,11 +3,15 @@
 from datetime import date
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
+from fundcrm.domain import metrics
+from fundcrm.funds import queries as fund_queries
 from fundcrm.models import (
     Commitment,
+    Company,
     Deal,
     DealSubFund,
     FundExpense,
@@ -17,6 +21,9 @@ from fundcrm.models import (
     SubFund,
     ValuationMark,
 )
+
+# The commitments in force on a date, as the fund setup reads them: one rule for every figure.
+commitment_schedules = fund_queries.commitment_schedules
 
 
 def holding_of(db: Session, sub_fund_id: int, company_id: int) -> Holding | None:
@@ -108,3 +115,62 @@ def expenses(db: Session, until: date) -> list[FundExpense]:
 def commitments_with_funds(db: Session) -> list[tuple[Commitment, SubFund]]:
     query = select(Commitment, SubFund).join(SubFund, SubFund.id == Commitment.sub_fund_id)
     return list(db.exec(query).all())
+
+
+def holding_rows(db: Session) -> list:
+    """Every holding with what the portfolio list shows and filters on, as plain rows (one
+    statement): id, opened_on, company_id, company, uscc, focus_area, enterprise_stage, zone,
+    sub_fund (its code), sub_fund_id."""
+    holding, company, fund = Holding.__table__, Company.__table__, SubFund.__table__
+    query = (
+        sa.select(
+            holding.c.id,
+            holding.c.opened_on,
+            holding.c.company_id,
+            company.c.name.label("company"),
+            company.c.uscc,
+            company.c.focus_area,
+            company.c.enterprise_stage,
+            company.c.zone,
+            fund.c.code.label("sub_fund"),
+            holding.c.sub_fund_id,
+        )
+        .join(company, company.c.id == holding.c.company_id)
+        .join(fund, fund.c.id == holding.c.sub_fund_id)
+        .order_by(holding.c.id)
+    )
+    return list(db.connection().execute(query))
+
+
+def ledgers(db: Session, holding_ids: list[int] | None = None):
+    """(transactions, counted marks) per holding as the metrics engine reads them, from two
+    statements of plain rows (no ORM objects): the whole portfolio's when `holding_ids` is
+    None."""
+    txn, mark = PortfolioTransaction.__table__, ValuationMark.__table__
+    txns: dict[int, list] = {}
+    marks: dict[int, list] = {}
+    query = sa.select(
+        txn.c.holding_id,
+        txn.c.made_on,
+        txn.c.kind,
+        txn.c.amount_yuan,
+        txn.c.exit,
+        txn.c.equity_pct,
+        txn.c.id,
+    ).order_by(txn.c.made_on, txn.c.id)
+    counted = sa.select(mark.c.holding_id, mark.c.marked_on, mark.c.fair_value_yuan,
+                        mark.c.id).where(mark.c.status == "counted")  # fmt: skip
+    connection = db.connection()
+    for chunk in [None] if holding_ids is None else _chunks(holding_ids):
+        where_t = [] if chunk is None else [txn.c.holding_id.in_(chunk)]
+        where_m = [] if chunk is None else [mark.c.holding_id.in_(chunk)]
+        for h, on, kind, amount, exit_, pct, seq in connection.execute(query.where(*where_t)):
+            txns.setdefault(h, []).append(metrics.Txn(on, kind, amount, exit_, pct, seq))
+        for h, on, value, seq in connection.execute(counted.where(*where_m)):
+            marks.setdefault(h, []).append(metrics.Mark(on, value, seq))
+    return txns, marks
+
+
+def _chunks(ids: list[int], size: int = 2000):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
