@@ -65,7 +65,11 @@ def sqlite_url(size: int) -> str:
 
 def postgresql_url(size: int) -> str:
     """The URL of the size's database on the server of ADMIN_URL, created when missing."""
-    name = database_name(size)
+    return postgresql_database(database_name(size))
+
+
+def postgresql_database(name: str) -> str:
+    """The URL of a database on the server of ADMIN_URL, created when missing."""
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:

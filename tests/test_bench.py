@@ -1,6 +1,6 @@
-"""Every bench module runs at a tiny size, so none can rot: the data generator (SQLite, and
-PostgreSQL when the suite runs on it), the page timings, the import timings and the load
-generator against a real HTTP server on a loopback port."""
+"""Every bench module runs at a tiny size, so none can rot: the data generators (SQLite, and
+PostgreSQL when the suite runs on it), the page and metrics timings, the import timings and
+the load generator against a real HTTP server on a loopback port."""
 
 import os
 import threading
@@ -8,12 +8,14 @@ import threading
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 from werkzeug.serving import make_server
 
 import config as fundcrm_config
-from bench import export_job, generate, imports, load, pages
+from bench import export_job, generate, imports, load, metrics, pages, portfolio
 from fundcrm import create_app
 from fundcrm.db import make_engine
+from fundcrm.portfolio import figures
 
 
 def count(url: str, table: str) -> int:
@@ -71,6 +73,122 @@ def throwaway_postgresql():
 
 def test_generate_on_postgresql(throwaway_postgresql):
     check_generated(throwaway_postgresql, 40)
+
+
+def check_portfolio(url: str) -> None:
+    """Deals first (too few companies: more are made), then the portfolio: every count, valid
+    under DOMAIN.md section 6, read by the app's own metrics; a second run refuses."""
+    counts = portfolio.build(url, holdings=40, transactions=400, deals=20, seed=3)
+    assert counts.rows["deals"] == 20 and counts.rows["holdings"] == 40
+    assert count(url, "portfolio_transactions") == 400
+    # 20 deals bring at most 20 companies, too few for 40 holdings: the others are made here
+    assert count(url, "companies") == counts.rows["companies"] > 20
+    for table in ("valuation_marks", "lps", "commitments", "lp_flows", "fund_expenses"):
+        assert count(url, table) > 0, table
+    engine = make_engine(url)
+    try:
+        assert portfolio.problems(engine) == []
+        assert portfolio.read_marker(engine) == (40, 400, 3)
+        with engine.connect() as connection:
+            kinds = set(
+                connection.execute(
+                    sa.text("SELECT DISTINCT kind FROM portfolio_transactions")
+                ).scalars()
+            )
+            version = connection.execute(
+                sa.text("SELECT version FROM data_versions WHERE name = 'metrics'")
+            ).scalar()
+        assert kinds == {"investment", "proceeds", "dividend", "write_off"} and version == 1
+        with Session(engine) as session:
+            out = figures.as_json(session, portfolio.END)
+        assert len(out["holdings"]) == 40 and out["fund"]["net_irr"] is not None
+    finally:
+        engine.dispose()
+    argv = ["--holdings", "5", "--transactions", "30", "--database", url]
+    assert portfolio.main(argv) == 2  # holds a portfolio: refused
+    assert portfolio.main([*argv, "--deals", "8", "--reset", "--check"]) == 0
+    assert count(url, "holdings") == 5 and count(url, "deals") == 8
+
+
+def test_portfolio_on_sqlite(tmp_path):
+    check_portfolio(f"sqlite:///{tmp_path / 'portfolio.db'}")
+
+
+def test_portfolio_on_postgresql(throwaway_postgresql):
+    check_portfolio(throwaway_postgresql)
+
+
+def test_portfolio_problems_finds_a_mark_after_the_end(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portfolio.db'}"
+    portfolio.build(url, holdings=30, transactions=300, deals=20, seed=3)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            ended = connection.execute(
+                sa.text(
+                    "SELECT holding_id, made_on FROM portfolio_transactions"
+                    " WHERE kind = 'write_off' OR exit = 'full'"
+                )
+            ).first()
+            connection.execute(
+                sa.text(
+                    "INSERT INTO valuation_marks (id, holding_id, marked_on, fair_value_yuan,"
+                    " method, note, status, created_at) VALUES (999999, :holding, :on, 1, 'cost',"
+                    " '', 'counted', '2026-11-01 00:00:00')"
+                ),
+                {"holding": ended.holding_id, "on": ended.made_on},
+            )
+        found = portfolio.problems(engine)
+    finally:
+        engine.dispose()
+    assert found == [f"holding {ended.holding_id}: mark 999999 on or after the end"]
+
+
+def check_metrics(argv: list[str], capsys) -> None:
+    assert (
+        metrics.main(
+            [
+                *argv,
+                "--holdings",
+                "8",
+                "--transactions",
+                "80",
+                "--deals",
+                "20",
+                "--repeat",
+                "1",
+                "--profile",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "| compute min | compute median | as_json min | as_json median | statements |" in out
+    for view, path in metrics.REPEAT_VIEWS.items():
+        assert f"| {view} | `{path}` | 1 |" in out
+    assert "| first view | `/portfolio` | 1 |" in out and "| other date, repeat |" in out
+    assert "target (metrics under 1 s)" in out and "target (repeat views under 50 ms" in out
+    assert "| ORM holdings_for_list" in out and "cProfile of one figures.compute" in out
+
+
+def test_metrics_times_the_metrics_and_the_page_on_sqlite(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(metrics, "DATA_DIR", tmp_path)
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    check_metrics(["--databases", "sqlite"], capsys)
+    assert (tmp_path / "fundcrm_portfolio_8_80.db").exists()
+    check_metrics(["--databases", "sqlite"], capsys)  # the data is reused
+    assert (
+        metrics.main(
+            ["--databases", "sqlite", "--holdings", "8", "--transactions", "80", "--clean"]
+        )
+        == 0
+    )
+    assert not (tmp_path / "fundcrm_portfolio_8_80.db").exists()
+
+
+def test_metrics_on_postgresql(throwaway_postgresql, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    check_metrics(["--database", throwaway_postgresql], capsys)
 
 
 def test_pages_times_both_tables_interleaved_with_production_pages(tmp_path, monkeypatch, capsys):
