@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from fundcrm.cli import main
 from fundcrm.demo import demo_companies
+from fundcrm.demo.portfolio import FOLLOW_ON_NOTE
 from fundcrm.domain import uscc
 from fundcrm.domain.vocab import APPLICATION_FIELDS, FOCUS_AREAS, SOURCES, STAGES, ZONES
 from fundcrm.models import Company, Deal, StageMove, User
@@ -184,4 +185,9 @@ def test_the_demo_portfolio_makes_every_figure_meaningful(app, dbs):
     statuses = [holdings.status(h) for h in dbs.exec(select(Holding)).all()]
     assert {"active", "exited", "written_off"} <= set(statuses)
     assert dbs.exec(select(ValuationMark).where(ValuationMark.status == "pending")).all()
-    assert len(dbs.exec(select(Deal).where(Deal.stage == "signing")).all()) == 2
+    signing = dbs.exec(select(Deal).where(Deal.stage == "signing")).all()
+    assert len(signing) == 3
+    # one is a follow-on for a company the fund holds, waiting for its closing form
+    (follow_on,) = [d for d in signing if d.notes == FOLLOW_ON_NOTE]
+    held = {h.company_id for h in dbs.exec(select(Holding)).all()}
+    assert follow_on.company_id in held

@@ -2,15 +2,22 @@
 sub-fund's first close, yearly management fees; the deals imported at 交割 invested on the day
 they closed (historical data, as an import records them), two deals at 签约 closed through the
 closing form; marks up and down (one waiting for risk), a dividend, a partial and a full exit,
-a write-off, and a distribution to the LPs of the exit's proceeds."""
+a write-off, a distribution to the LPs of the exit's proceeds, and a follow-on deal at 签约
+waiting for its closing form."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
+from fundcrm import clock
 from fundcrm.auth.queries import find_user
-from fundcrm.funds import flows
+from fundcrm.deals import moves
+from fundcrm.deals import services as deals
+from fundcrm.domain.vocab import ROUNDS
+from fundcrm.funds import changes, flows
+from fundcrm.funds import queries as fund_queries
+from fundcrm.ic import decisions
 from fundcrm.ic import queries as ic_queries
 from fundcrm.models import (
     Commitment,
@@ -35,6 +42,7 @@ def seed_portfolio(db: Session, today: date) -> int:
     before = _rows(db)
     risk, manager = find_user(db, "risk@example.com"), find_user(db, "manager@example.com")
     _money(db, today)
+    _commitment_changes(db, risk, today)
     closed = list(db.exec(select(Deal).where(Deal.stage == "closed").order_by(Deal.id)).all())
     for deal in closed:
         _historical_investment(db, deal, risk)
@@ -43,7 +51,76 @@ def seed_portfolio(db: Session, today: date) -> int:
         _close(db, deal, risk, today)
     db.flush()
     _life(db, risk, manager, today)
+    _follow_on(db, manager, risk, today)
     return _rows(db) - before
+
+
+FOLLOW_ON_NOTE = "跟投：投决会已同意，待交割"
+
+
+def _follow_on(db: Session, manager, risk, today: date) -> None:
+    """A follow-on for the next round of an active holding with a counted mark: a new deal at
+    签约 with its IC decision, waiting for the closing form (which extends the holding)."""
+    marked = {m.holding_id for m in db.exec(select(ValuationMark)).all() if m.status == "counted"}
+    found = sorted(queries.holdings_for_list(db), key=lambda h: (h.opened_on, h.id))
+    companies = [h.company_id for h in found]
+    held = next(
+        (h for h in found if h.id in marked and holdings.status(h) == "active"
+         and companies.count(h.company_id) == 1),
+        None,
+    )  # fmt: skip
+    if held is None:
+        return
+    rounds = ROUNDS.codes
+    current = next((t.round for t in reversed(held.transactions) if t.round), "a")
+    next_round = rounds[min(rounds.index(current) + 1, len(rounds) - 1)]
+    deal = deals.create_deal(
+        db,
+        {
+            "company_id": held.company_id,
+            "round": next_round,
+            "source": "own",
+            "owner_id": manager.id,
+            "participations": [(held.sub_fund_id, 500 * WAN)],
+            "ask_yuan": 5000 * WAN,
+            "notes": FOLLOW_ON_NOTE,
+        },
+        manager,
+        prefix="XM",
+    )
+    moves.record_import_move(db, deal, "signing", clock.now(), risk)
+    decisions.record_historical(
+        db,
+        deal,
+        {
+            "decided_on": today - timedelta(days=3),
+            "outcome": "approve",
+            "amounts": {str(held.sub_fund_id): 500 * WAN},
+            "note": "跟投决议",
+            "conditions": [],
+        },
+        risk,
+    )
+
+
+def _commitment_changes(db: Session, risk, today: date) -> None:
+    """The district LP raises its angel commitment by 5,000 万元 a year after the first close;
+    the institution transfers 2,000 万元 of its uncalled angel commitment to the industry leader
+    two months ago (which opens the leader's angel commitment)."""
+    angel = next(f for f in fund_queries.sub_funds(db) if f.code == "ANGEL")
+    by_name = {lp.name: lp for lp in fund_queries.lps(db)}
+    raised = fund_queries.commitment_of(db, by_name["两江新区产业发展投资基金"].id, angel.id)
+    given = fund_queries.commitment_of(db, by_name["重庆科创投资管理有限公司"].id, angel.id)
+    start = angel.first_close or date(2024, 6, 28)
+    for commitment, values in (
+        (raised, {"changed_on": start + timedelta(days=365), "kind": "increase",
+                  "amount_yuan": 5000 * WAN, "to_lp_id": None, "note": "二期增资"}),
+        (given, {"changed_on": today - timedelta(days=60), "kind": "transfer",
+                 "amount_yuan": 2000 * WAN, "to_lp_id": by_name["渝创机器人产业集团有限公司"].id,
+                 "note": "未实缴份额转让"}),
+    ):  # fmt: skip
+        if commitment is not None and values["changed_on"] <= today:
+            changes.record_change(db, commitment, values, risk.id)
 
 
 def _rows(db: Session) -> int:
