@@ -243,3 +243,68 @@ def test_each_kind_is_imported_and_exported_by_the_roles_its_forms_allow(app, st
             assert (status == 200) == (kind in exports), (role, kind, status)
     page = client_of(app, staff["risk"]).get("/imports", headers=ENGLISH).get_data(as_text=True)
     assert 'value="valuations"' in page and 'value="deals"' not in page
+
+
+def test_two_imports_of_one_file_at_once_write_it_once(app, dbs, held, monkeypatch):
+    """Both check the file at the same moment; the holding's lock makes the second wait for
+    the first and find its rows recorded (on SQLite the write lock does the same). Each
+    import, once it has read the holding, waits up to 2 s for the other to have read it too:
+    without the lock both would then add the rows."""
+    import threading
+
+    from sqlmodel import Session
+
+    from fundcrm.imports.importers.portfolio import TransactionsImporter
+    from fundcrm.imports.service import run_import
+
+    read_both = threading.Barrier(2)
+    plan_holding = TransactionsImporter._plan_holding
+
+    def after_reading(self, plan):
+        try:
+            read_both.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass  # the other waits for the lock: it reads after this one's commit
+        return plan_holding(self, plan)
+
+    monkeypatch.setattr(TransactionsImporter, "_plan_holding", after_reading)
+
+    robot = held["company"]
+    data = (TXN_HEAD + f"{robot.uscc},ANGEL,2026-11-25,dividend,10,,,,,\n"
+            f"{robot.uscc},ANGEL,2026-11-26,dividend,20,,,,,\n").encode()  # fmt: skip
+    before = count(dbs, PortfolioTransaction)
+    barrier, written = threading.Barrier(2), []
+
+    def run_one():
+        with app.app_context(), Session(app.extensions["fundcrm.writing_engine"]) as session:
+            barrier.wait()
+            report = run_import(session, "transactions", data, "t.csv", user=None,
+                                settings=app.config)  # fmt: skip
+            assert not report.errors, report.errors
+            session.commit()
+            written.append(report.created)
+
+    threads = [threading.Thread(target=run_one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(written) == [0, 2]
+    assert count(dbs, PortfolioTransaction) == before + 2
+
+
+def test_dates_are_judged_by_the_fund_clock_not_utc(app, dbs, staff, tmp_path):
+    """At 00:30 in Beijing on 1 December it is still 30 November in UTC: a fee dated 1 December
+    is today, one dated 2 December is after today."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    head = "sub_fund,date,kind,amount_wan\n"
+    today = write(tmp_path, "today.csv", head + "ANGEL,2026-12-01,management_fee,1\n")
+    later = write(tmp_path, "later.csv", head + "ANGEL,2026-12-02,management_fee,1\n")
+    with time_machine.travel(datetime(2026, 11, 30, 16, 30, tzinfo=UTC), tick=False):
+        refused = run(app, "import", "expenses", later)
+        assert refused.exit_code == 1 and "today or earlier" in refused.output
+        assert run(app, "import", "expenses", today).exit_code == 0
+    assert count(dbs, FundExpense) == 1

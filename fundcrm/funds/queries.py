@@ -24,8 +24,15 @@ def fund_settings(db: Session) -> FundSettings | None:
     return db.exec(select(FundSettings).order_by(FundSettings.id)).first()
 
 
-def sub_funds(db: Session) -> list[SubFund]:
-    return list(db.exec(select(SubFund).order_by(SubFund.id)).all())
+def sub_funds(db: Session, lock: bool = False) -> list[SubFund]:
+    """Every sub-fund; `lock`: for an import that adds to them, so two at once run in turn."""
+    query = select(SubFund).order_by(SubFund.id)
+    return list(db.exec(query.with_for_update() if lock else query).all())
+
+
+def lock_commitments(db: Session) -> None:
+    """Lock every commitment (in id order): an import of LP flows checks calls against them."""
+    db.exec(select(Commitment.id).order_by(Commitment.id).with_for_update()).all()
 
 
 def lps(db: Session, order_by=LimitedPartner.id) -> list[LimitedPartner]:

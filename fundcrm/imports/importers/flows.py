@@ -44,6 +44,7 @@ class LpFlowsImporter(DatedImporter):
     def plan(self) -> None:
         funds = {f.code: f for f in queries.sub_funds(self.db)}
         lps = {lp.name: lp for lp in queries.lps(self.db)}
+        queries.lock_commitments(self.db)  # as a call on the web locks its commitment
         amounts = queries.commitment_schedules(self.db)  # in force on each date
         recorded_flows = queries.all_lp_flows(self.db)
         recorded = Recorded(
@@ -103,7 +104,7 @@ class LpFlowsImporter(DatedImporter):
 
 class ExpensesImporter(DatedImporter):
     def plan(self) -> None:
-        funds = {f.code: f for f in queries.sub_funds(self.db)}
+        funds = {f.code: f for f in queries.sub_funds(self.db, lock=True)}
         recorded = Recorded(
             queries.all_expenses(self.db),
             lambda e: (e.sub_fund_id, e.spent_on, e.kind, e.amount_yuan),

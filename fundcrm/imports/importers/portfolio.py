@@ -95,13 +95,17 @@ class PortfolioImporter(LedgerImporter):
         return lines
 
     def _holdings(self, lines: list[Line]) -> dict[tuple[int, int], Holding]:
-        """The recorded holdings of the rows' companies, with their transactions."""
+        """The recorded holdings of the rows' companies, with their transactions, locked: two
+        imports of one file at once run one after the other, so the second finds the first's
+        records and adds nothing (SQLite's write lock already serialises them)."""
         found = {}
-        company_ids = {line.company.id for line in lines}
+        company_ids = sorted({line.company.id for line in lines})
         for chunk in chunks(company_ids):
             query = (
                 select(Holding)
                 .where(Holding.company_id.in_(chunk))
+                .order_by(Holding.id)
+                .with_for_update(of=Holding)
                 .options(selectinload(Holding.transactions))
             )
             for holding in self.db.exec(query).all():
