@@ -13,7 +13,7 @@ from fundcrm.cli import main
 from fundcrm.models import LpFlow
 from fundcrm.portfolio import holdings
 from tests.conftest import page_text, post_form
-from tests.ic_fixtures import ENGLISH, client_of
+from tests.ic_fixtures import ENGLISH, client_of, refusals
 
 
 def flow(app, user, kind, amount, on="2026-11-21", lp_id=None, committee=None, code="ANGEL"):
@@ -91,4 +91,7 @@ def test_bad_flows_are_refused_and_write_nothing(app, dbs, funded):
     flow(app, admin, "call", "10", on="2027-01-01", committee=funded)  # after today
     flow(app, admin, "call", "10", committee=funded, code="INDUSTRY")  # no commitment there
     assert len(dbs.exec(select(LpFlow)).all()) == before
+    # each refusal is kept in the audit trail, on the sub-fund, with its reason
+    reasons = [json.loads(a.changes)["reason"][1] for a in refusals(dbs, "sub_funds")]
+    assert reasons[0] == "The calls would exceed the LP's commitment." and len(reasons) == 3
     assert flow(app, funded["manager"], "call", "10", committee=funded).status_code == 403

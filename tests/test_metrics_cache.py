@@ -92,3 +92,18 @@ def test_a_cached_result_is_read_not_computed_again(app, client, dbs, staff, mon
     # another date is another result
     with pytest.raises(AssertionError, match="computed again"):
         client.get(f"/portfolio?as_of={date(2026, 7, 1)}")
+
+
+def test_a_renamed_company_shows_its_new_name_at_once(app, client, dbs, staff):
+    """The cached rows carry the company's name, focus and zone: a company's write raises the
+    version like a transaction's."""
+    from fundcrm.models import Company
+
+    sign_in(client, staff["manager"].id)
+    add_holdings(dbs, staff, 1, 0)
+    assert "重庆缓存测试0科技有限公司" in client.get("/portfolio").get_data(as_text=True)
+    company = dbs.exec(select(Company).where(Company.name == "重庆缓存测试0科技有限公司")).one()
+    company.name = "重庆缓存更名科技有限公司"
+    dbs.commit()
+    page = client.get("/portfolio").get_data(as_text=True)
+    assert "重庆缓存更名科技有限公司" in page and "重庆缓存测试0" not in page

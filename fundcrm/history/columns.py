@@ -89,6 +89,8 @@ ATTEMPTS = {
     "record_transaction": _l("record a portfolio transaction"),
     "add_mark": _l("enter a valuation mark"),
     "review_mark": _l("review a valuation mark"),
+    "record_flow": _l("record an LP call or distribution"),
+    "record_expense": _l("record a fee or an expense"),
 }
 REFUSAL_COLUMNS = {
     "refused": Column(_l("Refused attempt"), CODE, choices=ATTEMPTS),

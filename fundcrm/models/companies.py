@@ -16,6 +16,8 @@ FIELD_UNSET = sa.text("(first_field IS NULL)")
 
 class Company(SQLModel, table=True):
     __tablename__ = "companies"
+    # the portfolio list shows its name, focus, stage and zone (fundcrm.portfolio.cache)
+    __metrics__ = True
     __mapper_args__ = {"version_id_col": _VERSION}
     __table_args__ = (
         # One index per sort of the company list (companies.queries.COMPANY_SORTS; the USCC's

@@ -1,10 +1,13 @@
 """The portfolio list (`/portfolio`): every holding's figures as of a date, filtered and sorted
 like the deal list, a page at a time, with the total of the rows filtered.
 
-The figures come from the metrics cache (fundcrm.portfolio.cache): computed once per as-of
-date and version of the data from plain rows, then read in one statement; the total of a
-filtered set (its pooled gross IRR needs every row's cash flows) is cached per set of
-holdings. A repeat view costs a fixed number of statements whatever the portfolio's size."""
+Every holding's row — what the list filters and sorts on (company, sub-fund, focus area,
+enterprise stage, zone, status) and its figures — comes from the metrics cache
+(fundcrm.portfolio.cache) in one statement: computed once per as-of date and version of the
+data from plain rows (companies and sub-funds raise the version too, so a rename is never
+shown stale). Figures are parsed only for the page shown. The total of a filtered set (its
+pooled gross IRR needs every row's cash flows) is cached per set of holdings. A repeat view
+costs a fixed number of statements whatever the portfolio's size."""
 
 import hashlib
 from dataclasses import dataclass
@@ -18,7 +21,17 @@ from fundcrm.domain import holding_rules as rules
 from fundcrm.domain import metrics
 from fundcrm.portfolio import cache, queries
 
+# the cache's scope names the layout of FIELDS: a release that changes it never reads a result
+# an older release stored
+SCOPE = "holdings-v2"
+READ = "portfolio_ledgers"  # session.info: every holding's transactions and marks, once read
+# a cached row: what the list shows and asks of a holding, in this order
+FIELDS = ("id", "company", "sub_fund", "focus_area", "enterprise_stage", "zone", "status",
+          "invested", "proceeds", "dividends", "fair_value", "moic", "gross_irr", "first_flow",
+          "mark_needed")  # fmt: skip
+AT = {name: index for index, name in enumerate(FIELDS)}
 MONEY = ("invested", "proceeds", "dividends", "fair_value")
+FIGURES = (*MONEY, "moic", "gross_irr", "first_flow", "mark_needed")
 
 
 @dataclass(frozen=True)
@@ -35,26 +48,20 @@ class Figures:
     mark_needed: bool = False
 
 
-@dataclass
 class Row:
-    """A holding of the list; its figures are read from the stored text only when shown (a
-    page of 50 of 5,000 rows)."""
+    """A holding of the list, over its cached row; its figures are parsed when shown."""
 
-    id: int
-    company: str
-    sub_fund: str
-    focus_area: str
-    enterprise_stage: str
-    zone: str | None
-    stored: dict
+    def __init__(self, stored: list):
+        self.stored = stored
 
-    @property
-    def status(self) -> str:
-        return self.stored["status"]
+    def __getattr__(self, name: str):
+        if name in AT:
+            return self.stored[AT[name]]
+        raise AttributeError(name)
 
     @cached_property
     def figures(self) -> Figures:
-        return _read(self.stored)
+        return _read(dict(zip(FIELDS, self.stored, strict=True)))
 
 
 def _stored(figures: metrics.HoldingFigures | metrics.FundFigures, first_flow) -> dict:
@@ -78,24 +85,26 @@ def _read(stored: dict) -> Figures:
 
 
 def _every_holding(db: Session, as_of: date) -> dict:
-    """holding id (text) → its stored figures and status, for the holdings open by as_of."""
+    """The rows of the holdings open by as_of (FIELDS), in the holdings' order."""
     txns, marks = queries.ledgers(db)
-    found = {}
-    for holding_id, ledger in txns.items():
-        if not any(t.on <= as_of for t in ledger):
+    db.info[READ] = (txns, marks)  # the total of this view needs them too: read once
+    found = []
+    for h in queries.holding_rows(db):
+        ledger = txns.get(h.id, [])
+        if h.opened_on > as_of or not any(t.on <= as_of for t in ledger):
             continue
-        figures = metrics.holding(ledger, marks.get(holding_id, []), as_of)
-        found[str(holding_id)] = {
-            **_stored(figures, figures.first_flow),
-            "status": rules.status(ledger),
-        }
-    return found
+        held = metrics.holding(ledger, marks.get(h.id, []), as_of)
+        figures = _stored(held, held.first_flow)
+        described = (h.id, h.company, h.sub_fund, h.focus_area, h.enterprise_stage, h.zone,
+                     rules.status(ledger))  # fmt: skip
+        found.append([*described, *(figures[key] for key in FIGURES)])
+    return {"rows": found}
 
 
 def rows(db: Session, as_of: date, filters: dict) -> list[Row]:
     """The holdings open by as_of matching the filters (sub_fund, focus_area, stage, zone,
     status: each a code, or absent)."""
-    figures = cache.cached(db, as_of, "holdings", lambda: _every_holding(db, as_of))
+    stored = cache.cached(db, as_of, SCOPE, lambda: _every_holding(db, as_of))["rows"]
     wanted = {
         "sub_fund": filters.get("sub_fund"),
         "focus_area": filters.get("focus_area"),
@@ -103,30 +112,21 @@ def rows(db: Session, as_of: date, filters: dict) -> list[Row]:
         "zone": filters.get("zone"),
         "status": filters.get("status"),
     }
-    found = []
-    for record in queries.holding_rows(db):
-        stored = figures.get(str(record.id))
-        if stored is None:
-            continue
-        row = Row(
-            *(getattr(record, key) for key in ("id", "company", "sub_fund", "focus_area")),
-            record.enterprise_stage,
-            record.zone,
-            stored,
-        )
-        if all(not value or getattr(row, key) == value for key, value in wanted.items()):
-            found.append(row)
-    return found
+    asked = [(AT[key], value) for key, value in wanted.items() if value]
+    if not asked:
+        return [Row(r) for r in stored]
+    return [Row(r) for r in stored if all(r[at] == value for at, value in asked)]
 
 
 def _number(key: str, missing):
     """A sort key on a stored figure, parsed alone (None sorts as `missing`)."""
-    return lambda r: missing if r.stored[key] is None else Decimal(str(r.stored[key]))
+    at = AT[key]
+    return lambda r: missing if r.stored[at] is None else Decimal(str(r.stored[at]))
 
 
 SORTS = {
-    "company": lambda r: r.company,
-    "sub_fund": lambda r: (r.sub_fund, r.company),
+    "company": lambda r: r.stored[AT["company"]],
+    "sub_fund": lambda r: (r.stored[AT["sub_fund"]], r.stored[AT["company"]]),
     "invested": _number("invested", Decimal(0)),
     "fair_value": _number("fair_value", Decimal(0)),
     "proceeds": _number("proceeds", Decimal(0)),
@@ -136,19 +136,19 @@ SORTS = {
 
 
 def ordered(found: list[Row], sort: str) -> list[Row]:
-    """By a column (`-` first: descending), then by the holding for a stable order."""
+    """By a column (`-` first: descending), then by the holding for a stable order (the rows
+    come in the holdings' order)."""
     key = SORTS.get(sort.lstrip("-"), SORTS["company"])
-    by_id = sorted(found, key=lambda r: r.id)
-    return sorted(by_id, key=key, reverse=sort.startswith("-"))
+    return sorted(found, key=key, reverse=sort.startswith("-"))
 
 
 def total(db: Session, as_of: date, found: list[Row]) -> Figures:
     """The rows' total: sums, MOIC and the pooled gross IRR of their cash flows."""
-    ids = sorted(r.id for r in found)
+    ids = sorted(r.stored[0] for r in found)
     scope = "total:" + hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()  # noqa: S324
 
     def compute() -> dict:
-        txns, marks = queries.ledgers(db, ids)
+        txns, marks = db.info.get(READ) or queries.ledgers(db, ids)
         each = [metrics.holding(txns.get(i, []), marks.get(i, []), as_of) for i in ids]
         first = min((f.first_flow for f in each if f.first_flow), default=None)
         return _stored(metrics.fund(each, metrics.FundFlows(), as_of), first)

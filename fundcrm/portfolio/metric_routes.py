@@ -1,12 +1,12 @@
 """A sub-fund's figures as of a date (`/funds/<code>/metrics`), each traced to the dated flows
 behind it; an administrator records LP calls and distributions and the fees and expenses."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundcrm import db
-from fundcrm.errors import ExplainedNotFound, ServiceError
+from fundcrm.errors import ExplainedNotFound
 from fundcrm.funds import flows
 from fundcrm.funds.positions import positions
 from fundcrm.funds.queries import lps, sub_funds
@@ -15,7 +15,7 @@ from fundcrm.portfolio import queries
 from fundcrm.portfolio.figures import compute, traces
 from fundcrm.portfolio.forms import ExpenseForm, FlowForm
 from fundcrm.portfolio.routes import bp
-from fundcrm.views import as_of_date, flash_form_errors
+from fundcrm.views import as_of_date, posted
 
 
 def _fund(code: str):
@@ -54,42 +54,27 @@ def metrics_page(code: str):
     )
 
 
-def _record(code: str, form, action, done: str):
-    fund = _fund(code)
-    to = url_for("portfolio.metrics_page", code=fund.code)
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(to)
-    try:
-        action(fund)
-    except ServiceError as refusal:
-        db.session().rollback()
-        flash(str(refusal.message), "danger")
-        return redirect(to)
-    db.session().commit()
-    flash(done, "success")
-    return redirect(to)
-
-
 @bp.post("/funds/<code>/flows")
 @requires("manage_funds")
 def record_flow(code: str):
-    form = FlowForm()
-    values = lambda fund: {  # noqa: E731 - read when the form is valid
+    form, fund = FlowForm(), _fund(code)
+    values = lambda: {  # noqa: E731 - read when the form is valid
         "lp_id": form.lp_id.data, "sub_fund_id": fund.id, "flow_on": form.flow_on.data,
         "kind": form.kind.data, "amount_yuan": form.amount.data, "note": form.note.data,
     }  # fmt: skip
-    return _record(code, form, lambda fund: flows.record_flow(db.session(), values(fund)),
-                   _("The call or distribution is recorded."))  # fmt: skip
+    return posted(form, lambda: flows.record_flow(db.session(), values()), fund, "record_flow",
+                  _("The call or distribution is recorded."),
+                  url_for("portfolio.metrics_page", code=fund.code))  # fmt: skip
 
 
 @bp.post("/funds/<code>/expenses")
 @requires("manage_funds")
 def record_expense(code: str):
-    form = ExpenseForm()
-    values = lambda fund: {  # noqa: E731 - read when the form is valid
+    form, fund = ExpenseForm(), _fund(code)
+    values = lambda: {  # noqa: E731 - read when the form is valid
         "sub_fund_id": fund.id, "spent_on": form.spent_on.data, "kind": form.kind.data,
         "amount_yuan": form.amount.data, "note": form.note.data,
     }  # fmt: skip
-    return _record(code, form, lambda fund: flows.record_expense(db.session(), values(fund)),
-                   _("The fee or expense is recorded."))  # fmt: skip
+    return posted(form, lambda: flows.record_expense(db.session(), values()), fund,
+                  "record_expense", _("The fee or expense is recorded."),
+                  url_for("portfolio.metrics_page", code=fund.code))  # fmt: skip

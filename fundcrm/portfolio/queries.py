@@ -139,7 +139,7 @@ def holding_rows(db: Session) -> list:
         .join(fund, fund.c.id == holding.c.sub_fund_id)
         .order_by(holding.c.id)
     )
-    return list(db.connection().execute(query))
+    return db.connection().execute(query).all()
 
 
 def ledgers(db: Session, holding_ids: list[int] | None = None):
@@ -164,9 +164,9 @@ def ledgers(db: Session, holding_ids: list[int] | None = None):
     for chunk in [None] if holding_ids is None else _chunks(holding_ids):
         where_t = [] if chunk is None else [txn.c.holding_id.in_(chunk)]
         where_m = [] if chunk is None else [mark.c.holding_id.in_(chunk)]
-        for h, on, kind, amount, exit_, pct, seq in connection.execute(query.where(*where_t)):
+        for h, on, kind, amount, exit_, pct, seq in connection.execute(query.where(*where_t)).all():
             txns.setdefault(h, []).append(metrics.Txn(on, kind, amount, exit_, pct, seq))
-        for h, on, value, seq in connection.execute(counted.where(*where_m)):
+        for h, on, value, seq in connection.execute(counted.where(*where_m)).all():
             marks.setdefault(h, []).append(metrics.Mark(on, value, seq))
     return txns, marks
 
