@@ -78,6 +78,13 @@ class Config:
     DEFAULT_REINVEST_RATIO = "1.2"
     DEFAULT_REINVEST_BASE = "committed"
     DEFAULT_REINVEST_AREA = "chongqing"
+    DEFAULT_REINVEST_MULTIPLIER = "2"  # a relocated company's cost counts this many times
+    # Compliance alerts (DOMAIN.md section 1): re-investment "at risk" below this share of the
+    # requirement within this many months of its deadline; a company "near the cap" from this
+    # share of it.
+    REINVEST_AT_RISK_PCT = "90"
+    REINVEST_AT_RISK_MONTHS = 12
+    CAP_NEAR_PCT = "90"
     DEAL_REF_PREFIX = "XM"
     BOARD_CARDS_PER_STAGE = 20
     MAX_UPLOAD_MB = 50  # documents

@@ -88,6 +88,19 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "complete_task": frozenset({"admin", "manager", "ic_member", "risk"}),
     # A pilot-era USCC that fails the checksum is accepted on the web only by risk or admin.
     "accept_pilot_uscc": frozenset({"admin", "risk"}),
+    # An LP's capital account: the staff who read LP accounts, and the representative (viewer)
+    # tied to that LP (RECORD_RULES); its sub-funds' performance and portfolio summaries too.
+    "read_lp_account": frozenset({"admin", "risk", "manager", "viewer"}),
+    # Compliance with the guidance-fund rules (DOMAIN.md section 1), and the action plan's
+    # targets: the fund's staff.
+    "read_compliance": frozenset({"admin", "manager", "ic_member", "risk"}),
+    # A manager whose move a mandate breach refused asks risk or an administrator to perform it
+    # (who decide with override_mandate); only on a deal the manager may move (RECORD_RULES).
+    "request_overrides": frozenset({"manager"}),
+    # Closing and reopening a period (DOMAIN.md section 8).
+    "close_periods": frozenset({"admin", "risk"}),
+    # A portfolio company's KPIs and milestones: the deal teams, risk and administrators.
+    "record_kpis": frozenset({"admin", "manager", "risk"}),
 }
 
 
@@ -124,12 +137,16 @@ KIND_ABILITIES = {
         "valuations": "record_transactions",
         "lp_flows": "manage_funds",
         "expenses": "manage_funds",
+        "kpis": "record_kpis",
+        "milestones": "record_kpis",
     },
     "export": {
         "transactions": "read_portfolio",
         "valuations": "read_portfolio",
         "lp_flows": "read_lp_accounts",
         "expenses": "read_portfolio",
+        "kpis": "read_portfolio",
+        "milestones": "read_portfolio",
     },
 }
 
@@ -142,7 +159,18 @@ def may_export(user, kind: str) -> bool:
     return user_can(user, KIND_ABILITIES["export"].get(kind, "export_data"))
 
 
+def tied_lp_id(user) -> int | None:
+    """The LP a representative's account is tied to (DOMAIN.md section 2), if any."""
+    return getattr(user, "lp_id", None)
+
+
 RECORD_RULES: dict[str, Callable] = {
+    # The staff who read LP accounts read any LP's; a representative only its own LP's.
+    "read_lp_account": lambda user, lp: (
+        user.has_role("admin", "risk", "manager") or (lp is not None and tied_lp_id(user) == lp.id)
+    ),
+    # A request to override is made on a deal its author may move.
+    "request_overrides": lambda user, deal: user_can(user, "move_deals", deal),
     # A kind of file (its code) is imported or exported by the roles its records' forms allow.
     "import_data": may_import,
     "export_data": may_export,
@@ -198,6 +226,10 @@ RECORD_RULES: dict[str, Callable] = {
 # What a refused record-level action says (the 403 page): the rule beside it, in words, as the
 # role itself is fine. One per ability in RECORD_RULES (a test checks).
 RECORD_REFUSALS = {
+    "read_lp_account": _l("An LP representative sees only the account of the LP it represents."),
+    "request_overrides": _l(
+        "Only the deal's owner and team may ask for an override of this deal's move."
+    ),
     "import_data": _l(
         "Your role does not import this kind of file: it is imported by those who enter its "
         "records."

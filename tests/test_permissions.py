@@ -110,6 +110,10 @@ PAGES = {
     "jobs.show": ("/jobs/{job_id}", ADMIN, 200),
     "jobs.status": ("/jobs/{job_id}/status", ADMIN, 200),
     "jobs.download": ("/jobs/{job_id}/download", ADMIN, 200),
+    # -- pages: capital accounts and the LP's view
+    # -- pages: compliance and relocations
+    # -- pages: KPIs, milestones and targets
+    # -- pages: override requests and closed periods
 }
 
 
@@ -791,6 +795,10 @@ POSTS = [
     ),
     # a retry of a job that succeeded: refused with a message on the job's page
     Post("jobs.retry", "/jobs/{job_id}/retry", ADMIN, nothing, "/jobs/{job_id}", writes=False),
+    # -- posts: capital accounts and the LP's view
+    # -- posts: compliance and relocations
+    # -- posts: KPIs, milestones and targets
+    # -- posts: override requests and closed periods
 ]
 POST_IDS = [f"{p.endpoint}:{p.url}" for p in POSTS]
 

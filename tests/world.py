@@ -45,8 +45,17 @@ def build(app, make_user, dbs) -> dict:
     dbs.add(DealMember(deal_id=records["deal"].id, user_id=users["manager"]))
     dbs.commit()
     ids = factories.workspace(dbs, records, Path(app.instance_path) / "documents")
+    # The matrix's viewer represents the world's LP (DOMAIN.md section 2).
+    dbs.get(User, users["viewer"]).lp_id = records["lp"].id
+    dbs.commit()
+    extra: dict = {}
+    # -- world: capital accounts and the LP's view
+    # -- world: compliance and relocations
+    # -- world: KPIs, milestones and targets
+    # -- world: override requests and closed periods
     dbs.expire_all()
     return {
+        **extra,
         "users": users,
         "user_id": owner_id,
         "owner_email": owner_email,

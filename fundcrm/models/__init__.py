@@ -4,6 +4,13 @@ from fundcrm.models.audit import AuditEntry
 from fundcrm.models.base import utcnow
 from fundcrm.models.caching import DataVersion, MetricsCache
 from fundcrm.models.companies import Company, CompanyField, Contact
+from fundcrm.models.compliance import (
+    CompanyKpi,
+    Milestone,
+    OverrideRequest,
+    PeriodClose,
+    Relocation,
+)
 from fundcrm.models.deals import (
     Deal,
     DealMember,
@@ -52,6 +59,11 @@ __all__ = [
     "Commitment",
     "CommitmentChange",
     "Company",
+    "CompanyKpi",
+    "Milestone",
+    "OverrideRequest",
+    "PeriodClose",
+    "Relocation",
     "CompanyField",
     "Contact",
     "Deal",

@@ -61,6 +61,9 @@ class LimitedPartner(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True)
     lp_type: str = Field(max_length=30)
     is_government: bool = Field(default=False)
+    # whether it bears a share of the fees and expenses in its capital account (DOMAIN.md
+    # section 6); blank: every type but `gp` does
+    bears_fees: bool | None = None
 
     commitments: list["Commitment"] = Relationship(back_populates="lp")
 
@@ -85,6 +88,12 @@ class Commitment(SQLModel, table=True):
         default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
     )
     reinvest_base: str | None = Field(default=None, max_length=20)
+    # a relocated company's cost counts this many times (blank: the setting's default)
+    reinvest_multiplier: Decimal | None = Field(
+        default=None, sa_column=sa.Column(sa.Numeric(6, 4), nullable=True)
+    )
+    # when a shortfall becomes a breach (blank: the sub-fund's investment period end)
+    reinvest_deadline: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
 
     lp: LimitedPartner | None = Relationship(back_populates="commitments")

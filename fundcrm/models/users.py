@@ -26,6 +26,9 @@ class User(UserMixin, SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = Field(default=True)
     locale: str | None = Field(default=None, max_length=10)
+    # An LP representative (viewer) tied to one LP sees only that LP's sub-funds (DOMAIN.md
+    # section 2); set by an administrator.
+    lp_id: int | None = Field(default=None, foreign_key="lps.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(nullable=False))
     # Part of every signed-in session's user id; a new token ends all sessions at once. The empty
     # server default only lets the column be added to existing rows; each row gets a real token.
