@@ -497,10 +497,9 @@ def profile_report(targets: list[Target], as_of: date, repeat: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.metrics", description=__doc__.split("\n")[0]
-    )
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options naming the generated portfolio and the databases it is in (bench.metrics
+    and bench.compliance time pages on the same data)."""
     parser.add_argument("--holdings", type=int, default=5000, help="holdings (default 5,000)")
     parser.add_argument(
         "--transactions",
@@ -522,36 +521,53 @@ def main(argv: list[str] | None = None) -> int:
         help="a database URL of your own instead (repeatable)",
     )
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each measurement")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the data")
+    parser.add_argument(
+        "--clean", action="store_true", help="drop the benchmark databases of this size and exit"
+    )
+
+
+def databases(args, parser: argparse.ArgumentParser) -> list[tuple[str, str]] | None:
+    """(kind, URL) of each database the options name, built when missing; None after
+    `--clean` dropped them."""
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    if unknown := set(kinds) - {"sqlite", "postgresql"}:
+        parser.error(f"unknown database kind: {', '.join(sorted(unknown))}")
+    name = database_name(args.holdings, args.transactions)
+    if args.clean:
+        drop(kinds, name)
+        return None
+    DATA_DIR.mkdir(exist_ok=True)
+    urls = [(sa.make_url(url).get_backend_name(), url) for url in args.database]
+    urls = urls or [(kind, url_of(kind, name)) for kind in kinds]
+    for kind, url in urls:
+        print(f"{kind}: {sa.make_url(url).render_as_string()}", file=sys.stderr)
+        ensure_data(url, args.holdings, args.transactions, args.deals, args.seed)
+    return urls
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.metrics", description=__doc__.split("\n")[0]
+    )
+    add_data_arguments(parser)
     parser.add_argument(
         "--as-of",
         default=portfolio.END.isoformat(),
         help=f"the metrics' as-of date (default {portfolio.END.isoformat()})",
     )
-    parser.add_argument("--seed", type=int, default=7, help="random seed of the data")
     parser.add_argument("--profile", action="store_true", help="add where the time goes")
-    parser.add_argument(
-        "--clean", action="store_true", help="drop the benchmark databases of this size and exit"
-    )
     args = parser.parse_args(argv)
-    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
-    if unknown := set(kinds) - {"sqlite", "postgresql"}:
-        parser.error(f"unknown database kind: {', '.join(sorted(unknown))}")
     try:
         as_of = date.fromisoformat(args.as_of)
     except ValueError:
         parser.error("--as-of is YYYY-MM-DD")
-    name = database_name(args.holdings, args.transactions)
-    if args.clean:
-        drop(kinds, name)
+    urls = databases(args, parser)
+    if urls is None:
         return 0
-    DATA_DIR.mkdir(exist_ok=True)
-    urls = [(sa.make_url(url).get_backend_name(), url) for url in args.database]
-    urls = urls or [(kind, url_of(kind, name)) for kind in kinds]
     targets = []
     try:
         for n, (kind, url) in enumerate(urls, start=1):
-            print(f"{kind}: {sa.make_url(url).render_as_string()}", file=sys.stderr)
-            ensure_data(url, args.holdings, args.transactions, args.deals, args.seed)
             label = kind if [k for k, _u in urls].count(kind) == 1 else f"{kind} {n}"
             targets.append(Target(label, url))
         with targets[0].app.app_context():

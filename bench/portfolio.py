@@ -58,7 +58,7 @@ COMMITMENT_OVER_COST = Decimal("1.5")  # each sub-fund's commitments: 1.5 × wha
 FEE_PER_QUARTER = Decimal("0.005")  # 2% of commitments a year, paid each quarter
 EXPENSE_PER_YEAR = Decimal("0.0005")  # audit and custody, each December
 DISTRIBUTED = Decimal("0.8")  # of a quarter's proceeds and dividends, paid out the next one
-EXTRA_LPS = 14  # institutions and industry leaders besides the demo's six LPs
+EXTRA_LPS = 194  # institutions and industry leaders besides the demo's six LPs: 200 in all
 LP_BRANDS = ["渝新", "嘉陵", "长江", "缙云", "两江", "巴南", "科创", "西部", "明月", "歌乐"]
 
 marker_metadata = sa.MetaData()

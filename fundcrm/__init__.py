@@ -102,6 +102,10 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.admin.routes import bp as admin_bp
     from fundcrm.auth.routes import bp as auth_bp
     from fundcrm.companies.routes import bp as companies_bp
+    from fundcrm.compliance.check_routes import bp as compliance_bp
+    from fundcrm.compliance.kpi_routes import bp as kpis_bp
+    from fundcrm.compliance.override_routes import bp as overrides_bp
+    from fundcrm.compliance.period_routes import bp as periods_bp
     from fundcrm.deals.routes import bp as deals_bp
     from fundcrm.funds.routes import bp as funds_bp
     from fundcrm.ic import decision_routes, meeting_routes, paper_routes, routes  # noqa: F401
@@ -127,6 +131,10 @@ def register_blueprints(app: Flask) -> None:
         ic_bp,
         notifications_bp,
         portfolio_bp,
+        compliance_bp,
+        kpis_bp,
+        overrides_bp,
+        periods_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import date
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, make_response, redirect, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -90,6 +90,15 @@ def posted(form, action: Callable, record, attempt: str, saved, to: str):
     db.session().commit()
     flash(saved, "success")
     return redirect(to)
+
+
+def pdf_response(content: bytes, name: str):
+    """A PDF paper shown in the browser (saved as `name`), never kept by a shared cache."""
+    response = make_response(content)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def get_or_404(model, record_id):

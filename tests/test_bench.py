@@ -12,7 +12,7 @@ from sqlmodel import Session
 from werkzeug.serving import make_server
 
 import config as fundcrm_config
-from bench import export_job, generate, imports, load, metrics, pages, portfolio
+from bench import compliance, export_job, generate, imports, load, metrics, pages, portfolio
 from fundcrm import create_app
 from fundcrm.db import make_engine
 from fundcrm.portfolio import figures
@@ -189,6 +189,22 @@ def test_metrics_times_the_metrics_and_the_page_on_sqlite(tmp_path, monkeypatch,
 def test_metrics_on_postgresql(throwaway_postgresql, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
     check_metrics(["--database", throwaway_postgresql], capsys)
+
+
+def test_compliance_times_the_capital_account_and_the_compliance_pages(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(metrics, "DATA_DIR", tmp_path)
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    argv = ["--databases", "sqlite", "--holdings", "8", "--transactions", "80", "--deals", "20"]
+    assert compliance.main([*argv, "--repeat", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "| capital account | `/funds/lps/" in out
+    assert "| compliance ANGEL | `/funds/ANGEL/compliance` |" in out
+    assert "| compliance INDUSTRY | `/funds/INDUSTRY/compliance` |" in out
+    assert "target (each page under 100 ms)" in out
+    assert compliance.main([*argv, "--clean"]) == 0
+    assert not (tmp_path / "fundcrm_portfolio_8_80.db").exists()
 
 
 def test_pages_times_both_tables_interleaved_with_production_pages(tmp_path, monkeypatch, capsys):

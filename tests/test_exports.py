@@ -23,9 +23,11 @@ from fundcrm.listing import parse_filters
 from fundcrm.models import (
     AuditEntry,
     Company,
+    CompanyKpi,
     FundExpense,
     Holding,
     LpFlow,
+    Milestone,
     PortfolioTransaction,
     ValuationMark,
 )
@@ -86,6 +88,11 @@ def ledger(dbs, staff, company) -> None:
                kind="call", amount_yuan=Decimal("1000000.01")),
         FundExpense(sub_fund_id=angel.id, spent_on=date(2025, 12, 31), kind="management_fee",
                     amount_yuan=Decimal("600000.00")),
+        CompanyKpi(company_id=company.id, period="2025", period_end=date(2025, 12, 31),
+                   revenue_yuan=Decimal("12345678.91"), net_profit_yuan=Decimal("-100000.01"),
+                   headcount=88),
+        Milestone(company_id=company.id, kind="technology", title="=关键技术",
+                  achieved_on=date(2025, 6, 1), evidence="-专利证书"),
     ])  # fmt: skip
 
 
@@ -211,7 +218,7 @@ def test_a_bad_filter_answers_400_with_the_message(client, portfolio):
     response = client.get("/exports/deals.xlsx?round=z")
     assert response.status_code == 400
     assert "z" in response.get_data(as_text=True)
-    assert client.get("/exports/kpis.xlsx").status_code == 404
+    assert client.get("/exports/budgets.xlsx").status_code == 404
     assert client.get("/exports/deals.pdf").status_code == 404
 
 

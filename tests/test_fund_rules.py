@@ -239,7 +239,7 @@ def test_an_lp_becoming_government_gives_its_commitments_the_default_terms_alike
 ):
     if path == "form":
         form = {"name": private_lp.name, "lp_type": "industry_leader", "is_government": "y"}
-        redirects, page = form_page(client, f"/funds/lps/{private_lp.id}", form)
+        redirects, page = form_page(client, f"/funds/lps/{private_lp.id}/edit", form)
         assert redirects == 1 and NOTICE_DEFAULTS in page
     else:
         row = commitment_row(private_lp, admin["angel"], True, reinvest_ratio="1.5")
@@ -259,7 +259,7 @@ def test_an_lp_no_longer_government_drops_its_commitments_terms_alike(
     lp = admin["lp"]  # a government LP committed to ANGEL with terms
     if path == "form":
         form = {"name": lp.name, "lp_type": lp.lp_type}
-        redirects, page = form_page(client, f"/funds/lps/{lp.id}", form)
+        redirects, page = form_page(client, f"/funds/lps/{lp.id}/edit", form)
         assert redirects == 1 and NOTICE_CLEARED in page
     else:
         row = commitment_row(lp, admin["industry"], False)

@@ -44,7 +44,7 @@ from fundcrm.domain.vocab import (
     ZONES,
 )
 from fundcrm.imports.formats import KINDS
-from fundcrm.models import Company, Deal
+from fundcrm.models import Company, CompanyKpi, Deal
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import make_uscc
 from tests.test_permissions import DD_WORKSTREAM, POSTS
@@ -321,6 +321,7 @@ def lp_fields(_w):
         "name": value("渝北区产业引导基金"),
         "lp_type": value(*codes(LP_TYPES)),
         "is_government": value("y"),
+        "bears_fees": value("", "yes", "no"),
     }
 
 
@@ -350,6 +351,7 @@ def user_fields(_w, new: bool):
         "name": value("新同事"),
         "roles": values(*codes(ROLES)),
         "password": value("a-long-password-1", "short"),
+        "lp_id": value("", *ids(_w, "lp_id")),
     }
     if new:
         fields["email"] = value("new.user@example.com") | st.emails().map(str)
@@ -450,6 +452,29 @@ def condition_fields(_w):
     return {"action": value("met", "waived"), "text": value("工商变更已完成"), "seen": value(1, 0)}
 
 
+def kpi_fields(w):
+    return {
+        "period": value("2025", "2025Q3", "2026q1", "2027", "2025Q5", "1800"),
+        "revenue": value("800", "-5", "1.1234567") | AMOUNTS,
+        "cq_revenue": value("500", "900") | AMOUNTS,
+        "net_profit": value("-120.5", "--1", "300") | AMOUNTS,
+        "headcount": value("60", "-1", "10000001"),
+        "rd": value("80") | AMOUNTS,
+        "patents": value("12", "1.5"),
+        "version": value(w["kpi_version"], 0, "x"),
+    }
+
+
+def milestone_fields(w):
+    return {
+        "kind": value("technology", "product", "scenario", "introduced", "recognised"),
+        "title": value("巡检机器人样机发布"),
+        "achieved_on": value("2099-01-01") | DATES,
+        "evidence": value("检测报告"),
+        "document_id": value(*ids(w, "document_id")),
+    }
+
+
 def import_fields(_w):
     return {"kind": value(*KINDS), "file": st.none() | SPREADSHEETS}
 
@@ -482,7 +507,7 @@ FORMS = [
     Form("new sub-fund", "/funds/sub-funds/new", ADMIN, sub_fund_fields),
     Form("edit sub-fund", "/funds/sub-funds/{sub_fund_id}", ADMIN, sub_fund_fields),
     Form("new LP", "/funds/lps/new", ADMIN, lp_fields),
-    Form("edit LP", "/funds/lps/{lp_id}", ADMIN, lp_fields),
+    Form("edit LP", "/funds/lps/{lp_id}/edit", ADMIN, lp_fields),
     Form("new commitment", "/funds/commitments/new", ADMIN, commitment_fields),
     Form("edit commitment", "/funds/commitments/{commitment_id}", ADMIN, commitment_fields),
     Form(
@@ -512,6 +537,9 @@ FORMS = [
         {"admin", "risk"},
         historical_decision_fields,
     ),  # fmt: skip
+    Form("record KPIs", "/portfolio/{holding_id}/kpis", MOVERS, kpi_fields),
+    Form("edit KPIs", "/portfolio/{holding_id}/kpis/{kpi_id}", MOVERS, kpi_fields),
+    Form("add a milestone", "/portfolio/{holding_id}/milestones", MOVERS, milestone_fields),
     Form("change password", "/account/password", EVERYONE, password_fields),
 ]
 
@@ -532,6 +560,7 @@ def _valid(form: Form, world, dbs) -> dict:
     current = {
         "company_version": dbs.get(Company, world["company_id"]).version,
         "deal_version": dbs.get(Deal, world["deal_id"]).version,
+        "kpi_version": dbs.get(CompanyKpi, world["kpi_id"]).version,
     }
     good = next(p.good for p in POSTS if p.url == form.url)
     return good({**world, **current})

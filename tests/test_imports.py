@@ -341,7 +341,7 @@ def test_changes_are_audited_as_the_as_user_or_cli(app, make_user, dbs, tmp_path
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["import", "kpis", "x.csv"], "Invalid value for 'KIND'"),
+        (["import", "budgets", "x.csv"], "Invalid value for 'KIND'"),
         (["import", "companies", "/no/such/file.csv"], "does not exist"),
         (["import", "companies", DATA / "companies.xlsx", "--as", "ghost@example.com"], "ghost"),
         (["import", "companies", DATA / "companies.xlsx", "--as", "off@example.com"], "off@"),

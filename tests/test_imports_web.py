@@ -323,7 +323,8 @@ def test_an_unknown_column_still_lets_the_kind_be_recognised(client, manager):
             "Row 1 does not name the columns of any kind (Sub-funds (sub_funds), Commitments "
             "(commitments), Companies (companies), Deals (deals), Portfolio transactions "
             "(transactions), Valuation marks (valuations), LP calls and distributions "
-            "(lp_flows), Fees and expenses (expenses)): choose what the file holds",
+            "(lp_flows), Fees and expenses (expenses), Company KPIs (kpis), Milestones "
+            "(milestones)): choose what the file holds",
         ),
     ],
 )

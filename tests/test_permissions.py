@@ -54,7 +54,7 @@ PAGES = {
     "funds.overview": ("/funds", EVERYONE, 200),
     "funds.edit_settings": ("/funds/settings", ADMIN, 200),
     "funds.edit_sub_fund": ("/funds/sub-funds/{sub_fund_id}", ADMIN, 200),
-    "funds.edit_lp": ("/funds/lps/{lp_id}", ADMIN, 200),
+    "funds.edit_lp": ("/funds/lps/{lp_id}/edit", ADMIN, 200),
     "funds.edit_commitment": ("/funds/commitments/{commitment_id}", ADMIN, 200),
     "companies.index": ("/companies", STAFF, 200),
     "companies.show": ("/companies/{company_id}", STAFF, 200),
@@ -111,9 +111,33 @@ PAGES = {
     "jobs.status": ("/jobs/{job_id}/status", ADMIN, 200),
     "jobs.download": ("/jobs/{job_id}/download", ADMIN, 200),
     # -- pages: capital accounts and the LP's view
+    # the world's viewer represents the world's LP: it reads that LP's account
+    "funds.lp_account": ("/funds/lps/{lp_id}", {"admin", "manager", "risk", "viewer"}, 200),
+    "funds.lp_statement_pdf": (
+        "/funds/lps/{lp_id}/statement.pdf",
+        {"admin", "manager", "risk", "viewer"},
+        200,
+    ),
+    "funds.lp_portfolio": (
+        "/funds/lps/{lp_id}/portfolio",
+        {"admin", "manager", "risk", "viewer"},
+        200,
+    ),
     # -- pages: compliance and relocations
+    "compliance.page": ("/funds/ANGEL/compliance", STAFF, 200),
+    "compliance.alerts": ("/compliance/alerts", STAFF, 200),
     # -- pages: KPIs, milestones and targets
+    "kpis.targets_page": ("/funds/targets", STAFF, 200),
+    "kpis.edit_kpi": ("/portfolio/{holding_id}/kpis/{kpi_id}", {"admin", "manager", "risk"}, 200),
     # -- pages: override requests and closed periods
+    # a manager on the deal's team asks for the override of a move its mandate refuses
+    "overrides.new_request": (
+        "/deals/{override_deal}/override-request?to=approved&seen=sourcing",
+        {"manager"},
+        200,
+    ),
+    "overrides.index": ("/overrides", RECORDERS, 200),
+    "periods.index": ("/funds/periods", RECORDERS, 200),
 }
 
 
@@ -322,7 +346,7 @@ POSTS = [
     ),
     Post(
         "funds.edit_lp",
-        "/funds/lps/{lp_id}",
+        "/funds/lps/{lp_id}/edit",
         ADMIN,
         lambda c: {"name": "重庆市产业投资母基金", "lp_type": "city_fof"},
         "/funds",
@@ -797,8 +821,108 @@ POSTS = [
     Post("jobs.retry", "/jobs/{job_id}/retry", ADMIN, nothing, "/jobs/{job_id}", writes=False),
     # -- posts: capital accounts and the LP's view
     # -- posts: compliance and relocations
+    Post(
+        "companies.record_relocation",
+        "/companies/{company_id}/relocations",
+        COMPANY_EDITORS,
+        lambda c: {
+            "to_district": "江北区",
+            "to_zone": "liangjiang",
+            "effective_on": c["meeting_date"],
+            "evidence": "新营业执照",
+        },  # fmt: skip
+        "/companies/{company_id}#relocations",
+        bad=lambda c: {
+            "to_district": "江北区",
+            "to_zone": "liangjiang",
+            "effective_on": c["meeting_date"],
+            "evidence": "",
+        },  # fmt: skip
+        bad_answer=400,
+    ),
     # -- posts: KPIs, milestones and targets
+    Post(
+        "kpis.record_kpi",
+        "/portfolio/{holding_id}/kpis",
+        {"admin", "manager", "risk"},
+        lambda c: {"period": "2024", "revenue": "800", "cq_revenue": "500", "headcount": "60"},
+        "/portfolio/{holding_id}#kpis",
+        bad=lambda c: {"period": "", "revenue": "800"},
+        bad_answer="/portfolio/{holding_id}#kpis",
+    ),
+    Post(
+        "kpis.edit_kpi",
+        "/portfolio/{holding_id}/kpis/{kpi_id}",
+        {"admin", "manager", "risk"},
+        lambda c: {"revenue": "1200", "cq_revenue": "700", "version": str(c["kpi_version"])},
+        "/portfolio/{holding_id}#kpis",
+        bad=lambda c: {"revenue": "12x", "version": str(c["kpi_version"])},
+        bad_answer=200,
+    ),
+    Post(
+        "kpis.add_milestone",
+        "/portfolio/{holding_id}/milestones",
+        {"admin", "manager", "risk"},
+        lambda c: {"kind": "product", "title": "巡检样机发布", "achieved_on": c["meeting_date"]},
+        "/portfolio/{holding_id}#milestones",
+        bad=lambda c: {"kind": "product", "title": "巡检样机发布", "achieved_on": ""},
+        bad_answer="/portfolio/{holding_id}#milestones",
+    ),
     # -- posts: override requests and closed periods
+    Post(
+        "overrides.new_request",
+        "/deals/{override_deal_id}/override-request",
+        {"manager"},
+        lambda c: {"to_stage": "approved", "from_stage": "sourcing", "note": "链主配套，建议特批"},
+        "/deals/{override_deal_id}#override-requests",
+        bad=lambda c: {"to_stage": "approved", "from_stage": "sourcing", "note": ""},
+        bad_answer=200,
+    ),
+    # the world's request is the matrix's manager's: only it withdraws it
+    Post(
+        "overrides.withdraw",
+        "/overrides/{override_request_id}/withdraw",
+        {"manager"},
+        nothing,
+        "/deals/{override_deal_id}#override-requests",
+    ),
+    Post(
+        "overrides.perform",
+        "/overrides/{override_request_id}/perform",
+        RECORDERS,
+        lambda c: {"reason": "投委会同意作为例外", "seen": "1"},
+        "/overrides",
+        bad=lambda c: {"reason": "", "seen": "1"},
+        bad_answer="/overrides#request-{override_request_id}",
+    ),
+    Post(
+        "overrides.decline",
+        "/overrides/{override_request_id}/decline",
+        RECORDERS,
+        lambda c: {"reason": "不符合天使基金定位", "seen": "1"},
+        "/overrides",
+        bad=lambda c: {"reason": "", "seen": "1"},
+        bad_answer="/overrides#request-{override_request_id}",
+    ),
+    # the world's close is through 2000-12-31; no mark waits in 2001
+    Post(
+        "periods.index",
+        "/funds/periods",
+        RECORDERS,
+        lambda c: {"closed_through": "2001-12-31", "note": "2001 年度关账"},
+        "/funds/periods",
+        bad=lambda c: {"closed_through": "2000-06-30"},
+        bad_answer=200,
+    ),
+    Post(
+        "periods.reopen",
+        "/funds/periods/{period_close_id}/reopen",
+        RECORDERS,
+        lambda c: {"reason": "补录历史交易"},
+        "/funds/periods",
+        bad=lambda c: {"reason": ""},
+        bad_answer=200,
+    ),
 ]
 POST_IDS = [f"{p.endpoint}:{p.url}" for p in POSTS]
 

@@ -47,6 +47,12 @@ def test_the_38_districts_carry_their_official_english_names():
         assert term.en.endswith(suffix), term
 
 
+def shown(page: str) -> str:
+    """The page without its form values: a district's code is its Chinese name (DOMAIN.md
+    section 2), which the relocation form's options carry as values, not as text."""
+    return re.sub(r'\svalue="[^"]*"', "", page)
+
+
 def test_a_company_page_in_english_shows_the_district_in_english(client, login_as, dbs):
     login_as("manager")
     company = factories.company(
@@ -54,7 +60,7 @@ def test_a_company_page_in_english_shows_the_district_in_english(client, login_a
     )
     dbs.commit()
     english = {"Accept-Language": "en"}
-    page = client.get(f"/companies/{company.id}", headers=english).get_data(as_text=True)
+    page = shown(client.get(f"/companies/{company.id}", headers=english).get_data(as_text=True))
     assert "Yuzhong District" in page and "渝中区" not in page
     listing = client.get("/companies", headers=english).get_data(as_text=True)
     assert "Yuzhong District" in listing

@@ -2,7 +2,7 @@
 workspace, every id a URL or form needs, and a way to see that nothing changed."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 from fundcrm import clock
 from fundcrm.models import (
     Company,
+    CompanyKpi,
     Deal,
     DealMember,
     Holding,
@@ -51,8 +52,26 @@ def build(app, make_user, dbs) -> dict:
     extra: dict = {}
     # -- world: capital accounts and the LP's view
     # -- world: compliance and relocations
+    from fundcrm.companies.relocations import record_relocation
+
+    moved = {"to_district": "沙坪坝区", "to_city": None, "to_zone": "science_city",
+             "effective_on": clock.today() - timedelta(days=30),
+             "evidence": "新营业执照"}  # fmt: skip
+    extra["relocation_id"] = record_relocation(dbs, other, moved, None).id
+    dbs.commit()
     # -- world: KPIs, milestones and targets
+    kpi = CompanyKpi(
+        company_id=other.id,
+        period="2025",
+        period_end=date(2025, 12, 31),
+        revenue_yuan=Decimal("10000000"),
+        cq_revenue_yuan=Decimal("6000000"),
+    )
+    dbs.add(kpi)
+    dbs.commit()
+    extra["kpi_id"], extra["kpi_version"] = kpi.id, kpi.version
     # -- world: override requests and closed periods
+    extra.update(_overrides_and_periods(dbs, users, records))
     dbs.expire_all()
     return {
         **extra,
@@ -204,6 +223,38 @@ def _deal_at_signing(dbs, company, records, owner) -> int:
     deal.stage = "signing"
     dbs.commit()
     return deal.id
+
+
+def _overrides_and_periods(dbs, users: dict, records) -> dict:
+    """A mature company's deal in the angel fund (start-ups and growth only), at 项目储备, the
+    matrix's manager its owner: moving it to 立项 breaks the mandate (the manager asks for an
+    override), and the manager's request to move it to 尽职调查 waits for risk. And a close in
+    force through 2000-12-31, before anything else the world dates."""
+    from datetime import date
+
+    from fundcrm.models import OverrideRequest, PeriodClose
+
+    mature = factories.company(dbs, "重庆成熟机器人装备有限公司", make_uscc(14_401),
+                               enterprise_stage="mature")  # fmt: skip
+    owner = dbs.get(User, users["manager"])
+    deal = factories.deal(dbs, mature, owner, [(records["angel"], "5000000")])
+    dbs.flush()
+    breach = "ANGEL 子基金的可投企业阶段为 初创期、成长期；本项目为 成熟期。"
+    request = OverrideRequest(deal_id=deal.id, from_stage="sourcing", to_stage="due_diligence",
+                              breaches=[breach], note="链主企业配套项目，建议特批",
+                              requested_by_id=users["manager"])  # fmt: skip
+    close = PeriodClose(closed_through=date(2000, 12, 31), closed_by_id=users["risk"],
+                        note="历史期间")  # fmt: skip
+    dbs.add_all([request, close])
+    dbs.commit()
+    return {
+        # no "_id" in this key: the page is the manager's only, so the missing-record check
+        # (made as an administrator) leaves it out; tests/test_override_requests.py covers it
+        "override_deal": deal.id,
+        "override_deal_id": deal.id,
+        "override_request_id": request.id,
+        "period_close_id": close.id,
+    }
 
 
 def _deal_in_dd(dbs, company, records, member_id: int) -> int:

@@ -31,11 +31,27 @@ def _role_choices():
     return ROLES.choices(current_locale())
 
 
+def optional_id(value):
+    """A select's record id: None for the blank choice."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+REPRESENTS = _l("Represents the LP (an account whose one role is viewer)")
+
+
+def lp_choices(lps) -> list:
+    """The choices of a user form's LP (DOMAIN.md section 2): none, or one of the LPs."""
+    return [("", "—"), *((lp.id, lp.name) for lp in lps)]
+
+
 class UserCreateForm(SafeForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     roles = RoleField(_l("Roles"))
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
+    lp_id = SelectField(REPRESENTS, coerce=optional_id)
     submit = SubmitField(_l("Create user"))
 
     def __init__(self, *args, **kwargs):
@@ -50,6 +66,7 @@ class UserEditForm(SafeForm):
     password = PasswordField(
         _l("New password (leave empty to keep)"), validators=[Optional(), Length(max=200)]
     )
+    lp_id = SelectField(REPRESENTS, coerce=optional_id)
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):

@@ -89,3 +89,27 @@ class MergeForm(SafeForm):
     )
     confirm = BooleanField(_l("I have checked: move its deals and contacts here and delete it"))
     submit = SubmitField(_l("Merge"))
+
+
+class RelocationForm(SafeForm):
+    """A company's relocation (companies.relocations): where to, from when, on what evidence."""
+
+    to_district = VocabField(_l("To district (Chongqing)"), vocabulary=DISTRICTS)
+    to_city = StringField(_l("Or to a city outside Chongqing"),
+                          validators=[Optional(), Length(max=50)])  # fmt: skip
+    to_zone = VocabField(_l("New cluster zone"), vocabulary=ZONES, validators=[InputRequired()])
+    effective_on = DateField(_l("Effective on"), validators=[InputRequired()])
+    evidence = TextAreaField(
+        _l("Evidence (e.g. the new business licence)"),
+        validators=[DataRequired(), Length(max=1000)],
+    )
+    submit = SubmitField(_l("Record relocation"))
+
+    def values(self) -> dict:
+        return {
+            "to_district": self.to_district.data,
+            "to_city": (self.to_city.data or "").strip() or None,
+            "to_zone": self.to_zone.data,
+            "effective_on": self.effective_on.data,
+            "evidence": self.evidence.data or "",
+        }

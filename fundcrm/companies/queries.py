@@ -14,7 +14,7 @@ from fundcrm.listing import (
     contains,
     uscc_part,
 )
-from fundcrm.models import Activity, ActivityContact, Company, Contact, Deal
+from fundcrm.models import Activity, ActivityContact, Company, Contact, Deal, Holding, Relocation
 from fundcrm.models.deals import unset_last
 from fundcrm.search import token_match
 
@@ -148,3 +148,25 @@ def contact_took_part(db: Session, contact: Contact) -> bool:
     """Whether the contact is among the participants of a logged activity."""
     query = select(ActivityContact.activity_id).where(ActivityContact.contact_id == contact.id)
     return db.exec(query.limit(1)).first() is not None
+
+
+def relocations_of(db: Session, company_id: int) -> list[Relocation]:
+    """The company's relocations in the order they took effect (and were recorded)."""
+    query = (
+        select(Relocation)
+        .where(Relocation.company_id == company_id)
+        .order_by(Relocation.effective_on, Relocation.id)
+    )
+    return list(db.exec(query).all())
+
+
+def is_held(db: Session, company_id: int) -> bool:
+    """Whether a sub-fund holds (or held) the company."""
+    query = select(Holding.id).where(Holding.company_id == company_id).limit(1)
+    return db.exec(query).first() is not None
+
+
+def held_among(db: Session, company_ids) -> set[int]:
+    """The companies among these that a sub-fund holds (or held)."""
+    query = select(Holding.company_id).where(Holding.company_id.in_(list(company_ids)))
+    return set(db.exec(query.distinct()).all())

@@ -3,8 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundcrm import audit, db
-from fundcrm.companies import queries, services
-from fundcrm.companies.forms import CompanyForm, ContactForm, MergeForm
+from fundcrm.companies import queries, relocations, services
+from fundcrm.companies.forms import CompanyForm, ContactForm, MergeForm, RelocationForm
 from fundcrm.domain import uscc
 from fundcrm.history import readable
 from fundcrm.i18n import vocab_label
@@ -84,7 +84,8 @@ def _save_company(form: CompanyForm, company: Company | None):
         lambda saved: _("Company %(name)s saved.", name=saved.name),
         lambda saved: url_for("companies.show", company_id=saved.id),
     )
-    return done or render_template("companies/form.html", form=form, company=company)
+    held = company is not None and queries.is_held(db.session(), company.id)
+    return done or render_template("companies/form.html", form=form, company=company, held=held)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -111,12 +112,17 @@ def show(company_id: int):
     return _company_page(get_or_404(Company, company_id), ContactForm())
 
 
-def _company_page(company: Company, contact_form: ContactForm):
-    """The company page; a refused contact form comes back with what was typed."""
+def _company_page(
+    company: Company, contact_form: ContactForm, relocation_form: RelocationForm | None = None
+):
+    """The company page; a refused contact or relocation form comes back with what was typed."""
     session = db.session()
+    relocation_form = relocation_form or RelocationForm(formdata=None)
     history = readable(
         session,
-        audit.history(session, "companies", company.id, children=("company_fields",), limit=30),
+        audit.history(
+            session, "companies", company.id, children=("company_fields", "relocations"), limit=30
+        ),
         hide={"company_id"},
     )
     return render_template(
@@ -127,8 +133,10 @@ def _company_page(company: Company, contact_form: ContactForm):
         deals=queries.deals_of(session, company.id),
         history=history,
         contact_form=contact_form,
+        relocation_form=relocation_form,
+        relocations=queries.relocations_of(session, company.id),
         uscc_valid=uscc.check(company.uscc).valid,
-    ), (400 if contact_form.errors else 200)
+    ), (400 if contact_form.errors or relocation_form.errors else 200)
 
 
 @bp.post("/<int:company_id>/contacts")
@@ -145,6 +153,21 @@ def add_contact(company_id: int):
         url_for("companies.show", company_id=company.id) + "#contacts",
     )
     return done or _company_page(company, form)
+
+
+@bp.post("/<int:company_id>/relocations")
+@requires("edit_companies")
+def record_relocation(company_id: int):
+    """A relocation (companies.relocations): the company moves there from its date on."""
+    company = get_or_404(Company, company_id)
+    form = RelocationForm()
+    done = submit(
+        form,
+        lambda: relocations.record_relocation(db.session(), company, form.values(), current_user),
+        _("The relocation is recorded: the company is registered there from its date on."),
+        url_for("companies.show", company_id=company.id) + "#relocations",
+    )
+    return done or _company_page(company, ContactForm(formdata=None), form)
 
 
 @bp.route("/<int:company_id>/contacts/<int:contact_id>", methods=["GET", "POST"])

@@ -1,7 +1,8 @@
 """Company rules, one function each, for the company form, the new-deal form's inline company
 and the companies import alike: the USCC (checked_uscc), a USCC held by another company
 (refuse_taken_uscc, uscc_taken), loose-name duplicates (similar_names, similar_message),
-location (check_location) and what a new company holds (new_company). Flush only."""
+location (check_location; a held company moves by a relocation, refuse_direct_move) and what
+a new company holds (new_company). Flush only."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,7 @@ from sqlmodel import Session
 from fundcrm import clock
 from fundcrm.companies import queries
 from fundcrm.domain import uscc
+from fundcrm.domain.location import Place, moved
 from fundcrm.errors import ServiceError
 from fundcrm.models import (
     Activity,
@@ -161,6 +163,20 @@ def check_location(values: dict) -> None:
         raise CompanyError(_l("The founding date is in the future."), "founded_on")
 
 
+MOVE_BY_RELOCATION = _l(
+    "A sub-fund holds this company: its registered location changes only by a relocation "
+    "(Record relocation on the company's page), dated for the re-investment rules."
+)
+
+
+def refuse_direct_move(db: Session, company: Company, values: dict) -> None:
+    """A held company's district or city changes by a relocation, never by an edit (an edit of
+    a company no sub-fund holds is a correction)."""
+    wanted = Place.of(values.get("district"), values.get("city"))
+    if moved(Place.of(company.district, company.city), wanted) and queries.is_held(db, company.id):
+        raise CompanyError(MOVE_BY_RELOCATION, "district")
+
+
 def new_company(code: str, values: dict, *, override_reason=None, approver=None, now=None):
     """Every column of a new company with a checked USCC, as the form and the import create it
     (the import inserts these in bulk, the form through the ORM)."""
@@ -238,6 +254,7 @@ def update_company(
     )
     refuse_taken_uscc(db, code, company.id)
     check_location(values)
+    refuse_direct_move(db, company, values)
     if not confirmed_similar and uscc.name_key(values["name"]) != company.name_key:
         refuse_similar(db, values["name"], company.id)
     company_id = company.id

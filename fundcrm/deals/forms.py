@@ -50,7 +50,20 @@ def deal_form(sub_funds, *args, **kwargs) -> DealForm:
     return form
 
 
-class MoveForm(SafeForm):
+class KnownStages:
+    """A form naming a move: its target stage and the stage it left (when sent) are known
+    stages; whether the move may be made is the move service's to say."""
+
+    def validate_to_stage(self, field):
+        if field.data not in ALL_STAGES:
+            raise ValidationError(_l("Unknown stage: %(code)s", code=field.data))
+
+    def validate_from_stage(self, field):
+        if field.data and field.data not in ALL_STAGES:
+            raise ValidationError(_l("Unknown stage: %(code)s", code=field.data))
+
+
+class MoveForm(KnownStages, SafeForm):
     """The deal page's move form; the board's JSON move is read through it too."""
 
     # Any known stage is accepted here: deals.moves.check_move names a move it refuses.
@@ -64,14 +77,6 @@ class MoveForm(SafeForm):
         validators=[Optional(), Length(max=500)],
     )
     submit = SubmitField(_l("Move"))
-
-    def validate_to_stage(self, field):
-        if field.data not in ALL_STAGES:
-            raise ValidationError(_l("Unknown stage: %(code)s", code=field.data))
-
-    def validate_from_stage(self, field):
-        if field.data and field.data not in ALL_STAGES:
-            raise ValidationError(_l("Unknown stage: %(code)s", code=field.data))
 
 
 class GateForm(SafeForm):

@@ -6,6 +6,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from fundcrm import clock, db
+from fundcrm.compliance import overrides
+from fundcrm.compliance.override_routes import request_url
 from fundcrm.deals import moves, queries, refusals
 from fundcrm.deals.forms import GateForm, MoveForm
 from fundcrm.deals.routes import bp, filters_from_request, list_context
@@ -90,7 +92,8 @@ def move(deal_id: int):
         )
     except moves.MoveRefused as refused:
         session.rollback()
-        return _move_refused(deal, [str(m) for m in refused.messages], refused.overridable)
+        asking = _asking_risk(deal, to_stage, refused)
+        return _move_refused(deal, [str(m) for m in refused.messages], refused.overridable, asking)
     session.commit()
     message = _(
         "%(ref)s moved to %(stage)s.",
@@ -121,9 +124,21 @@ def _field_messages(form) -> list[str]:
     return [f"{field.label.text}: {error}" for field in form for error in field.errors]
 
 
-def _move_refused(deal: Deal, messages: list[str], overridable: bool):
+def _asking_risk(deal: Deal, to_stage: str, refused: moves.MoveRefused) -> str | None:
+    """Where the user asks risk to override the refusal: a move refused only for mandate
+    breaches, by someone who may ask but not override."""
+    if refused.breaches and not refused.overridable and overrides.may_request(current_user, deal):
+        return request_url(deal, to_stage)
+    return None
+
+
+def _move_refused(deal: Deal, messages: list[str], overridable: bool, asking: str | None = None):
+    """The refusal: as JSON for the board (with where to ask for an override), else flashed on
+    the deal's page, or the override request's form when the user may ask for one."""
     if request.is_json:
-        return jsonify(ok=False, errors=messages, overridable=overridable), 422
+        return jsonify(ok=False, errors=messages, overridable=overridable, request_url=asking), 422
+    if asking:
+        return redirect(asking)
     for message in messages:
         flash(message, "danger")
     return redirect(url_for("deals.show", deal_id=deal.id))

@@ -12,6 +12,7 @@ from flask_login import current_user
 from fundcrm import audit, db, listing
 from fundcrm.auth.services import users_who_can
 from fundcrm.companies import services as company_services
+from fundcrm.compliance import queries as compliance_queries
 from fundcrm.deals import queries, services
 from fundcrm.deals.forms import deal_form
 from fundcrm.domain import stages, uscc
@@ -259,6 +260,7 @@ def show(deal_id: int):
         memo=ic_queries.memo_of_deal(session, deal.id),
         start_memo_form=StartMemoForm(),
         ic=_ic(session, deal),
+        override_requests=compliance_queries.requests_of_deal(session, deal.id),
     )
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from fundcrm import clock, progress
 from fundcrm.audit import set_actor
 from fundcrm.demo.companies import BRANDS, TRADES, demo_companies, find_or_create_company
+from fundcrm.demo.compliance import seed_compliance
 from fundcrm.demo.deals import (
     FINAL_STAGES,
     NEXT_STEPS,
@@ -27,6 +28,8 @@ from fundcrm.demo.deals import (
 from fundcrm.demo.documents import demo_pdf, seed_business_plan
 from fundcrm.demo.funds import FUND, SUB_FUNDS, seed_commitments, seed_fund
 from fundcrm.demo.ic import seed_ic
+from fundcrm.demo.kpis import seed_kpis
+from fundcrm.demo.overrides import seed_override_request
 from fundcrm.demo.people import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -81,6 +84,15 @@ def seed(
     added += count
     count = seed_portfolio(db, today)
     say(_("%(step)s: %(n)d added", step=_("Portfolio"), n=count))
+    added += count
+    count = seed_override_request(db)
+    say(_("%(step)s: %(n)d added", step=_("Override requests"), n=count))
+    added += count
+    count = seed_compliance(db, today)
+    say(_("%(step)s: %(n)d added", step=_("A relocation and a company near the cap"), n=count))
+    added += count
+    count = seed_kpis(db, today)
+    say(_("%(step)s: %(n)d added", step=_("KPIs and milestones"), n=count))
     added += count
     db.commit()
     return added

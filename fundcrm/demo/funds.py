@@ -1,8 +1,10 @@
-"""The fund, its two sub-funds with their LPA settings, six LPs and ten commitments."""
+"""The fund, its two sub-funds with their LPA settings, six LPs (the LP representative's account
+tied to one of them) and ten commitments."""
 
 from datetime import date
 from decimal import Decimal
 
+from fundcrm.demo.people import tie_representative
 from fundcrm.domain.money import wan_to_yuan
 from fundcrm.funds import queries as fund_queries
 from fundcrm.funds import services as funds
@@ -116,6 +118,7 @@ def seed_fund(db) -> int:
                 {"name": name, "lp_type": lp_type, "is_government": government},
             )
             added += 1
+    tie_representative(db, fund_queries.lps(db))  # a link, not a record: not counted
     return added
 
 

@@ -1,5 +1,6 @@
 """The demo's user accounts, one or two per role."""
 
+from fundcrm.admin.services import tie_to_lp
 from fundcrm.auth import services as accounts
 
 DEMO_PASSWORD = "fundcrm-demo"  # noqa: S105 - documented demo-only password
@@ -14,6 +15,9 @@ DEMO_ACCOUNTS = [
     ("risk@example.com", "风控合规 周静", ["risk"]),
     ("lp@example.com", "出资人代表 孙立", ["viewer"]),
 ]
+
+# The LP representative's account and the LP it represents (DOMAIN.md section 2).
+REPRESENTATIVE = ("lp@example.com", "两江新区产业发展投资基金")
 
 # The managers who own the demo deals.
 DEAL_OWNERS = ("manager@example.com", "manager2@example.com")
@@ -38,3 +42,13 @@ def deal_owners(db) -> list:
 def risk_officer(db):
     """The risk account: it overrides a mandate breach in the demo."""
     return accounts.find_user(db, "risk@example.com")
+
+
+def tie_representative(db, lps) -> None:
+    """Tie the LP representative's account to its LP (`lps`: every LP) unless it is tied
+    already: a second seed changes nothing."""
+    email, lp_name = REPRESENTATIVE
+    user = accounts.find_user(db, email)
+    lp = next((lp for lp in lps if lp.name == lp_name), None)
+    if user is not None and lp is not None and user.lp_id is None:
+        tie_to_lp(db, user, lp.id, sorted(user.role_codes))

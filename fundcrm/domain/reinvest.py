@@ -7,14 +7,11 @@ WHOLE_CITY = "chongqing"
 
 
 def in_area(area: list[str], district: str | None, city: str | None) -> bool | None:
-    """True or False; None when the company's location does not say (no district, and for the
-    whole city no city either)."""
+    """True or False; None when the company's location does not say (no district, and no city
+    or, for a list of districts, a city in Chongqing)."""
+    in_chongqing = city.strip().startswith("重庆") if city else None
     if WHOLE_CITY in area:
-        if district in DISTRICTS:
-            return True
-        if city:
-            return city.strip().startswith("重庆")
-        return None
+        return True if district in DISTRICTS else in_chongqing
     if district:
         return district in area
-    return None
+    return False if in_chongqing is False else None  # another city: outside every district

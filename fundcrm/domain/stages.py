@@ -167,12 +167,17 @@ def after_investment_period(f: MandateFacts, case: MandateCase) -> Breach | None
     return None
 
 
+def cap_limit(size_yuan: Decimal, cap_pct: Decimal) -> Decimal:
+    """The single-project cap in yuan: cap % of the sub-fund's committed size."""
+    return (size_yuan * cap_pct / 100).quantize(Decimal("0.01"))
+
+
 def over_cap(f: MandateFacts, case: MandateCase) -> Breach | None:
     """The sub-fund's cost in one company would exceed its single-project cap (at IC and at
     closing only)."""
     if not CAP_STAGES.intersection(case.entered):
         return None
-    limit = (f.size_yuan * f.cap_pct / 100).quantize(Decimal("0.01"))
+    limit = cap_limit(f.size_yuan, f.cap_pct)
     total = f.invested_yuan + f.proposed_yuan
     if total <= limit:
         return None

@@ -230,6 +230,31 @@ red_flag|重大风险（红旗）|Red flag
 """,
 )
 
+# A portfolio company's milestones (DOMAIN.md sections 2 and 7); the codes are the ones the
+# milestones table's check constraint allows.
+MILESTONE_KINDS = _vocab(
+    "milestone_kind",
+    """
+technology|关键核心技术突破|Key core technology breakthrough
+product|高技术产品|High-tech product
+scenario|应用场景|Application scenario
+introduced|引进落户重庆|Brought to Chongqing
+recognised|获评知名企业|Recognised as a well-known company
+""",
+)
+
+# A request to override a mandate breach (DOMAIN.md section 3); the codes are the ones the
+# override_requests table's check constraint allows.
+OVERRIDE_STATUSES = _vocab(
+    "override_status",
+    """
+pending|待风控审批|Waiting for risk
+performed|已特批执行|Performed
+declined|已驳回|Declined
+withdrawn|已撤回|Withdrawn
+""",
+)
+
 REINVEST_AREAS = Vocabulary(
     "reinvest_area",
     [Term("chongqing", "重庆市（全市）", "Chongqing (whole city)"), *DISTRICTS.terms],
@@ -268,6 +293,8 @@ VOCABULARIES = {
         ACTIVITY_KINDS,
         DD_STATUSES,
         SEVERITIES,
+        OVERRIDE_STATUSES,
+        MILESTONE_KINDS,
     )
 }
 

@@ -1,9 +1,9 @@
 """An LP's calls and distributions, and a sub-fund's fees and expenses (DOMAIN.md section 1).
 
 Refused, with the reason, and nothing written: a date after today (the fund's clock), an
-amount of zero or less, an LP without a commitment to the sub-fund in force on the date, calls
-above the commitment. The commitment's row is locked, so two simultaneous calls cannot pass
-the check together. Services flush; the view commits."""
+amount of zero or less, a date in a closed period, an LP without a commitment to the sub-fund
+in force on the date, calls above the commitment. The commitment's row is locked, so two
+simultaneous calls cannot pass the check together. Services flush; the view commits."""
 
 from datetime import date
 from decimal import Decimal
@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from fundcrm import clock
+from fundcrm.compliance import periods
 from fundcrm.db import lock_for_edit
 from fundcrm.domain import holding_rules as rules
 from fundcrm.domain.vocab import EXPENSE_KINDS, LP_FLOW_KINDS
@@ -41,6 +42,7 @@ CALLS_ABOVE = _l("The calls would exceed the LP's commitment.")
 def record_flow(db: Session, values: dict) -> LpFlow:
     """values: lp_id, sub_fund_id, flow_on, kind, amount_yuan, note."""
     check_dated(values["flow_on"], values["amount_yuan"], "flow_on")
+    periods.check_open(db, values["flow_on"], "flow_on")
     if values["kind"] not in LP_FLOW_KINDS:
         raise FlowError(_l("A call or a distribution."), "kind")
     commitment = queries.commitment_of(db, values["lp_id"], values["sub_fund_id"])
@@ -68,6 +70,7 @@ def record_flow(db: Session, values: dict) -> LpFlow:
 def record_expense(db: Session, values: dict) -> FundExpense:
     """values: sub_fund_id, spent_on, kind, amount_yuan, note."""
     check_dated(values["spent_on"], values["amount_yuan"], "spent_on")
+    periods.check_open(db, values["spent_on"], "spent_on")
     if values["kind"] not in EXPENSE_KINDS:
         raise FlowError(_l("A management fee or a fund expense."), "kind")
     expense = FundExpense(

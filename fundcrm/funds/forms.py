@@ -95,17 +95,39 @@ class SubFundForm(SafeForm):
             field.data = field.data or value
 
 
+BEARS_FEES = {"": None, "yes": True, "no": False}
+
+
+def bears_fees_choice(value):
+    """The form's choice → LimitedPartner.bears_fees: True, False, or None (by its type)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if value not in BEARS_FEES:
+        raise ValueError(value)
+    return BEARS_FEES[value]
+
+
 class LPForm(SafeForm):
     name = StringField(_l("LP name"), validators=[DataRequired(), Length(max=200)])
     lp_type = VocabField(_l("LP type"), vocabulary=LP_TYPES, blank=False)
     is_government = BooleanField(_l("Government LP"))
+    bears_fees = SelectField(_l("Bears a share of the fees and expenses"), coerce=bears_fees_choice)
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bears_fees.choices = [
+            ("", _l("By type: every LP but the GP")),
+            ("yes", _l("Yes")),
+            ("no", _l("No")),
+        ]
 
     def values(self) -> dict:
         return {
             "name": self.name.data,
             "lp_type": self.lp_type.data,
             "is_government": self.is_government.data,
+            "bears_fees": self.bears_fees.data,
         }
 
 
@@ -122,6 +144,15 @@ class CommitmentForm(SafeForm):
     )
     reinvest_area = VocabMultiField(_l("Re-investment area"), vocabulary=REINVEST_AREAS)
     reinvest_base = VocabField(_l("Re-investment base"), vocabulary=REINVEST_BASES)
+    reinvest_multiplier = DecimalField(
+        _l("Relocation multiplier (×; blank: the default)"),
+        validators=[Optional(), NumberRange(min=1, max=10)],
+        places=None,
+    )
+    reinvest_deadline = DateField(
+        _l("Re-investment deadline (blank: the sub-fund's investment period end)"),
+        validators=[Optional()],
+    )
     submit = SubmitField(_l("Save"))
 
     def values(self) -> dict:
@@ -133,6 +164,8 @@ class CommitmentForm(SafeForm):
             "reinvest_ratio": self.reinvest_ratio.data,
             "reinvest_area": self.reinvest_area.data,
             "reinvest_base": self.reinvest_base.data,
+            "reinvest_multiplier": self.reinvest_multiplier.data,
+            "reinvest_deadline": self.reinvest_deadline.data,
         }
 
     def defaults(self, terms: dict) -> None:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from fundcrm import clock, db
 from fundcrm.domain.commitments import signed
-from fundcrm.funds import changes, queries, services
+from fundcrm.funds import capital, changes, queries, services
 from fundcrm.funds.forms import (
     CommitmentChangeForm,
     CommitmentForm,
@@ -15,7 +15,7 @@ from fundcrm.funds.forms import (
 )
 from fundcrm.funds.positions import positions
 from fundcrm.models import Commitment, LimitedPartner, SubFund
-from fundcrm.permissions import requires
+from fundcrm.permissions import requires, tied_lp_id, user_can
 from fundcrm.views import as_of_date, get_or_404, submit
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
@@ -25,16 +25,25 @@ bp = Blueprint("funds", __name__, url_prefix="/funds")
 @requires("read_funds")
 def overview():
     """The fund's setup, and committed, paid-in and unfunded as of `?as_of` (today by default):
-    per sub-fund and in total for everyone, per LP for those who read LP accounts."""
+    per sub-fund and in total for everyone, per LP for those who read LP accounts. An LP's
+    representative sees only its LP's sub-funds and its own LP."""
     session = db.session()
     held = positions(session, as_of_date())
+    lps, commitments = queries.lps(session), queries.commitments(session)
+    represented = None if user_can(current_user, "read_lp_accounts") else tied_lp_id(current_user)
+    if represented is not None:
+        held = capital.seen_by(held, represented, capital.sub_funds_of(session, represented))
+        lps = [lp for lp in lps if lp.id == represented]
+        commitments = [c for c in commitments if c.lp_id == represented]
     return render_template(
         "funds/overview.html",
         settings=queries.fund_settings(session),
         positions=held,
         sub_funds=[part.sub_fund for part in held.sub_funds],
-        lps=queries.lps(session),
-        commitments=queries.commitments(session),
+        lps=lps,
+        commitments=commitments,
+        represented=represented,
+        readable_lps={lp.id for lp in lps if user_can(current_user, "read_lp_account", lp)},
         users=queries.users_by_id(session),
     )
 
@@ -84,7 +93,7 @@ def edit_sub_fund(sub_fund_id):
 
 
 @bp.route("/lps/new", methods=["GET", "POST"], defaults={"lp_id": None})
-@bp.route("/lps/<int:lp_id>", methods=["GET", "POST"])
+@bp.route("/lps/<int:lp_id>/edit", methods=["GET", "POST"])
 @requires("manage_funds")
 def edit_lp(lp_id):
     record = get_or_404(LimitedPartner, lp_id) if lp_id else LimitedPartner(name="", lp_type="")
@@ -179,3 +188,6 @@ def add_commitment_change(commitment_id):
     if done:
         return done
     return _commitment_page(session, record, _commitment_form(session, record, formdata=None), form)
+
+
+from fundcrm.funds import lp_routes  # noqa: E402, F401 - its routes are on this blueprint

@@ -220,7 +220,25 @@ def check_commitment(
     committed_on = values.get("committed_on")
     if committed_on is not None and committed_on > clock.today():
         raise SetupError(_l("A commitment is dated today or earlier."), "committed_on")
-    return {**values, **reinvestment_terms(is_government, values, starts, settings)}
+    terms = reinvestment_terms(is_government, values, starts, settings)
+    return {**values, **terms, **relocation_terms(is_government, values)}
+
+
+# Set on the commitment form only (the `commitments` import leaves them as they are); blank:
+# the setting's multiplier, the sub-fund's investment period end (DOMAIN.md section 1).
+RELOCATION_TERMS = ("reinvest_multiplier", "reinvest_deadline")
+
+
+def relocation_terms(is_government: bool, values: dict) -> dict:
+    """The relocation multiplier and the re-investment deadline given (a non-government LP's
+    commitment keeps neither); none when the values do not name them."""
+    given = {k: values[k] for k in RELOCATION_TERMS if k in values}
+    if not is_government:
+        return dict.fromkeys(given)
+    multiplier = given.get("reinvest_multiplier")
+    if multiplier is not None and multiplier < 1:
+        raise SetupError(_l("The relocation multiplier is at least 1."), "reinvest_multiplier")
+    return given
 
 
 def save_commitment(db, commitment: Commitment, values: dict, settings=None) -> Commitment:

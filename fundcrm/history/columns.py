@@ -91,6 +91,8 @@ ATTEMPTS = {
     "review_mark": _l("review a valuation mark"),
     "record_flow": _l("record an LP call or distribution"),
     "record_expense": _l("record a fee or an expense"),
+    "record_kpi": _l("record a company's KPIs"),
+    "add_milestone": _l("add a company's milestone"),
 }
 REFUSAL_COLUMNS = {
     "refused": Column(_l("Refused attempt"), CODE, choices=ATTEMPTS),

@@ -38,6 +38,8 @@ from fundcrm.history.columns import own as _own
 from fundcrm.history.columns import ref as _ref
 from fundcrm.history.columns import text as _text
 from fundcrm.history.ic_labels import IC_LABELS
+from fundcrm.history.kpi_labels import KPI_LABELS
+from fundcrm.history.override_period_labels import OVERRIDE_PERIOD_LABELS
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 TASK_STATUSES = {"open": _l("Open"), "done": _l("Done")}
@@ -54,6 +56,7 @@ LABELS: dict[str, Table] = {
             "password_hash": Column(_l("Password"), MASKED),
             "active": Column(_l("Active"), FLAG),
             "locale": _code(_l("Language"), choices=LANGUAGES),
+            "lp_id": _ref(_l("Represents the LP"), "lps"),
             "created_at": CREATED,
             "session_token": Column(_l("Sign-in sessions"), MASKED, bookkeeping=True),
         },
@@ -106,6 +109,8 @@ LABELS: dict[str, Table] = {
             "name": _text(_l("LP name")),
             "lp_type": _code(_l("LP type"), "lp_type"),
             "is_government": Column(_l("Government LP"), FLAG),
+            # blank ("—"): by its type, every LP but the GP
+            "bears_fees": Column(_l("Bears a share of the fees and expenses"), FLAG),
         },
         title="name",
     ),
@@ -121,6 +126,8 @@ LABELS: dict[str, Table] = {
             "reinvest_ratio": Column(_l("Re-investment ratio"), MULTIPLE),
             "reinvest_area": _codes(_l("Re-investment area"), "reinvest_area"),
             "reinvest_base": _code(_l("Re-investment base"), "reinvest_base"),
+            "reinvest_multiplier": Column(_l("Relocation multiplier"), MULTIPLE),
+            "reinvest_deadline": Column(_l("Re-investment deadline"), DAY),
             "created_at": CREATED,
         },
     ),
@@ -362,5 +369,23 @@ LABELS: dict[str, Table] = {
         },
         title="title",
     ),
+    "relocations": Table(
+        _l("Relocation"),
+        _own(_l("Relocation"), "relocations"),
+        {
+            "id": ID,
+            "company_id": COMPANY,
+            "effective_on": Column(_l("Effective on"), DAY),
+            "from_district": _code(_l("From district"), "district"),
+            "from_city": _text(_l("From city")),
+            "to_district": _code(_l("To district"), "district"),
+            "to_city": _text(_l("To city")),
+            "evidence": _text(_l("Evidence")),
+            "created_by_id": CREATED_BY,
+            "created_at": CREATED,
+        },
+    ),
     **IC_LABELS,
+    **OVERRIDE_PERIOD_LABELS,
+    **KPI_LABELS,
 }

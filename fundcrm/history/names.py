@@ -12,6 +12,7 @@ from fundcrm.models import (
     Commitment,
     CommitmentChange,
     Company,
+    CompanyKpi,
     Contact,
     DDItem,
     DDTemplateItem,
@@ -34,7 +35,11 @@ from fundcrm.models import (
     IcVote,
     LimitedPartner,
     LpFlow,
+    Milestone,
+    OverrideRequest,
+    PeriodClose,
     PortfolioTransaction,
+    Relocation,
     StageMove,
     SubFund,
     Task,
@@ -239,6 +244,30 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
         ),
         lambda r: joined(r[1], _localised(r[2], r[3])),
     ),
+    "override_requests": (
+        lambda ids: (
+            select(OverrideRequest.id, Deal.deal_ref, OverrideRequest.to_stage)
+            .join(Deal, Deal.id == OverrideRequest.deal_id)
+            .where(OverrideRequest.id.in_(ids))
+        ),
+        lambda r: _(
+            "Override request: %(deal)s → %(stage)s", deal=r[1], stage=vocab_label("stage", r[2])
+        ),
+    ),
+    "period_closes": (
+        lambda ids: select(PeriodClose.id, PeriodClose.closed_through).where(
+            PeriodClose.id.in_(ids)
+        ),
+        lambda r: _("Closed through %(date)s", date=format_date(r[1])),
+    ),
+    "relocations": (
+        lambda ids: (
+            select(Relocation.id, Company.name, Relocation.effective_on)
+            .join(Company, Company.id == Relocation.company_id)
+            .where(Relocation.id.in_(ids))
+        ),
+        lambda r: _("%(company)s relocated on %(date)s", company=r[1], date=format_date(r[2])),
+    ),
     "stage_moves": (
         lambda ids: (
             select(StageMove.id, Deal.deal_ref, StageMove.to_stage)
@@ -275,6 +304,20 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
             Document.id.in_(ids)
         ),
         lambda r: f"{r[1]} (v{r[2]})",
+    ),
+    "company_kpis": (
+        lambda ids: (
+            select(CompanyKpi.id, Company.name, CompanyKpi.period)
+            .join(Company, Company.id == CompanyKpi.company_id)
+            .where(CompanyKpi.id.in_(ids))
+        ),
+        lambda r: joined(r[1], r[2]),
+    ),
+    "milestones": (
+        lambda ids: select(Milestone.id, Milestone.title, Milestone.achieved_on).where(
+            Milestone.id.in_(ids)
+        ),
+        lambda r: joined(r[1], format_date(r[2])),
     ),
 }
 

@@ -2,8 +2,11 @@
 submitted (frozen) for the committee. Every save adds a version; submitting freezes the latest;
 an edit after that is the next version, a draft. A save or submission names the version it was
 made from, and the unique (memo, number) makes two saves of one version give one new version
-and one refusal. Services flush; the view commits."""
+and one refusal. On submission the mandate rules run on the version's amounts
+(`mandate_breaches`): the submitter is told what the move to 投决 will need overriding.
+Services flush; the view commits."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +15,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from fundcrm import clock
+from fundcrm.deals import moves
+from fundcrm.domain import stages
 from fundcrm.domain.vocab import MEMO_SECTIONS
 from fundcrm.errors import ServiceError
 from fundcrm.i18n import current_locale
@@ -108,6 +113,21 @@ def submit(db: Session, memo: IcMemo, seen: int, user) -> IcMemoVersion:
     )
     _flush_or_stale(db)
     return version
+
+
+def mandate_breaches(db: Session, memo: IcMemo, version: IcMemoVersion, today=None) -> list:
+    """What moving the deal to 投决 would break of each participating sub-fund's mandate, with
+    this version's proposed amounts (the rules of fundcrm.domain.stages, as the move checks
+    them): the move will need an override by risk or an administrator (DOMAIN.md section 3)."""
+    deal = memo.deal
+    facts = [
+        replace(f, proposed_yuan=Decimal(version.proposed.get(str(p.sub_fund_id), f.proposed_yuan)))
+        for f, p in zip(moves.mandate_facts(db, deal), deal.participations, strict=True)
+    ]
+    company = deal.company
+    return stages.mandate_breaches(
+        ["ic"], company.enterprise_stage, company.focus_area, facts, today or clock.today()
+    )
 
 
 def _must_be_latest(memo: IcMemo, seen: int) -> IcMemoVersion:

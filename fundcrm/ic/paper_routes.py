@@ -3,7 +3,7 @@ memo side by side, and the memo's questions and answers."""
 
 from contextlib import contextmanager
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,7 +19,7 @@ from fundcrm.ic.forms import AnswerForm, QuestionForm
 from fundcrm.models import IcMeeting, IcMemo, IcMemoVersion, IcQuestion
 from fundcrm.pdf import PaperTooLong
 from fundcrm.permissions import authorize, requires
-from fundcrm.views import flash_form_errors, get_or_404, record_id
+from fundcrm.views import flash_form_errors, get_or_404, pdf_response, record_id
 
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 
@@ -43,14 +43,6 @@ def _printable():
         ) from None
 
 
-def _pdf(content: bytes, name: str):
-    response = make_response(content)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/ic/memos/<int:memo_id>/memo.pdf")
 @requires("read_memos")
 def memo_pdf(memo_id: int):
@@ -62,7 +54,7 @@ def memo_pdf(memo_id: int):
     version = version or memo.versions[-1]
     with force_locale(_language()), _printable():
         content = papers.memo_pdf(db.session(), memo, version)
-    return _pdf(content, f"{memo.deal.deal_ref}-memo-v{version.number}.pdf")
+    return pdf_response(content, f"{memo.deal.deal_ref}-memo-v{version.number}.pdf")
 
 
 @bp.get("/ic/meetings/<int:meeting_id>/minutes.pdf")
@@ -72,7 +64,7 @@ def minutes_pdf(meeting_id: int):
     authorize("read_meetings", queries.meeting_seat(meeting))
     with force_locale(_language()), _printable():
         content = papers.minutes_pdf(db.session(), meeting, current_user)
-    return _pdf(content, f"ic-minutes-{meeting.held_on.isoformat()}.pdf")
+    return pdf_response(content, f"ic-minutes-{meeting.held_on.isoformat()}.pdf")
 
 
 @bp.get("/ic/memos/<int:memo_id>/diff")

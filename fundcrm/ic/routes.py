@@ -6,11 +6,14 @@ from types import SimpleNamespace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fundcrm import db
 from fundcrm.auth.queries import users_who_can
 from fundcrm.deals import queries as deal_queries
+from fundcrm.deals.refusals import breach_message
+from fundcrm.domain.stages import is_forward
 from fundcrm.domain.vocab import MEMO_SECTIONS
 from fundcrm.funds.queries import users_by_id
 from fundcrm.i18n import current_locale
@@ -72,6 +75,7 @@ def show_memo(memo_id: int):
         ],
         amounts=_amounts(memo, shown),
         may_write=user_can(current_user, "write_memos", memo.deal),
+        mandate_breaches=_mandate_check(memo, shown),
         submit_form=SubmitMemoForm(seen=memos.latest(memo).number),
         questions=queries.questions_of(db.session(), memo.id),
         question_form=QuestionForm(version=shown.number),
@@ -134,7 +138,22 @@ def submit_memo(memo_id: int):
         return redirect(url_for("ic.show_memo", memo_id=memo.id))
     db.session().commit()
     flash(_("Version %(n)s is submitted to the IC and frozen.", n=version.number), "success")
+    if breaches := _mandate_check(memo, version):
+        flash(" ".join([*breaches, str(OVERRIDE_NEEDED)]), "warning")
     return redirect(url_for("ic.show_memo", memo_id=memo.id))
+
+
+OVERRIDE_NEEDED = _l(
+    "The move to IC will need an override by risk or an administrator, with a reason."
+)
+
+
+def _mandate_check(memo: IcMemo, version) -> list[str]:
+    """The mandate breaches of the version's amounts, worded, while the deal has still to move
+    to IC (memos.mandate_breaches)."""
+    if not is_forward(memo.deal.stage, "ic"):
+        return []
+    return [breach_message(b) for b in memos.mandate_breaches(db.session(), memo, version)]
 
 
 # -- conflicts ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 
 from fundcrm.companies.services import CompanyError, checked_uscc
+from fundcrm.domain.kpis import PeriodError, parse_period, parse_signed_wan
 from fundcrm.domain.money import MoneyError, parse_wan
 from fundcrm.domain.text import first_illegal
 from fundcrm.domain.vocab import Vocabulary, lookup
@@ -124,6 +125,26 @@ def _wan(column, raw) -> Decimal:
         raise CellError(str(MONEY_MESSAGES[error.code])) from None
 
 
+def _signed_wan(column, raw) -> Decimal:
+    """万元 that may be negative (a net loss: `-120.5`, or `'-120.5` as an export protects it)."""
+    if isinstance(raw, datetime | date | bool):
+        raise CellError(str(MONEY_MESSAGES["not_a_number"]))
+    try:
+        return parse_signed_wan(_number_text(raw) if isinstance(raw, int | float) else raw)
+    except MoneyError as error:
+        raise CellError(str(MONEY_MESSAGES[error.code])) from None
+
+
+def _period(column, raw) -> str:
+    """A KPI period's code: a year (2026, also a number cell) or a quarter (2026Q3)."""
+    if isinstance(raw, datetime | date | bool):
+        raise CellError(_("Write the period as a year (2026) or a quarter (2026Q3)."))
+    try:
+        return parse_period(raw).code
+    except PeriodError:
+        raise CellError(_("Write the period as a year (2026) or a quarter (2026Q3).")) from None
+
+
 def _date(column, raw) -> date:
     if isinstance(raw, datetime):
         return raw.date()
@@ -231,6 +252,8 @@ PARSERS = {
     formats.USCC: _uscc,
     formats.EMAIL: _email,
     formats.WAN: _wan,
+    formats.SIGNED_WAN: _signed_wan,
+    formats.PERIOD: _period,
     formats.DATE: _date,
     formats.INT: _int,
     formats.PCT: _pct,

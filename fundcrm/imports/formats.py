@@ -19,6 +19,7 @@ from fundcrm.domain.vocab import (
     FOCUS_AREAS,
     LP_FLOW_KINDS,
     LP_TYPES,
+    MILESTONE_KINDS,
     REINVEST_AREAS,
     REINVEST_BASES,
     ROUNDS,
@@ -39,6 +40,8 @@ CODE = "code"  # an upper-cased identifier (sub-fund code, deal reference)
 USCC = "uscc"
 EMAIL = "email"
 WAN = "wan"
+SIGNED_WAN = "signed_wan"  # 万元 that may be negative (a net loss)
+PERIOD = "period"  # a KPI period: a year (2026) or a quarter (2026Q3)
 DATE = "date"
 INT = "int"
 PCT = "pct"
@@ -282,9 +285,37 @@ EXPENSES = Kind(
     ),
 )
 
+KPIS = Kind(
+    "kpis",
+    _l("Company KPIs"),
+    (
+        _company_uscc(),
+        Column("period", "期间", PERIOD, True, en="Period"),
+        Column("revenue_wan", "营业收入(万元)", WAN, en="Revenue (万元)"),
+        Column("cq_revenue_wan", "重庆营业收入(万元)", WAN, en="Revenue in Chongqing (万元)"),
+        Column("net_profit_wan", "净利润(万元)", SIGNED_WAN, en="Net profit (万元)"),
+        Column("headcount", "员工人数", INT, en="Headcount"),
+        Column("rd_wan", "研发投入(万元)", WAN, en="R&D spending (万元)"),
+        Column("patents", "专利数", INT, en="Patents"),
+    ),
+)
+
+MILESTONES = Kind(
+    "milestones",
+    _l("Milestones"),
+    (
+        _company_uscc(),
+        Column("kind", "类别", VOCAB, True, vocabulary=MILESTONE_KINDS, en="Kind"),
+        Column("title", "名称", TEXT, True, max_length=200, en="Title"),
+        _on(),
+        Column("evidence", "佐证", TEXT, max_length=1000, en="Evidence"),
+    ),
+)
+
 KINDS: dict[str, Kind] = {
     k.code: k
     for k in (
-        SUB_FUNDS, COMMITMENTS, COMPANIES, DEALS, TRANSACTIONS, VALUATIONS, LP_FLOWS, EXPENSES
+        SUB_FUNDS, COMMITMENTS, COMPANIES, DEALS, TRANSACTIONS, VALUATIONS, LP_FLOWS, EXPENSES,
+        KPIS, MILESTONES,
     )
 }  # fmt: skip

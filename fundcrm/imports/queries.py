@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session, select
 
 from fundcrm.companies.queries import company_query
+from fundcrm.compliance.kpi_queries import kpis_to_export, milestones_to_export
 from fundcrm.deals.queries import DEAL_ORDERS, DEAL_SORTS, deal_conditions
 from fundcrm.listing import ListFilters
 from fundcrm.models import (
@@ -272,4 +273,6 @@ LEDGER_EXPORTS = {
     "valuations": valuations_to_export,
     "lp_flows": lp_flows_to_export,
     "expenses": expenses_to_export,
+    "kpis": kpis_to_export,
+    "milestones": milestones_to_export,
 }

@@ -18,6 +18,7 @@ from fundcrm.imports.importers.companies import CompaniesImporter
 from fundcrm.imports.importers.deals import DealsImporter
 from fundcrm.imports.importers.flows import ExpensesImporter, LpFlowsImporter
 from fundcrm.imports.importers.funds import CommitmentsImporter, SubFundsImporter
+from fundcrm.imports.importers.kpis import KpisImporter, MilestonesImporter
 from fundcrm.imports.importers.portfolio import TransactionsImporter, ValuationsImporter
 from fundcrm.imports.report import ImportReport
 from fundcrm.models import User
@@ -31,6 +32,8 @@ IMPORTERS = {
     "valuations": ValuationsImporter,
     "lp_flows": LpFlowsImporter,
     "expenses": ExpensesImporter,
+    "kpis": KpisImporter,
+    "milestones": MilestonesImporter,
 }
 
 

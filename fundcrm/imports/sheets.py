@@ -18,7 +18,8 @@ from fundcrm.imports import formats
 from fundcrm.imports.formats import Kind
 
 FORMULA_STARTS = ("=", "+", "-", "@")
-NUMERIC = {formats.WAN, formats.INT, formats.PCT, formats.DECIMAL}
+MONEY = {formats.WAN, formats.SIGNED_WAN}  # 万元 amounts (a net profit may be negative)
+NUMERIC = {*MONEY, formats.INT, formats.PCT, formats.DECIMAL}
 CHUNK_ROWS = 500  # CSV rows per chunk sent
 YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
 LIST_JOIN = {"zh": "、", "en": ", "}
@@ -39,6 +40,7 @@ def _plain_text(value) -> str:
 # How a value of each column type is written (chosen once per column, not per cell).
 TEXT_BY_TYPE = {
     formats.WAN: wan_text,
+    formats.SIGNED_WAN: wan_text,
     formats.VOCAB_LIST: ";".join,
     formats.BOOL: lambda value: "true" if value else "false",
 }
@@ -97,7 +99,7 @@ def reading_text(column: formats.Column, value, language: str) -> str:
         return LIST_JOIN[language].join(column.vocabulary.label(v, language) for v in value)
     if column.type == formats.BOOL:
         return YES_NO[language][0 if value else 1]
-    if column.type == formats.WAN:
+    if column.type in MONEY:
         return format(rounded_wan(value), "f")
     return text_of(column, value)
 
@@ -172,15 +174,13 @@ def write_csv(kind: Kind, rows: Iterable[dict], language: str | None = None) -> 
 
 
 def _grouped(column: formats.Column, value, text: str) -> str:
-    return (
-        f"{rounded_wan(value):,.2f}" if column.type == formats.WAN and value is not None else text
-    )
+    return f"{rounded_wan(value):,.2f}" if column.type in MONEY and value is not None else text
 
 
 def _reading_cell(sheet, column: formats.Column, value, text: str):
     """An amount for reading is a number shown with two decimals and thousands separators."""
     cell = xlsx_cell(sheet, column, value, text)
-    if column.type != formats.WAN or not isinstance(cell, int | float):
+    if column.type not in MONEY or not isinstance(cell, int | float):
         return cell
     styled = WriteOnlyCell(sheet, value=cell)
     styled.number_format = AMOUNT_FORMAT

@@ -114,6 +114,23 @@ def _examples(owner_email: str, sub_fund: str) -> dict[str, dict]:
             "kind": "management_fee",
             "amount_wan": Decimal("600"),
         },
+        "kpis": {
+            "company_uscc": EXAMPLE_USCC,
+            "period": "2025",
+            "revenue_wan": Decimal("8600"),
+            "cq_revenue_wan": Decimal("5200.5"),
+            "net_profit_wan": Decimal("-320"),
+            "headcount": 135,
+            "rd_wan": Decimal("1450"),
+            "patents": 42,
+        },
+        "milestones": {
+            "company_uscc": EXAMPLE_USCC,
+            "kind": "product",
+            "title": "商用清洁机器人 C2 量产交付",
+            "date": date(2025, 9, 18),
+            "evidence": "首批 500 台交付两江新区物业企业",
+        },
     }
 
 
@@ -151,6 +168,8 @@ def _header(sheet, kind: Kind) -> None:
 def _hint(column: formats.Column) -> str:
     hints = {
         formats.WAN: "万元, ≤ 6 decimals",
+        formats.SIGNED_WAN: "万元, ≤ 6 decimals; a loss negative",
+        formats.PERIOD: "2026 (a year) or 2026Q3 (a quarter)",
         formats.DATE: "YYYY-MM-DD",
         formats.BOOL: "true/false, 是/否, 1/0, yes/no",
         formats.VOCAB: f"code or 中文: sheet {VOCAB_SHEET}",

@@ -7,7 +7,14 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from fundcrm.i18n import vocab_label
-from fundcrm.models import IcAgendaItem, IcAnswer, IcCondition, IcDecision, IcQuestion
+from fundcrm.models import (
+    IcAgendaItem,
+    IcAnswer,
+    IcCondition,
+    IcDecision,
+    IcQuestion,
+    OverrideRequest,
+)
 
 MESSAGES = {
     "on_agenda": _l(
@@ -22,6 +29,18 @@ MESSAGES = {
     ),
     "condition_due": _l(
         "A condition subsequent of %(deal_ref)s %(company)s is due on %(due_on)s: %(text)s"
+    ),
+    "override_requested": _l(
+        "%(requester)s asks for an override of the mandate to move %(deal_ref)s %(company)s to "
+        "%(stage)s."
+    ),
+    "override_performed": _l(
+        "%(decider)s performed your request: %(deal_ref)s %(company)s moved to %(stage)s with "
+        "the override (%(reason)s)."
+    ),
+    "override_declined": _l(
+        "%(decider)s declined your request to move %(deal_ref)s %(company)s to %(stage)s: "
+        "%(reason)s"
     ),
 }
 # the record each kind leads to: its model, and the page of a record of it
@@ -40,6 +59,13 @@ def _decision(_db, decision) -> str:
     return url_for("deals.show", deal_id=decision.deal_id) + "#ic"
 
 
+def _override_request(_db, request) -> str:
+    """Risk's list while the request waits; once decided, the deal's page, which keeps it."""
+    if request.status == "pending":
+        return url_for("overrides.index") + f"#request-{request.id}"
+    return url_for("deals.show", deal_id=request.deal_id) + "#override-requests"
+
+
 SUBJECTS = {
     "ic_agenda_items": (IcAgendaItem, lambda _db, r: url_for("ic.show_item", item_id=r.id)),
     "ic_questions": (IcQuestion, lambda db, r: _question(db, r.id)),
@@ -49,6 +75,7 @@ SUBJECTS = {
         IcCondition,
         lambda _db, r: url_for("deals.show", deal_id=r.deal_id) + "#ic",
     ),
+    "override_requests": (OverrideRequest, _override_request),
 }
 
 
@@ -59,6 +86,8 @@ def message(notification) -> str:
             params[key] = format_date(date.fromisoformat(params[key]))
     if "outcome" in params:
         params["outcome"] = vocab_label("decision_outcome", params["outcome"])
+    if "stage" in params:
+        params["stage"] = vocab_label("stage", params["stage"])
     template = MESSAGES.get(notification.kind)
     if template is None:
         return notification.kind

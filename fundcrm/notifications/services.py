@@ -1,6 +1,7 @@
 """Who is told what (issue: IC papers): a memo placed on your meeting, a question on your
 memo, an answer to your question, a vote closed with its outcome (a member recused on the
-item is told it closed, not how), a condition subsequent coming due. One notification per
+item is told it closed, not how), a condition subsequent coming due, a request to override a
+mandate breach (risk and administrators) and its decision (the manager). One notification per
 user, kind and record (the unique key), so a sweep that runs again tells no one twice.
 
 Notifications are written in the same transaction as what they tell (services flush; the
@@ -23,7 +24,17 @@ from fundcrm.models import Notification
 from fundcrm.notifications import queries
 
 log = logging.getLogger(__name__)
-KINDS = ("on_agenda", "question", "answer", "vote_closed", "vote_closed_recused", "condition_due")
+KINDS = (
+    "on_agenda",
+    "question",
+    "answer",
+    "vote_closed",
+    "vote_closed_recused",
+    "condition_due",
+    "override_requested",
+    "override_performed",
+    "override_declined",
+)
 UNIQUE = ["user_id", "kind", "subject_table", "subject_id"]
 
 
@@ -69,6 +80,21 @@ def vote_closed(db: Session, decision, seat, deal) -> None:
     words = about(deal, outcome=decision.outcome)
     notify(db, told - seat.recused_ids, "vote_closed", decision, words)
     notify(db, seat.recused_ids, "vote_closed_recused", decision, about(deal))
+
+
+def override_requested(db: Session, request, deal, requester) -> None:
+    """A manager asks for a mandate breach's override: every active user who may give one is
+    told."""
+    deciders = {u.id for u in users_who_can(db, "override_mandate")} - {requester.id}
+    words = about(deal, requester=requester.name, stage=request.to_stage)
+    notify(db, deciders, "override_requested", request, words)
+
+
+def override_decided(db: Session, request, deal, decider) -> None:
+    """The requester is told the request was performed or declined, by whom and why."""
+    words = about(deal, decider=decider.name, stage=request.to_stage,
+                  reason=(request.decision_reason or "")[:200])  # fmt: skip
+    notify(db, [request.requested_by_id], f"override_{request.status}", request, words)
 
 
 def notify_conditions_due(db: Session, today: date, days: int) -> int:

@@ -3,12 +3,12 @@ records each participating sub-fund's investment and opens or extends its holdin
 
 Refused, with the reason, and nothing written: a deal not at 签约; no approving IC decision
 (the deal's latest); an open condition precedent; an investment dated after today (the fund's
-clock), of no amount or above what the IC approved for that sub-fund; an ownership outside
-0–100%. The single-project cap and the investment period are judged on each investment's own
-date and amount (the sub-fund's real cumulative cost in the company so far); a breach needs
-risk's or an administrator's override with a reason, kept on the move and the transaction.
-Conditions subsequent stay open on the deal (and so on its holdings). Services flush; the view
-commits."""
+clock) or in a closed period, of no amount or above what the IC approved for that sub-fund; an
+ownership outside 0–100%. The single-project cap and the investment period are judged on each
+investment's own date and amount (the sub-fund's real cumulative cost in the company so far); a
+breach needs risk's or an administrator's override with a reason, kept on the move and the
+transaction. Conditions subsequent stay open on the deal (and so on its holdings). Services
+flush; the view commits."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -18,11 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from fundcrm import clock
+from fundcrm.compliance import periods
 from fundcrm.deals import moves
 from fundcrm.deals.refusals import MoveRefused, Refusal, message, refusal_messages
 from fundcrm.domain import stages
+from fundcrm.domain.compliance import committed_size
 from fundcrm.errors import ServiceError
-from fundcrm.funds.services import committed_by_sub_fund
+from fundcrm.funds.queries import commitment_schedules
 from fundcrm.ic import queries as ic_queries
 from fundcrm.models import Deal, Holding, PortfolioTransaction
 from fundcrm.permissions import user_can
@@ -61,6 +63,8 @@ def close_deal(db: Session, deal: Deal, investments: list[Investment], user, ove
     given = {i.sub_fund_id: i for i in investments}
     approved = decision.approved_yuan
     rows = [_checked(given.get(p.sub_fund_id), p, approved) for p in deal.participations]
+    for row in rows:
+        periods.check_open(db, row.made_on, f"sub_fund_{row.sub_fund_id}_on")
     breaches = _mandate_breaches(db, deal, rows)
     override = (override or "").strip()
     if breaches and not (user_can(user, "override_mandate") and override):
@@ -99,7 +103,7 @@ def _checked(row: Investment | None, participation, approved: dict) -> Investmen
 
 def _mandate_breaches(db: Session, deal: Deal, rows: list[Investment]) -> list[stages.Breach]:
     """Each sub-fund's mandate on its investment's date, with its real cost in the company."""
-    committed = committed_by_sub_fund(db)
+    schedules = commitment_schedules(db)
     company = deal.company
     found = []
     for row, part in zip(rows, deal.participations, strict=True):
@@ -107,24 +111,26 @@ def _mandate_breaches(db: Session, deal: Deal, rows: list[Investment]) -> list[s
         invested = queries.invested_yuan(db, fund.id, company.id, until=row.made_on)
         new_company = queries.invested_yuan(db, fund.id, company.id) == 0
         found += investment_breaches(
-            fund, company, row.made_on, row.amount_yuan, invested, new_company, committed
+            fund, company, row.made_on, row.amount_yuan, invested, new_company, schedules
         )
     return found
 
 
 def investment_breaches(
-    fund, company, made_on, amount_yuan, invested_yuan, new_company: bool, committed: dict
+    fund, company, made_on, amount_yuan, invested_yuan, new_company: bool, schedules: dict
 ) -> list[stages.Breach]:
     """What an investment of the sub-fund in the company on a date breaks of its mandate: the
-    stage and focus, the cap on its cumulative cost (`invested_yuan` before this one) and the
+    stage and focus, the cap on its cumulative cost (`invested_yuan` before this one) against the
+    sub-fund's committed size on that date (`schedules`: commitment_schedules) and the
     investment period for a new company. The closing form refuses them unless overridden; the
-    transactions import (historical data) lists them in its report."""
+    transactions import (historical data) lists them in its report; the compliance page judges
+    every recorded investment by the same rules (fundcrm.domain.compliance)."""
     facts = stages.MandateFacts(
         sub_fund=moves.fund_label(fund),
         allowed_stages=fund.allowed_stages,
         focus_areas=fund.focus_areas,
         cap_pct=fund.project_cap_pct,
-        size_yuan=committed.get(fund.id) or fund.target_yuan,
+        size_yuan=committed_size(schedules, fund.id, made_on, fund.target_yuan),
         invested_yuan=invested_yuan,
         proposed_yuan=amount_yuan,
         investment_end=fund.investment_end,

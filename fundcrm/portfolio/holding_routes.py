@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fundcrm import db
+from fundcrm.compliance.kpi_routes import holding_sections
 from fundcrm.domain import metrics
 from fundcrm.funds.queries import sub_funds
 from fundcrm.ic import queries as ic_queries
@@ -81,6 +82,7 @@ def show_holding(holding_id: int):
         transaction_form=TransactionForm(),
         mark_form=MarkForm(),
         review_form=ReviewMarkForm(),
+        **holding_sections(holding),
     )
 
 

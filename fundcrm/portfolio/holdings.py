@@ -6,6 +6,7 @@ informational) and, for risk or an administrator with an override reason, a dire
 investment (history, corrections; a deal's investments come through the closing form).
 Marks: entered on the web they wait for a second person with the risk role; only counted
 marks enter any figure, and a counted mark never changes (a correction is a new mark).
+Nothing is recorded, nor a mark approved, dated in a closed period (fundcrm.compliance.periods).
 Services flush; the view commits."""
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from fundcrm import clock
+from fundcrm.compliance import periods
 from fundcrm.db import lock_for_edit
 from fundcrm.domain import holding_rules as rules
 from fundcrm.domain import metrics
@@ -104,6 +106,7 @@ def _refuse_problems(problems: list[rules.Problem]) -> None:
 
 def record(db: Session, holding: Holding, values: TransactionValues, user) -> PortfolioTransaction:
     lock_for_edit(db, holding, "transactions")
+    periods.check_open(db, values.made_on, "made_on")
     if values.kind == "investment":
         if not user_can(user, "record_direct_investments"):
             raise HoldingError(_l("A direct investment is for risk or an administrator."), "kind")
@@ -137,6 +140,7 @@ def add_mark(db: Session, holding: Holding, values: dict, user, counted: bool = 
     """A new mark; `counted` for the command line's imports and risk's web imports."""
     lock_for_edit(db, holding, "transactions")
     marked_on, value = values.get("marked_on"), values.get("fair_value_yuan")
+    periods.check_open(db, marked_on, "marked_on")
     _refuse_problems(rules.check_mark(entries(holding), marked_on, value, clock.today()))
     if values.get("method") not in VALUATION_METHODS:
         raise HoldingError(_l("Choose the valuation method."), "method")
@@ -166,6 +170,8 @@ def review_mark(db: Session, mark: ValuationMark, user, approve: bool, reason: s
         raise HoldingError(_l("A mark is reviewed by someone other than its author."))
     if not approve and not (reason or "").strip():
         raise HoldingError(_l("Give the reason for rejecting the mark."), "reason")
+    if approve:  # a counted mark would change the closed period's figures
+        periods.check_open(db, mark.marked_on)
     mark.status = "counted" if approve else "rejected"
     mark.reviewer_id, mark.reviewed_at = user.id, clock.now()
     mark.reject_reason = None if approve else reason.strip()[:1000]

@@ -179,31 +179,37 @@ def upgrade() -> None:
             "ix_milestones_company_id_achieved_on", ["company_id", "achieved_on"], unique=False
         )
 
-    with op.batch_alter_table("commitments", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("reinvest_multiplier", sa.Numeric(precision=6, scale=4), nullable=True)
-        )
-        batch_op.add_column(sa.Column("reinvest_deadline", sa.Date(), nullable=True))
-
-    with op.batch_alter_table("lps", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("bears_fees", sa.Boolean(), nullable=True))
-
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("lp_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_users_lp_id"), ["lp_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_users_lp_id_lps"), "lps", ["lp_id"], ["id"])
+    # Plain ADD COLUMNs: rebuilding a table on SQLite would cascade-delete its children's rows
+    # (a user's roles) or fail on the rows that refer to it.
+    op.add_column(
+        "commitments",
+        sa.Column("reinvest_multiplier", sa.Numeric(precision=6, scale=4), nullable=True),
+    )
+    op.add_column("commitments", sa.Column("reinvest_deadline", sa.Date(), nullable=True))
+    op.add_column("lps", sa.Column("bears_fees", sa.Boolean(), nullable=True))
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with its (named) reference in place; a downgrade leaves it there
+        # (SQLite drops no column a foreign key names), so an upgrade again finds it
+        present = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")}
+        if "lp_id" not in present:
+            op.execute(
+                "ALTER TABLE users ADD COLUMN lp_id INTEGER"
+                " CONSTRAINT fk_users_lp_id_lps REFERENCES lps (id)"
+            )
+    else:
+        op.add_column("users", sa.Column("lp_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_users_lp_id_lps"), "users", "lps", ["lp_id"], ["id"])
+    op.create_index(op.f("ix_users_lp_id"), "users", ["lp_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_users_lp_id_lps"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_users_lp_id"))
-        batch_op.drop_column("lp_id")
-    with op.batch_alter_table("lps", schema=None) as batch_op:
-        batch_op.drop_column("bears_fees")
-    with op.batch_alter_table("commitments", schema=None) as batch_op:
-        batch_op.drop_column("reinvest_deadline")
-        batch_op.drop_column("reinvest_multiplier")
+    op.drop_index(op.f("ix_users_lp_id"), table_name="users")
+    if op.get_bind().dialect.name != "sqlite":  # SQLite keeps the column (see upgrade)
+        op.drop_constraint(op.f("fk_users_lp_id_lps"), "users", type_="foreignkey")
+        op.drop_column("users", "lp_id")
+    op.drop_column("lps", "bears_fees")  # SQLite 3.35+ drops a column in place
+    op.drop_column("commitments", "reinvest_deadline")
+    op.drop_column("commitments", "reinvest_multiplier")
     op.drop_table("milestones")
     op.drop_table("override_requests")
     op.drop_table("relocations")

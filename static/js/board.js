@@ -189,12 +189,22 @@
         return;
       }
     }
-    showError(card, (result.errors || []).join(" "));
+    showError(card, (result.errors || []).join(" "), result.request_url);
     card.focus();
   }
 
-  function showError(card, text) {
-    card.querySelector(".card-error").textContent = text;
+  // A move refused only by a mandate, for a user who may ask risk to override it: the link to
+  // the request's form follows the refusal.
+  function showError(card, text, requestUrl) {
+    const box = card.querySelector(".card-error");
+    box.textContent = text;
+    if (requestUrl) {
+      const link = document.createElement("a");
+      link.href = requestUrl;
+      link.className = "ms-1 request-override";
+      link.textContent = board.dataset.msgRequest;
+      box.append(link);
+    }
     card.classList.toggle("refused", Boolean(text));
   }
 

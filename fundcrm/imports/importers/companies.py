@@ -5,8 +5,9 @@ checked_uscc when the cell is read (imports give no override reason, so pilot-er
 refused) and is the key to an existing company; a second row with a USCC is refused as the form
 refuses a second company (uscc_taken); location by check_location; a loosely matching name of
 another company (similar_names) is a warning with the form's message (an import confirms
-similar names, as the form's second save does); new companies are what new_company says and
-updates are what apply_values makes.
+similar names, as the form's second save does); a held company's district or city is refused as
+the form refuses it (refuse_direct_move: it moves by a relocation); new companies are what
+new_company says and updates are what apply_values makes.
 
 Built for 50,000 rows: existing companies are read with one query per 2,000 USCCs (columns
 only, no ORM objects); changed companies are then loaded and updated through the ORM in
@@ -22,8 +23,10 @@ from flask_babel import gettext as _
 from sqlmodel import select
 
 from fundcrm import progress, search
+from fundcrm.companies.queries import held_among
 from fundcrm.companies.services import (
     COMPANY_FIELDS,
+    MOVE_BY_RELOCATION,
     CompanyError,
     apply_values,
     check_location,
@@ -32,6 +35,7 @@ from fundcrm.companies.services import (
     similar_names,
     uscc_taken,
 )
+from fundcrm.domain.location import Place, moved
 from fundcrm.domain.uscc import name_key
 from fundcrm.imports import bulk
 from fundcrm.imports.importers.base import Importer, changes, chunks
@@ -55,6 +59,7 @@ class CompaniesImporter(Importer):
     def plan(self) -> None:
         first = self._first_rows()
         existing = self._existing(first)
+        self.held = self._held(existing)
         similar = self._similar_names()
         seen_names: dict[str, tuple[str, int]] = {}
         self.planned: list[Planned] = []
@@ -70,6 +75,7 @@ class CompaniesImporter(Importer):
             wanted = {k: row.values[k] for k in FIELDS if k in row.values}
             changed = wanted if company is None else changes(company, wanted)
             self._check_location(row, company, wanted)
+            self._refuse_direct_move(row, company, wanted)
             self._check_name(row, code, company is None or "name" in changed, similar, seen_names)
             name = row.get("name") or (company or {}).get("name", "")
             status = self.status(company, changed)
@@ -90,6 +96,23 @@ class CompaniesImporter(Importer):
                 else next((c for c in ("district", "zone", "founded_on") if row.has(c)), "uscc")
             )
             self.error(row, column, str(error.message))
+
+    def _held(self, existing: dict) -> set[int]:
+        """The ids of the existing companies a sub-fund holds: they move by a relocation."""
+        held: set[int] = set()
+        for chunk in chunks([c["id"] for c in existing.values()]):
+            held |= held_among(self.db, chunk)
+        return held
+
+    def _refuse_direct_move(self, row: Row, company, wanted: dict) -> None:
+        """The company form's rule: a held company's district or city changes by a relocation."""
+        if company is None or company["id"] not in self.held:
+            return
+        present = Place.of(company.get("district"), company.get("city"))
+        merged = {k: wanted.get(k, company.get(k)) for k in ("district", "city")}
+        if moved(present, Place.of(merged["district"], merged["city"])):
+            column = "district" if row.has("district") else "city"
+            self.error(row, column, str(MOVE_BY_RELOCATION))
 
     def _result_without_key(self, row: Row) -> None:
         if not row.has("uscc"):

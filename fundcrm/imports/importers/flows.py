@@ -8,6 +8,7 @@ recorded calls and the file's: the calls to each date stay within the commitment
 
 from flask_babel import gettext as _
 
+from fundcrm.compliance import periods
 from fundcrm.domain import holding_rules as rules
 from fundcrm.funds import flows, queries
 from fundcrm.imports.importers.base import LedgerImporter, Recorded, WriteRefused
@@ -23,19 +24,28 @@ class DatedImporter(LedgerImporter):
     """What both share: the date and amount rules of every flow, and the write."""
 
     def _dated(self, row: Row) -> bool:
-        """The date is today or earlier and the amount above zero (the service's rules)."""
+        """The date is today or earlier, in no closed period, and the amount above zero (the
+        service's rules)."""
         try:
             flows.check_dated(row.get("date"), row.get("amount_wan"), "date")
-        except flows.FlowError as error:
+            self._check_open(row.get("date"))
+        except (flows.FlowError, periods.PeriodClosed) as error:
             self.error(row, COLUMN_OF.get(error.field, error.field), str(error.message))
             return False
         return True
+
+    def _check_open(self, on) -> None:
+        """The closed period, read once and locked against a close until the import ends."""
+        if not hasattr(self, "closed"):
+            self.closed = periods.closed_through(self.db, lock=True)
+        if periods.refused(self.closed, on):
+            raise periods.PeriodClosed(periods.message(self.closed), "date")
 
     def write(self) -> None:
         for row, values in self.new:
             try:
                 self.record(values)
-            except flows.FlowError as error:
+            except (flows.FlowError, periods.PeriodClosed) as error:
                 raise WriteRefused(row.number, COLUMN_OF.get(error.field, "date"),
                                    error.message) from None  # fmt: skip
 

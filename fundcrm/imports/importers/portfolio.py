@@ -22,10 +22,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
+from fundcrm.compliance import periods
 from fundcrm.deals.refusals import breach_message
 from fundcrm.domain import holding_rules as rules
 from fundcrm.domain.vocab import TRANSACTION_KINDS
-from fundcrm.funds.queries import committed_by_sub_fund, sub_funds
+from fundcrm.funds.queries import commitment_schedules, sub_funds
 from fundcrm.imports import queries
 from fundcrm.imports.importers.base import LedgerImporter, Recorded, WriteRefused, chunks
 from fundcrm.imports.report import ERROR, NEW, UNCHANGED, UPDATE, Issue
@@ -123,6 +124,16 @@ class PortfolioImporter(LedgerImporter):
             plans[key].lines.append(line)
         return list(plans.values())
 
+    def _in_closed_period(self, row: Row) -> bool:
+        """A row that would write, dated in a closed period: its error (the closed period is
+        read once and locked against a close until the import ends)."""
+        if not hasattr(self, "closed"):
+            self.closed = periods.closed_through(self.db, lock=True)
+        if periods.refused(self.closed, row.get("date")):
+            self.error(row, "date", str(periods.message(self.closed)))
+            return True
+        return False
+
     def _problem(self, row: Row | int, problem: rules.Problem) -> None:
         self.error(row, COLUMN_OF.get(problem.field, "date"), str(holdings.message(problem)))
 
@@ -162,11 +173,15 @@ class TransactionsImporter(PortfolioImporter):
             )  # fmt: skip
             if match is not None:
                 changed = self._changes(row, match)
+                if changed and self._in_closed_period(row):
+                    continue
                 if "equity_pct" in changed:
                     after[id(match)] = changed["equity_pct"]
                 if changed:
                     plan.updates.append((match, changed))
                 statuses[row.number] = (UPDATE if changed else UNCHANGED, changed)
+                continue
+            if self._in_closed_period(row):
                 continue
             plan.new.append((row, values))
             statuses[row.number] = (NEW, [])
@@ -222,7 +237,7 @@ class TransactionsImporter(PortfolioImporter):
             key=lambda item: (item[0], item[2] is not None),
         )  # fmt: skip
         if self.committed is None:
-            self.committed = committed_by_sub_fund(self.db)
+            self.committed = commitment_schedules(self.db)  # the size on each date
         cost = Decimal(0)
         for on, amount, row in investments:
             if row is not None:
@@ -305,6 +320,7 @@ class ValuationsImporter(PortfolioImporter):
                     self.error(row, "note", _("A mark never changes: a correction is a new mark."))
                 self.result(row, key, UNCHANGED, label=plan.company.name)
                 continue
+            self._in_closed_period(row)
             for problem in rules.check_mark(entries, on, value, self.ctx.today, row):
                 self._problem(row, problem)
             plan.new.append(
@@ -326,6 +342,6 @@ class ValuationsImporter(PortfolioImporter):
             for row, values in plan.new:
                 try:
                     holdings.add_mark(self.db, plan.holding, values, self.ctx.user, counted)
-                except holdings.HoldingError as error:
+                except (holdings.HoldingError, periods.PeriodClosed) as error:
                     column = COLUMN_OF.get(error.field or "", "date")
                     raise WriteRefused(row.number, column, error.message) from None
