@@ -61,7 +61,8 @@ def test_risk_closes_a_period_and_a_backdated_transaction_is_refused(person):  #
     closed = today - timedelta(days=10)
     risk.fill("#closed_through", closed.isoformat())
     risk.click("#close-period")
-    assert closed.isoformat() in risk.locator("#closed-through").inner_text().replace("/", "-")
+    shown = f"{closed.year}年{closed.month}月{closed.day}日"
+    assert shown in risk.locator("#closed-through").inner_text()
     assert risk.locator(".period-close[data-in-force='true']").count() == 1
     screenshot(risk, "periods-closed")
 
