@@ -190,7 +190,7 @@ def test_the_holding_page_shows_the_table_and_the_charts_data(app, dbs, kpi_worl
     assert periods == ["2024", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1"]
     table = page_text(text, 'id="kpi-table"')
     assert "5,000.00 3,000.00 -800.00 80" in table
-    data = json.loads(re.search(r'id="kpi-trend">([^<]+)</script>', text).group(1))
+    data = json.loads(re.search(r'id="kpi-trend"[^>]*>([^<]+)</script>', text).group(1))
     assert data["yearly"] == {
         "periods": ["2024", "2025", "2026"],
         "revenue_yuan": [5000.0, 5700.0, None],  # 2025: its four quarters; 2026: two only
