@@ -555,7 +555,15 @@ def test_the_multiplier_counts_only_for_a_move_in_after_the_first_investment():
     assert (on.counted, on.relocated_on) == (Decimal("2000.00"), date(2025, 9, 1))
     earlier = rules.company_count(t, inside, moved, date(2025, 9, 1), cost, date(2025, 9, 2))
     assert earlier.counted == cost  # moved in on the day of the first investment: × 1
+    # a location first recorded by a relocation from nowhere known: counted once, no multiplier
+    filled = [Move(date(2025, 9, 1), Place(), inside)]
+    after = rules.company_count(t, inside, filled, date(2025, 4, 1), cost, date(2025, 10, 1))
+    assert (after.status, after.counted, after.relocated_on) == ("counted", cost, None)
     assert rules.required(t, Decimal("300000000"), Decimal(0)) == Decimal("360000000.00")
+    # a commitment not in force yet requires nothing, rather than being "met"
+    assert rules.standing(t, Decimal(0), Decimal(0), date(2025, 1, 1), 90, 12).status == (
+        "not_required"
+    )
 
 
 def test_the_cap_rule_is_the_pipelines(app):

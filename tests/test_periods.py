@@ -205,6 +205,20 @@ def test_a_reopening_needs_a_reason_and_is_audited(app, ledger, dbs):
     assert "This close was reopened already." in answer.get_data(as_text=True)
 
 
+def test_an_earlier_close_is_reopened_only_after_the_later_one(app, ledger, dbs):
+    closed(app, ledger, "2025-03-31")
+    closed(app, ledger, "2025-06-30")
+    first, second = closes(dbs)
+    answer = reopen(app, ledger["risk"], first.id, "补录一季度分红")
+    assert "also closed through 2025-06-30: reopen that later close first" in page_text(
+        answer.get_data(as_text=True)
+    )
+    assert all(c.reopened_at is None for c in closes(dbs))
+    assert reopen(app, ledger["risk"], second.id, "审计调整").location == "/funds/periods"
+    assert reopen(app, ledger["risk"], first.id, "补录一季度分红").location == "/funds/periods"
+    assert all(c.reopened_at is not None for c in closes(dbs))
+
+
 # -- what a closed period refuses, on the web ---------------------------------------------------
 
 

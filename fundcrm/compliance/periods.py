@@ -142,6 +142,16 @@ def reopen(db: Session, close: PeriodClose, user: User | None, reason: str) -> N
     lock_for_edit(db, close)  # two reopenings at once: the second finds it reopened
     if close.reopened_at is not None:
         raise PeriodError(_l("This close was reopened already."), "reason")
+    latest = closed_through(db)
+    if latest is not None and latest > close.closed_through:
+        # the later close would keep this period closed: reopening this one would change nothing
+        raise PeriodError(
+            _l(
+                "The books are also closed through %(date)s: reopen that later close first.",
+                date=latest.isoformat(),
+            ),
+            "reason",
+        )
     close.reopened_by_id = user.id if user else None
     close.reopened_at = clock.now()
     close.reopen_reason = reason

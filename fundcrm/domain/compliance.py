@@ -87,13 +87,15 @@ class Count:
 
 
 def entered_area(area: Sequence[str], moves: Sequence[Move], day: date) -> Move | None:
-    """The latest relocation on or before `day` that brought the company into the area."""
+    """The latest relocation on or before `day` that brought the company into the area: from a
+    place known to be outside it (a relocation from an unknown place records where the company
+    was all along, and earns no multiplier)."""
     entries = [
         m
         for m in moves
         if m.effective_on <= day
         and in_area(list(area), m.destination.district, m.destination.city) is True
-        and in_area(list(area), m.origin.district, m.origin.city) is not True
+        and in_area(list(area), m.origin.district, m.origin.city) is False
     ]
     return max(entries, key=lambda m: m.effective_on, default=None)
 
@@ -134,10 +136,11 @@ class Standing:
 def standing(
     t: Terms, required_yuan: Decimal, achieved: Decimal, day: date, risk_pct, risk_months: int
 ) -> Standing:
-    """Met, progress, at risk or breach (or nothing required, for a ratio of 0)."""
+    """Met, progress, at risk or breach; nothing required for a ratio of 0, or while the base
+    is nothing (a commitment not yet in force, or nothing paid in on a paid-in base)."""
     risk_from = months_before(t.deadline, risk_months) if t.deadline else None
     found = Standing(required_yuan, achieved, PROGRESS, t.deadline, risk_from)
-    if t.ratio == 0:
+    if t.ratio == 0 or required_yuan == 0:
         return replace(found, status=NOT_REQUIRED)
     if achieved >= required_yuan:
         return replace(found, status=MET)
