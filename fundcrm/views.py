@@ -75,18 +75,20 @@ def refused_and_audited(record, attempt: str, refusal: ServiceError) -> None:
     flash(str(refusal.message), "danger")
 
 
-def posted(form, action: Callable, record, attempt: str, saved, to: str):
+def posted(form, action: Callable, record, attempt: str, saved, to: str, refused_to=None):
     """A form posted from another page whose refusals the audit trail keeps: invalid fields are
     flashed; a service's refusal is rolled back, audited (refused_and_audited) and flashed;
-    else commit and flash `saved`. Back to `to` either way."""
+    else commit and flash `saved`. Back to `to`, or when refused to `refused_to` if given (the
+    refused record's place on a list)."""
+    back = refused_to or to
     if not form.validate_on_submit():
         flash_form_errors(form)
-        return redirect(to)
+        return redirect(back)
     try:
         action()
     except ServiceError as refusal:
         refused_and_audited(record, attempt, refusal)
-        return redirect(to)
+        return redirect(back)
     db.session().commit()
     flash(saved, "success")
     return redirect(to)

@@ -5,6 +5,7 @@ declines it with one; the manager is told either way; one request waits per deal
 two simultaneous decisions leave one."""
 
 import html
+import json
 
 import pytest
 from sqlmodel import select
@@ -297,6 +298,17 @@ def test_a_decline_needs_a_reason_and_tells_the_manager(app, staff, dbs, breakin
     answer, page = decide(app, staff["risk"], asked.id, seen="2")
     assert "Someone decided this request meanwhile" in page
     assert dbs.get(Deal, breaking.id).stage == "sourcing"
+    # the refused attempt is kept in the audit trail
+    dbs.expire_all()
+    refused = dbs.exec(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "override_requests", AuditEntry.action == "refused"
+        )
+    ).all()
+    assert [json.loads(e.changes)["refused"][1] for e in refused] == [
+        "decline_override",
+        "perform_override",
+    ]
 
 
 def test_a_move_refused_now_for_another_reason_leaves_the_request_waiting(

@@ -5,7 +5,7 @@ sub-fund's (None)."""
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from fundcrm.models import (
     Commitment,
@@ -18,8 +18,6 @@ from fundcrm.models import (
     PortfolioTransaction,
     Relocation,
     StageMove,
-    SubFund,
-    User,
 )
 
 _commitment, _lp = Commitment.__table__, LimitedPartner.__table__
@@ -34,10 +32,6 @@ def _rows(db: Session, query) -> list:
 
 def _of_fund(query, column, sub_fund_id: int | None):
     return query if sub_fund_id is None else query.where(column == sub_fund_id)
-
-
-def sub_fund(db: Session, code: str) -> SubFund | None:
-    return db.exec(select(SubFund).where(SubFund.code == code)).first()
 
 
 def government_commitments(db: Session, sub_fund_id: int | None = None) -> list:
@@ -166,10 +160,3 @@ def overdue_counts(db: Session, day: date) -> dict[int, int]:
         .group_by(_part.c.sub_fund_id)
     )
     return dict(_rows(db, query))
-
-
-def user_names(db: Session, ids) -> dict[int, str]:
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    return dict(_rows(db, sa.select(User.id, User.name).where(User.id.in_(wanted))))

@@ -5,10 +5,10 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
 
 from fundcrm import clock, db
-from fundcrm.compliance import check_queries as queries
 from fundcrm.compliance import report
 from fundcrm.compliance.checks import Settings
 from fundcrm.errors import ExplainedNotFound
+from fundcrm.funds.queries import sub_fund_by_code
 from fundcrm.pagination import Page, requested_page
 from fundcrm.permissions import requires
 from fundcrm.views import as_of_date
@@ -20,7 +20,7 @@ bp = Blueprint("compliance", __name__)
 @requires("read_compliance")
 def page(code: str):
     as_of = as_of_date()
-    fund = queries.sub_fund(db.session(), code)
+    fund = sub_fund_by_code(db.session(), code)
     if fund is None:
         raise ExplainedNotFound(_("No sub-fund has this code."))
     found = report.page(db.session(), fund, as_of, Settings.of(current_app.config))

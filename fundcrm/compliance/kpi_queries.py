@@ -19,14 +19,7 @@ from fundcrm.models import (
     Relocation,
     SubFund,
 )
-
-IN_CHUNK = 2000  # values per IN (…) list
-
-
-def _chunks(values: Iterable) -> Iterable[list]:
-    items = sorted(set(values))
-    for start in range(0, len(items), IN_CHUNK):
-        yield items[start : start + IN_CHUNK]
+from fundcrm.portfolio.queries import chunks
 
 
 def first_investments(
@@ -45,7 +38,7 @@ def first_investments(
     if company_ids is None:
         return dict(db.exec(query).all())
     found: dict[int, date] = {}
-    for chunk in _chunks(company_ids):
+    for chunk in chunks(company_ids):
         found.update(db.exec(query.where(Holding.company_id.in_(chunk))).all())
     return found
 
@@ -58,7 +51,7 @@ def held_since(db: Session, company_id: int) -> date | None:
 def kpis_of(db: Session, company_ids: Iterable[int], lock: bool = False) -> list[CompanyKpi]:
     """The KPI rows of these companies (locked for the import that updates them)."""
     found = []
-    for chunk in _chunks(company_ids):
+    for chunk in chunks(company_ids):
         query = select(CompanyKpi).where(CompanyKpi.company_id.in_(chunk)).order_by(CompanyKpi.id)
         if lock:
             query = query.with_for_update()
@@ -76,7 +69,7 @@ def kpi_of(db: Session, company_id: int, period: str) -> CompanyKpi | None:
 def milestones_of(db: Session, company_ids: Iterable[int]) -> list[Milestone]:
     """The milestones of these companies, oldest first."""
     found = []
-    for chunk in _chunks(company_ids):
+    for chunk in chunks(company_ids):
         query = (
             select(Milestone)
             .where(Milestone.company_id.in_(chunk))
@@ -100,26 +93,22 @@ def company_documents(db: Session, company_id: int) -> list[Document]:
 
 def companies_by_id(db: Session, company_ids: Iterable[int]) -> dict[int, Company]:
     found = {}
-    for chunk in _chunks(company_ids):
+    for chunk in chunks(company_ids):
         found.update({c.id: c for c in db.exec(select(Company).where(Company.id.in_(chunk)))})
     return found
 
 
 def companies_by_uscc(db: Session, usccs: Iterable[str]) -> dict[str, Company]:
     found = {}
-    for chunk in _chunks(u for u in usccs if u):
+    for chunk in chunks(u for u in usccs if u):
         found.update({c.uscc: c for c in db.exec(select(Company).where(Company.uscc.in_(chunk)))})
     return found
-
-
-def sub_fund_by_code(db: Session, code: str) -> SubFund | None:
-    return db.exec(select(SubFund).where(SubFund.code == code)).first()
 
 
 def moved_into_chongqing(db: Session, company_ids: Iterable[int]) -> dict[int, date]:
     """The date each company's registration first moved into a Chongqing district, if it did."""
     found: dict[int, date] = {}
-    for chunk in _chunks(company_ids):
+    for chunk in chunks(company_ids):
         query = (
             select(Relocation.company_id, sa.func.min(Relocation.effective_on))
             .where(Relocation.company_id.in_(chunk), Relocation.to_district.is_not(None))
@@ -132,7 +121,7 @@ def moved_into_chongqing(db: Session, company_ids: Iterable[int]) -> dict[int, d
 def kpi_years(db: Session, company_ids: Iterable[int]) -> set[int]:
     """The years any KPI row of these companies covers."""
     years: set[int] = set()
-    for chunk in _chunks(company_ids):
+    for chunk in chunks(company_ids):
         query = select(CompanyKpi.period_end).where(CompanyKpi.company_id.in_(chunk)).distinct()
         years.update(d.year for d in db.exec(query).all())
     return years
@@ -141,7 +130,7 @@ def kpi_years(db: Session, company_ids: Iterable[int]) -> set[int]:
 def cq_revenue_of(db: Session, company_ids: Iterable[int], year: int) -> dict[int, dict]:
     """Each company's Chongqing revenue in the year's KPI rows, by period code."""
     found: dict[int, dict] = {}
-    for chunk in _chunks(company_ids):
+    for chunk in chunks(company_ids):
         query = select(CompanyKpi.company_id, CompanyKpi.period, CompanyKpi.cq_revenue_yuan).where(
             CompanyKpi.company_id.in_(chunk),
             CompanyKpi.period_end >= date(year, 1, 1),

@@ -15,7 +15,7 @@ from fundcrm.compliance.kpi_forms import KpiEditForm, KpiForm, MilestoneForm
 from fundcrm.domain.kpis import FIRST_YEAR, LAST_YEAR
 from fundcrm.domain.targets import TARGET_YEAR
 from fundcrm.errors import ExplainedBadRequest
-from fundcrm.funds.queries import sub_funds
+from fundcrm.funds.queries import sub_fund_by_code, sub_funds
 from fundcrm.models import CompanyKpi, Holding
 from fundcrm.permissions import requires, user_can
 from fundcrm.versioning import form_version
@@ -136,7 +136,7 @@ def _scope():
     code = (request.args.get("sub_fund") or "").strip().upper()
     if not code:
         return None
-    found = kpi_queries.sub_fund_by_code(db.session(), code)
+    found = sub_fund_by_code(db.session(), code)
     if found is None:
         raise ExplainedBadRequest(_("No sub-fund has this code: %(code)s.", code=code))
     return found

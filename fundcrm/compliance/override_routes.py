@@ -12,7 +12,7 @@ from fundcrm.domain.stages import ALL_STAGES
 from fundcrm.errors import ExplainedBadRequest, ServiceError
 from fundcrm.models import Deal, OverrideRequest
 from fundcrm.permissions import RecordRefused, authorize, requires
-from fundcrm.views import flash_form_errors, get_or_404, submit
+from fundcrm.views import get_or_404, posted, submit
 
 bp = Blueprint("overrides", __name__)
 
@@ -69,8 +69,8 @@ def withdraw(request_id: int):
     if asked.requested_by_id != current_user.id:
         raise RecordRefused(description=_("Only whoever asked for an override withdraws it."))
     action = lambda: overrides.withdraw(db.session(), asked, current_user)  # noqa: E731
-    return _posted(WithdrawForm(), action, _("The request is withdrawn."),
-                   _back_to_deal(asked.deal_id))  # fmt: skip
+    return posted(WithdrawForm(), action, asked, "withdraw_override",
+                  _("The request is withdrawn."), _back_to_deal(asked.deal_id))  # fmt: skip
 
 
 @bp.get("/overrides")
@@ -97,7 +97,9 @@ def perform(request_id: int):
     action = lambda: overrides.perform(db.session(), asked, current_user, form.reason.data,  # noqa: E731
                                        form.seen_version())  # fmt: skip
     saved = _("The move is made with the override: the requester is told.")
-    return _posted(form, action, saved, url_for("overrides.index"), f"#request-{asked.id}")
+    return posted(
+        form, action, asked, "perform_override", saved, url_for("overrides.index"), _to_list(asked)
+    )
 
 
 @bp.post("/overrides/<int:request_id>/decline")
@@ -107,26 +109,15 @@ def decline(request_id: int):
     action = lambda: overrides.decline(db.session(), asked, current_user, form.reason.data,  # noqa: E731
                                        form.seen_version())  # fmt: skip
     saved = _("The request is declined: the requester is told.")
-    return _posted(form, action, saved, url_for("overrides.index"), f"#request-{asked.id}")
+    return posted(
+        form, action, asked, "decline_override", saved, url_for("overrides.index"), _to_list(asked)
+    )
+
+
+def _to_list(asked: OverrideRequest) -> str:
+    return url_for("overrides.index") + f"#request-{asked.id}"
 
 
 def _decision(request_id: int) -> tuple[OverrideRequest, DecisionForm]:
     asked = get_or_404(OverrideRequest, request_id)
     return asked, DecisionForm()
-
-
-def _posted(form, action, saved: str, to: str, refused_anchor: str = ""):
-    """A form posted from a list: its refusal flashed (nothing written), else commit."""
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(to + refused_anchor)
-    session = db.session()
-    try:
-        action()
-    except ServiceError as refusal:
-        session.rollback()
-        flash(str(refusal.message), "danger")
-        return redirect(to + refused_anchor)
-    session.commit()
-    flash(saved, "success")
-    return redirect(to)

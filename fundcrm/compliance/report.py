@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from fundcrm.compliance import check_queries as queries
 from fundcrm.compliance import checks
+from fundcrm.compliance.queries import names_of
 from fundcrm.deals.moves import fund_label
 from fundcrm.deals.refusals import breach_message
 from fundcrm.domain import compliance as rules
@@ -97,7 +98,7 @@ def page(db, fund, as_of: date, settings: checks.Settings) -> CompliancePage:
     stored = checks.report(db, fund, as_of, settings)
     moves = queries.breach_moves(db, fund.id)
     conditions = queries.overdue_conditions(db, fund.id, as_of)
-    names = queries.user_names(db, [b["by_id"] for b in stored["breaches"]]
+    names = names_of(db, [b["by_id"] for b in stored["breaches"]]
                                + [m.by_id for m in moves])  # fmt: skip
     breaches = matched(stored["breaches"], moves, names, fund_label(fund))
     commitments = [commitment_row(c) for c in stored["commitments"]]

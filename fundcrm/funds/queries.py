@@ -66,6 +66,10 @@ def ic_members(db: Session) -> list[User]:
     return list(db.exec(query).all())
 
 
+def sub_fund_by_code(db: Session, code: str) -> SubFund | None:
+    return db.exec(select(SubFund).where(SubFund.code == code)).first()
+
+
 def code_taken(db: Session, code: str, sub_fund_id: int | None) -> bool:
     query = select(SubFund.id).where(SubFund.code == code, SubFund.id != sub_fund_id)
     return db.exec(query).first() is not None

@@ -93,6 +93,9 @@ ATTEMPTS = {
     "record_expense": _l("record a fee or an expense"),
     "record_kpi": _l("record a company's KPIs"),
     "add_milestone": _l("add a company's milestone"),
+    "perform_override": _l("perform a move with an override"),
+    "decline_override": _l("decline an override request"),
+    "withdraw_override": _l("withdraw an override request"),
 }
 REFUSAL_COLUMNS = {
     "refused": Column(_l("Refused attempt"), CODE, choices=ATTEMPTS),

@@ -161,7 +161,7 @@ def ledgers(db: Session, holding_ids: list[int] | None = None):
     counted = sa.select(mark.c.holding_id, mark.c.marked_on, mark.c.fair_value_yuan,
                         mark.c.id).where(mark.c.status == "counted")  # fmt: skip
     connection = db.connection()
-    for chunk in [None] if holding_ids is None else _chunks(holding_ids):
+    for chunk in [None] if holding_ids is None else chunks(holding_ids):
         where_t = [] if chunk is None else [txn.c.holding_id.in_(chunk)]
         where_m = [] if chunk is None else [mark.c.holding_id.in_(chunk)]
         for h, on, kind, amount, exit_, pct, seq in connection.execute(query.where(*where_t)).all():
@@ -171,6 +171,8 @@ def ledgers(db: Session, holding_ids: list[int] | None = None):
     return txns, marks
 
 
-def _chunks(ids: list[int], size: int = 2000):
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def chunks(ids, size: int = 2000):
+    """The ids (distinct, in order) in lists short enough for one IN (…) each."""
+    items = sorted(set(ids))
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
