@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.notifications.routes import bp as notifications_bp
     from fundcrm.portfolio import holding_routes, metric_routes  # noqa: F401 - on portfolio_bp
     from fundcrm.portfolio.routes import bp as portfolio_bp
+    from fundcrm.reports.routes import bp as reports_bp
     from fundcrm.workspace.routes import bp as workspace_bp
 
     blueprints = (
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         kpis_bp,
         overrides_bp,
         periods_bp,
+        reports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

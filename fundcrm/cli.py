@@ -16,6 +16,7 @@ from fundcrm.imports.commands import export_command, import_command
 from fundcrm.jobs import queue
 from fundcrm.jobs.commands import worker_command
 from fundcrm.portfolio.commands import metrics_command
+from fundcrm.reports.commands import report_group
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -27,6 +28,7 @@ main.add_command(import_command)
 main.add_command(export_command)
 main.add_command(worker_command)
 main.add_command(metrics_command)
+main.add_command(report_group)
 
 
 @main.group("db")

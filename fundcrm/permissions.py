@@ -40,7 +40,7 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "import_data": frozenset({"admin", "manager", "risk"}),
     "export_data": frozenset({"admin", "manager", "ic_member", "risk"}),
     # Background jobs are started by exports and imports; RECORD_RULES: each job is its owner's.
-    "see_jobs": frozenset({"admin", "manager", "ic_member", "risk"}),
+    "see_jobs": frozenset({"admin", "manager", "ic_member", "risk", "viewer"}),
     "see_all_jobs": frozenset({"admin"}),
     # IC memos: the fund's staff read them; the deal team (and an administrator) writes them.
     "read_memos": frozenset({"admin", "manager", "ic_member", "risk"}),
@@ -101,6 +101,11 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     "close_periods": frozenset({"admin", "risk"}),
     # A portfolio company's KPIs and milestones: the deal teams, risk and administrators.
     "record_kpis": frozenset({"admin", "manager", "risk"}),
+    # The annual report (DOMAIN.md section 8): the staff who read LP accounts make any edition;
+    # an LP's representative only the LP edition of its own LP (RECORD_RULES), and downloads
+    # only those issued editions.
+    "make_reports": frozenset({"admin", "risk", "manager", "viewer"}),
+    "make_staff_reports": frozenset({"admin", "risk", "manager"}),
 }
 
 
@@ -169,6 +174,11 @@ RECORD_RULES: dict[str, Callable] = {
     "read_lp_account": lambda user, lp: (
         user.has_role("admin", "risk", "manager") or (lp is not None and tied_lp_id(user) == lp.id)
     ),
+    # A report asked for or issued (its `edition` and `lp_id`): the staff's any; a
+    # representative's the LP edition of its own LP.
+    "make_reports": lambda user, report: user_can(user, "make_staff_reports") or (
+        report.edition == "lp" and report.lp_id is not None and tied_lp_id(user) == report.lp_id
+    ),
     # A request to override is made on a deal its author may move.
     "request_overrides": lambda user, deal: user_can(user, "move_deals", deal),
     # A kind of file (its code) is imported or exported by the roles its records' forms allow.
@@ -230,6 +240,7 @@ RECORD_REFUSALS = {
     "request_overrides": _l(
         "Only the deal's owner and team may ask for an override of this deal's move."
     ),
+    "make_reports": _l("An LP representative gets only the LP edition of its own LP's report."),
     "import_data": _l(
         "Your role does not import this kind of file: it is imported by those who enter its "
         "records."

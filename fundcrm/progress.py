@@ -21,6 +21,7 @@ class Progress:
     done: int = 0
     total: int | None = None
     phase: str = ""
+    step: str = ""  # the named step under way, when the work has named steps
 
     def on_change(self) -> None:
         """Called after every change; listeners override it."""
@@ -31,6 +32,12 @@ class Progress:
 
     def advance(self, n: int = 1) -> None:
         self.done += n
+        self.on_change()
+
+    def enter(self, step: str) -> None:
+        """The next named step of the same work (a report's next section): the count goes on,
+        and the listeners show the step's name."""
+        self.step = step
         self.on_change()
 
 
@@ -45,6 +52,11 @@ def begin(total: int | None, phase: str = "") -> None:
 def advance(n: int = 1) -> None:
     if (listener := _current.get()) is not None:
         listener.advance(n)
+
+
+def enter(step: str) -> None:
+    if (listener := _current.get()) is not None:
+        listener.enter(step)
 
 
 @contextlib.contextmanager
@@ -81,12 +93,13 @@ class Bar(Progress):
         self._open = not finished
 
     def _text(self) -> str:
+        step = f" {self.step}".ljust(40) if self.step else ""  # overwrites a longer one
         if not self.total:
-            return f"{self.label}: {self.done:,}"
+            return f"{self.label}: {self.done:,}{step}"
         share = min(1.0, self.done / self.total)
         filled = int(share * 30)
         drawn = "#" * filled + "." * (30 - filled)
-        return f"{self.label}: [{drawn}] {self.done:,}/{self.total:,} {share:.0%}"
+        return f"{self.label}: [{drawn}] {self.done:,}/{self.total:,} {share:.0%}{step}"
 
     def close(self) -> None:
         if self._open:

@@ -12,7 +12,17 @@ from sqlmodel import Session
 from werkzeug.serving import make_server
 
 import config as fundcrm_config
-from bench import compliance, export_job, generate, imports, load, metrics, pages, portfolio
+from bench import (
+    compliance,
+    dashboard,
+    export_job,
+    generate,
+    imports,
+    load,
+    metrics,
+    pages,
+    portfolio,
+)
 from fundcrm import create_app
 from fundcrm.db import make_engine
 from fundcrm.portfolio import figures
@@ -204,6 +214,24 @@ def test_compliance_times_the_capital_account_and_the_compliance_pages(
     assert "| compliance INDUSTRY | `/funds/INDUSTRY/compliance` |" in out
     assert "target (each page under 100 ms)" in out
     assert compliance.main([*argv, "--clean"]) == 0
+    assert not (tmp_path / "fundcrm_portfolio_8_80.db").exists()
+
+
+def test_dashboard_times_the_home_dashboard_with_a_fixed_number_of_statements(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(metrics, "DATA_DIR", tmp_path)
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    argv = ["--databases", "sqlite", "--holdings", "8", "--transactions", "80", "--deals", "30"]
+    assert dashboard.main([*argv, "--repeat", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Home dashboard on sqlite (30 deals, 8 holdings, 80 transactions" in out
+    assert "| dashboard data | 2 |" in out and "| home page `/` | 2 |" in out
+    assert "- Pipeline funnel (" in out and "- Deals by stage (30):" in out
+    assert "target (dashboard data under 100 ms)" in out
+    data_row = next(line for line in out.splitlines() if line.startswith("| dashboard data"))
+    assert "/" not in data_row.split("|")[-2]  # the same statements on every run
+    assert dashboard.main([*argv, "--clean"]) == 0
     assert not (tmp_path / "fundcrm_portfolio_8_80.db").exists()
 
 

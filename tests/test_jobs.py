@@ -95,6 +95,7 @@ def test_a_big_export_runs_as_a_job_and_its_file_downloads(app, client, dbs, log
         "attempt": 1,
         "downloadable": True,
         "counts_rows": True,
+        "step": "",
         "created_at": 0,
         "started_at": 0,
         "finished_at": 0,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from fundcrm import clock
 from fundcrm.demo import demo_pdf
 from fundcrm.permissions import declaration
 from tests.conftest import PASSWORD, csrf_token, sign_in
@@ -86,7 +87,7 @@ PAGES = {
     "imports.preview": ("/imports/{import_token}", IMPORTERS, 200),
     "imports.template_file": ("/imports/template/companies.xlsx", EDITORS, 200),
     "imports.export": ("/exports/deals.xlsx", STAFF, 200),
-    "jobs.index": ("/jobs", STAFF, 200),
+    "jobs.index": ("/jobs", EVERYONE, 200),  # a viewer's own report jobs
     "ic.show_memo": ("/ic/memos/{memo_id}", STAFF, 200),
     "ic.edit_memo": ("/ic/memos/{memo_id}/edit", EDITORS, 200),
     "ic.conflicts": ("/ic/conflicts", CONFLICTS, 200),
@@ -138,6 +139,14 @@ PAGES = {
     ),
     "overrides.index": ("/overrides", RECORDERS, 200),
     "periods.index": ("/funds/periods", RECORDERS, 200),
+    # -- pages: annual reports
+    # the world's issued report is the LP edition of the LP the world's viewer represents
+    "reports.index": ("/reports", {"admin", "manager", "risk", "viewer"}, 200),
+    "reports.issued": (
+        "/reports/issued/{issued_report_id}",
+        {"admin", "manager", "risk", "viewer"},
+        200,
+    ),
 }
 
 
@@ -819,6 +828,30 @@ POSTS = [
     ),
     # a retry of a job that succeeded: refused with a message on the job's page
     Post("jobs.retry", "/jobs/{job_id}/retry", ADMIN, nothing, "/jobs/{job_id}", writes=False),
+    # -- posts: annual reports
+    Post(
+        "reports.generate",
+        "/reports",
+        {"admin", "manager", "risk", "viewer"},
+        lambda c: {
+            "year": str(clock.today().year),
+            "sub_fund": "ANGEL",
+            "language": "zh",
+            "edition": "lp",
+            "lp": str(c["lp_id"]),
+            "xlsx": "y",
+        },  # fmt: skip
+        "/reports",
+        bad=lambda c: {
+            "year": str(clock.today().year + 1),
+            "sub_fund": "ANGEL",
+            "language": "zh",
+            "edition": "lp",
+            "lp": str(c["lp_id"]),
+            "xlsx": "y",
+        },  # fmt: skip
+        bad_answer=400,
+    ),
     # -- posts: capital accounts and the LP's view
     # -- posts: compliance and relocations
     Post(

@@ -70,6 +70,8 @@ def build(app, make_user, dbs) -> dict:
     dbs.add(kpi)
     dbs.commit()
     extra["kpi_id"], extra["kpi_version"] = kpi.id, kpi.version
+    # -- world: annual reports
+    extra["issued_report_id"] = _issued_report(app, dbs, records["lp"])
     # -- world: override requests and closed periods
     extra.update(_overrides_and_periods(dbs, users, records))
     dbs.expire_all()
@@ -223,6 +225,23 @@ def _deal_at_signing(dbs, company, records, owner) -> int:
     deal.stage = "signing"
     dbs.commit()
     return deal.id
+
+
+def _issued_report(app, dbs, lp) -> int:
+    """An issued LP edition of the world's LP, its file under <instance>/reports."""
+    from fundcrm.models import IssuedReport
+    from fundcrm.reports.issue import reports_folder
+
+    folder = reports_folder(app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "2025-world.pdf").write_bytes(b"%PDF-1.4 world")
+    issued = IssuedReport(year=2025, edition="lp", lp_id=lp.id, language="zh", file_format="pdf",
+                          file_name="2025-world.pdf", download_name="annual-report-2025.pdf",
+                          sha256="0" * 64, size_bytes=14, figures={},
+                          issued_by_label="world")  # fmt: skip
+    dbs.add(issued)
+    dbs.commit()
+    return issued.id
 
 
 def _overrides_and_periods(dbs, users: dict, records) -> dict:

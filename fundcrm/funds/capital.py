@@ -90,6 +90,11 @@ def statement(db: Session, lp_id: int, as_of: date, start: date) -> Statement:
                      _account(total) if total else _nothing(lp_id))  # fmt: skip
 
 
+def accounts_in(fund: dict) -> list[Account]:
+    """Every LP's account in one sub-fund of the payload (`every_account`), by LP id."""
+    return [_account(fund["accounts"][key]) for key in sorted(fund["accounts"], key=int)]
+
+
 def every_account(db: Session, as_of: date, start: date) -> dict:
     """Every LP's accounts and the sub-funds' figures (the cached payload)."""
     scope = f"{SCOPE}:{start.isoformat()}"

@@ -75,7 +75,8 @@ def run(app: Flask, job_id: int, attempt: int) -> None:
         engine = app.extensions["fundcrm.engine"]
         now = clock.now()
         claimed = _guarded(job_id, attempt, "queued").values(
-            state="running", started_at=now, heartbeat_at=now, progress_done=0, message=""
+            state="running", started_at=now, heartbeat_at=now, progress_done=0, message="",
+            progress_step="",
         )
         try:
             if _execute(engine, claimed) != 1:
@@ -149,6 +150,7 @@ def _finish(app: Flask, job: Job, attempt: int, outcome: Outcome, progress: Prog
         message=outcome.message[:2000],
         progress_done=progress.done,
         progress_total=progress.total,
+        progress_step="",
         result_file=outcome.file.name if outcome.file else None,
         result_name=outcome.download_name,
         expires_at=now + kept if outcome.file else None,
@@ -201,7 +203,10 @@ class Heartbeat(Progress):
     def beat(self) -> None:
         now = clock.now()
         statement = _guarded(self.job_id, self.attempt, "running").values(
-            heartbeat_at=now, progress_done=self.done, progress_total=self.total
+            heartbeat_at=now,
+            progress_done=self.done,
+            progress_total=self.total,
+            progress_step=self.step[:200],
         )
         try:
             with self.engine.begin() as connection, beats.brief_wait(connection):

@@ -207,6 +207,7 @@ def describe(instance_path: str, job: Job) -> dict:
         "attempt": job.attempt,
         "downloadable": result_path(instance_path, job) is not None,
         "counts_rows": job.kind in COUNTS_ROWS,
+        "step": job.progress_step if job.state == "running" else "",
         **{
             f"{moment}_at": at.isoformat() if (at := getattr(job, f"{moment}_at")) else None
             for moment in ("created", "started", "finished")

@@ -11,9 +11,9 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import text
 
-from fundcrm import audit, db, history, migrate
+from fundcrm import audit, clock, db, history, migrate
 from fundcrm.jobs import queue
-from fundcrm.main import queries
+from fundcrm.main import dashboard, queries
 from fundcrm.permissions import public, requires
 from fundcrm.safe_redirect import local_path
 
@@ -23,10 +23,12 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @requires("use_app")
 def home():
+    """The user's dashboard (the panels its roles give), open tasks and recent changes."""
     session = db.session()
     tasks = queries.open_tasks(session, current_user)
     return render_template(
         "main/home.html",
+        dashboard=dashboard.build(session, current_user, clock.today()),
         recent=history.readable(session, audit.changes_by(session, current_user.id)),
         tasks=tasks,
         deals={t.deal.id: t.deal for t in tasks if t.deal is not None},

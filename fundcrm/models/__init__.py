@@ -34,6 +34,7 @@ from fundcrm.models.ic_meetings import IcAgendaItem, IcMeeting, IcMeetingMember,
 from fundcrm.models.jobs import Job
 from fundcrm.models.notes import IcAnswer, IcQuestion, Notification
 from fundcrm.models.portfolio import Holding, PortfolioTransaction, ValuationMark
+from fundcrm.models.reports import IssuedReport
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
     Activity,
@@ -84,6 +85,7 @@ __all__ = [
     "IcMemoVersion",
     "IcQuestion",
     "IcVote",
+    "IssuedReport",
     "Job",
     "LimitedPartner",
     "LoginThrottle",

@@ -37,6 +37,7 @@ class Job(SQLModel, table=True):
     attempt: int = Field(default=1)
     progress_done: int = Field(default=0)
     progress_total: int | None = Field(default=None)
+    progress_step: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     message: str = Field(default="", max_length=2000)
     result_file: str | None = Field(default=None, max_length=200)  # under <instance>/jobs
     result_name: str | None = Field(default=None, max_length=200)  # the download's name

@@ -5,9 +5,12 @@ with the font exception; see fundcrm/fonts/README), a TrueType font embedded as 
 paper reads correctly on a machine with no Chinese font: reportlab's built-in `STSong-Light`
 is a CID font the reader must supply, and shows as empty boxes where it has none. Every page
 carries the fund's name, the document's title, the confidentiality mark (机密 / Confidential)
-and "page n of m".
+and "page n of m"; a draft's pages a diagonal watermark. A paper with headings made by
+`heading` and a `contents` block lists them with their pages (laid out in as many passes as
+that takes).
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
@@ -24,6 +27,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 from reportlab.platypus.doctemplate import LayoutError
+from reportlab.platypus.tableofcontents import TableOfContents
 
 FONT_FILE = Path(__file__).parents[1] / "fonts" / "wqy-microhei.ttc"
 FONT, MONO = "WenQuanYiMicroHei", "WenQuanYiMicroHeiMono"
@@ -36,6 +40,7 @@ INK, MUTED, RULE, HEAD_FILL = (
     colors.HexColor("#e4ecf7"),
 )
 CONFIDENTIAL_RED = colors.HexColor("#b42318")
+WATERMARK_GREY = colors.HexColor("#9aa5b1")
 
 
 def _register_fonts() -> None:
@@ -72,9 +77,10 @@ STYLES = {
 }
 
 
-def para(text, kind: str = "body") -> Paragraph:
-    """Plain text (escaped) as a paragraph."""
-    return Paragraph(escape(str(text if text is not None else "")), STYLES[kind])
+def para(text, kind: str | ParagraphStyle = "body") -> Paragraph:
+    """Plain text (escaped) as a paragraph, in a style of STYLES or the one given."""
+    text = escape(str(text if text is not None else ""))
+    return Paragraph(text, STYLES[kind] if isinstance(kind, str) else kind)
 
 
 def table(
@@ -82,13 +88,15 @@ def table(
     rows: Iterable[list],
     widths: list[float] | None = None,
     right: Iterable[int] = (),
+    plain: Iterable[int] = (),
 ) -> Table:
     """A table whose header row repeats on every page it runs over; cells wrap (CJK too), the
-    columns in `right` (amounts) align right. A cell may be a flowable or text."""
-    right = set(right)
+    columns in `right` (amounts) align right. A cell may be a flowable or text; the text of the
+    columns in `plain` (figures sized to fit) is set on one line, much faster than a paragraph."""
+    right, plain = set(right), set(plain)
 
     def cell(value, column: int):
-        if hasattr(value, "wrap"):
+        if hasattr(value, "wrap") or (column in plain and isinstance(value, str)):
             return value
         return para(value, "cell_right" if column in right else "cell")
 
@@ -96,15 +104,20 @@ def table(
     data += [[cell(v, i) for i, v in enumerate(row)] for row in rows]
     widths = widths or [PAGE_WIDTH / len(header)] * len(header)
     grid = Table(data, colWidths=widths, repeatRows=1)
+    cells = STYLES["cell"]
     grid.setStyle(
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), FONT),  # else reportlab sets Helvetica per cell
+                ("FONTSIZE", (0, 0), (-1, -1), cells.fontSize),
+                ("LEADING", (0, 0), (-1, -1), cells.leading),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
                 ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                *[("ALIGN", (c, 0), (c, -1), "RIGHT") for c in right & plain],
             ]
         )
     )
@@ -119,9 +132,10 @@ class Frame:
     title: str
     confidential: str  # "机密" or "Confidential"
     page_of: str  # a pattern with %(page)s and %(pages)s
+    watermark: str = ""  # a draft's mark, across every page
 
 
-def _fit(text: str, room: float, size: float = 8) -> str:
+def fit(text: str, room: float, size: float = 8) -> str:
     """The text, cut with an ellipsis to fit `room` points."""
     if pdfmetrics.stringWidth(text, FONT, size) <= room:
         return text
@@ -163,7 +177,7 @@ class _NumberedCanvas(Canvas):
         self.setFillColor(MUTED)
         self.drawString(MARGIN, height - 11 * mm, frame.fund)
         room = width - 2 * MARGIN - 24 * mm - self.stringWidth(frame.fund, FONT, 8) - 6 * mm
-        self.drawRightString(width - MARGIN - 24 * mm, height - 11 * mm, _fit(frame.title, room))
+        self.drawRightString(width - MARGIN - 24 * mm, height - 11 * mm, fit(frame.title, room))
         self.setStrokeColor(CONFIDENTIAL_RED)
         self.setFillColor(CONFIDENTIAL_RED)
         self.rect(width - MARGIN - 21 * mm, height - 13 * mm, 21 * mm, 6 * mm, stroke=1, fill=0)
@@ -177,12 +191,62 @@ class _NumberedCanvas(Canvas):
         self.drawString(MARGIN, 8 * mm, frame.confidential)
         page = frame.page_of % {"page": self._pageNumber, "pages": total}
         self.drawRightString(width - MARGIN, 8 * mm, page)
+        if frame.watermark:
+            self._watermark(frame.watermark)
+
+    def _watermark(self, text: str) -> None:
+        """The mark across the page, light enough to read what lies under it."""
+        width, height = A4
+        room = 0.8 * (width**2 + height**2) ** 0.5
+        size = min(60, room / max(pdfmetrics.stringWidth(text, FONT, 1), 1))
+        self.saveState()
+        self.setFillColor(WATERMARK_GREY)
+        self.setFillAlpha(0.35)
+        self.translate(width / 2, height / 2)
+        self.rotate(math.degrees(math.atan2(height, width)))
+        self.setFont(FONT, size)
+        self.drawCentredString(0, -size / 3, text)
+        self.restoreState()
+
+
+class _Paper(SimpleDocTemplate):
+    """Tells the contents of each heading made by `heading`, with its page."""
+
+    def afterFlowable(self, flowable):  # noqa: N802 - reportlab's name
+        level = getattr(flowable, "contents_level", None)
+        if level is None:
+            return
+        key, text = f"h{id(flowable)}", flowable.getPlainText()
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(text, key, level=level, closed=True)
+        self.notify("TOCEntry", (level, escape(text), self.page, key))
+
+
+def heading(text: str, kind: str = "h1", level: int = 0) -> Paragraph:
+    """A heading the contents list (and the reader's outline)."""
+    made = para(text, kind)
+    made.contents_level = level
+    return made
+
+
+def contents(title: str) -> list:
+    """The title and list of the paper's headings with their pages (filled in by `build`)."""
+    listing = TableOfContents(dotsMinLevel=0)
+    listing.tableStyle = TableStyle(
+        [("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+         ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
+    )  # fmt: skip
+    listing.levelStyles = [
+        style("contents0", 10.5, leading=17, leftIndent=0, firstLineIndent=0),
+        style("contents1", 9.5, leading=15, leftIndent=6 * mm, firstLineIndent=0),
+    ]
+    return [para(title, "title"), listing]
 
 
 def build(flowables: list, frame: Frame, author: str = "FundCRM") -> bytes:
     """The paper as PDF bytes."""
     out = BytesIO()
-    document = SimpleDocTemplate(
+    document = _Paper(
         out,
         pagesize=A4,
         leftMargin=MARGIN,
@@ -195,7 +259,10 @@ def build(flowables: list, frame: Frame, author: str = "FundCRM") -> bytes:
     )
     canvas = type("PaperCanvas", (_NumberedCanvas,), {"frame": frame})
     try:
-        document.build(flowables, canvasmaker=canvas)
+        if any(f.isIndexing() for f in flowables):  # a contents needs the pages of a pass
+            document.multiBuild(flowables, canvasmaker=canvas)
+        else:
+            document.build(flowables, canvasmaker=canvas)
     except LayoutError as error:
         raise PaperTooLong(str(error)) from None
     return out.getvalue()

@@ -15,7 +15,9 @@
     bar.textContent = status.percent + '%';
     el.querySelector('.progress').setAttribute('aria-valuenow', status.percent);
     const counts = el.querySelector('.job-counts');
-    if (status.total && el.dataset.countsFormat) {
+    if (status.step) {
+      counts.textContent = status.step;  // the named step under way (a report's section)
+    } else if (status.total && el.dataset.countsFormat) {
       const fmt = (n) => n.toLocaleString(document.documentElement.lang || undefined);
       counts.textContent =
         el.dataset.countsFormat.replace('%d', fmt(status.done)).replace('%t', fmt(status.total));
