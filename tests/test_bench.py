@@ -22,6 +22,7 @@ from bench import (
     metrics,
     pages,
     portfolio,
+    report,
 )
 from fundcrm import create_app
 from fundcrm.db import make_engine
@@ -227,7 +228,9 @@ def test_dashboard_times_the_home_dashboard_with_a_fixed_number_of_statements(
     out = capsys.readouterr().out
     assert "Home dashboard on sqlite (30 deals, 8 holdings, 80 transactions" in out
     assert "| dashboard data | 2 |" in out and "| home page `/` | 2 |" in out
-    assert "- Pipeline funnel (" in out and "- Deals by stage (30):" in out
+    # the fund's language: the chart titles in Chinese
+    assert "- 项目漏斗 (" in out and "- 各阶段项目数 (30):" in out
+    assert "| dashboard data, first view after a deal changed | 2 |" in out
     assert "target (dashboard data under 100 ms)" in out
     data_row = next(line for line in out.splitlines() if line.startswith("| dashboard data"))
     assert "/" not in data_row.split("|")[-2]  # the same statements on every run
@@ -334,3 +337,15 @@ def test_export_job_times_the_click_to_the_downloaded_file(server, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["format", "rows", "MB", "click→file", "queued", "writing"]
     assert [line.split()[:2] for line in lines[1:]] == [["csv", f"{rows:,}"], ["xlsx", f"{rows:,}"]]
+
+
+def test_report_times_the_annual_report_in_both_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(metrics, "DATA_DIR", tmp_path)
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    argv = ["--databases", "sqlite", "--holdings", "8", "--transactions", "80", "--deals", "20"]
+    assert report.main([*argv, "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Annual report, whole fund, staff edition (8 holdings, 80 transactions" in out
+    assert "| pdf | 1 |" in out and "| xlsx | 1 |" in out
+    assert "target (each file under 10 s)" in out
+    assert report.main([*argv, "--clean"]) == 0

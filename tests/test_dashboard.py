@@ -67,7 +67,9 @@ def fund(dbs, staff, make_user):
     others = [dbs.get(User, make_user("ic_member")[0]) for _ in range(2)]
     _memo, version = factories.memo(dbs, staff["deal"], manager.id)
     member = staff["ic_member"]
-    mine = factories.meeting(dbs, member.id, [member.id, others[0].id], date(2026, 3, 20), [version])
+    mine = factories.meeting(
+        dbs, member.id, [member.id, others[0].id], date(2026, 3, 20), [version]
+    )
     theirs = factories.meeting(dbs, others[0].id, [o.id for o in others], date(2026, 3, 10))
     factories.meeting(dbs, member.id, [member.id], date(2026, 2, 20))  # past
     return {**staff, "holding": holding, "mine": mine, "theirs": theirs, "colleague": colleague}
@@ -150,7 +152,9 @@ def test_deployment_is_the_cost_against_the_commitments_in_force(app, fund):
         r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td>',
         page,
     )
-    by_date = {on: (url, invested, committed, share) for on, url, invested, committed, share in rows}
+    by_date = {
+        on: (url, invested, committed, share) for on, url, invested, committed, share in rows
+    }
     # the first close is 2024-06-01: its quarter's end first, then each quarter's to today
     assert sorted(by_date)[0] == "2024-06-30" and sorted(by_date)[-1] == "2026-03-02"
     assert len(by_date) == 8

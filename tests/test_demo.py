@@ -74,7 +74,8 @@ def test_the_demo_command_prints_progress_before_it_serves(app, dbs, monkeypatch
     assert steps[6] == "Override requests: 1 added"
     assert steps[7] == "A relocation and a company near the cap: 3 added"
     assert re.fullmatch(r"KPIs and milestones: \d+ added", steps[8])
-    assert steps[9] == "Demo data seeded."
+    assert steps[9] == "Closed periods: 1 added"
+    assert steps[10] == "Demo data seeded."
     assert lines[-1].startswith("FundCRM is serving on http://127.0.0.1:8123/")
     assert served == [{"host": "127.0.0.1", "port": 8123, "threads": 8, "ident": "FundCRM"}]
 

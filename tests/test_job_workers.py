@@ -24,7 +24,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from fundcrm import clock, create_app, search
 from fundcrm.companies.services import new_company
@@ -268,3 +268,51 @@ def _answers(browser: Browser) -> bool:
         return browser.get("/healthz").status == 200
     except OSError:
         return False
+
+
+def test_an_annual_report_through_gunicorn_and_a_worker(app, dbs, make_user, tmp_path):
+    """The report asked on /reports under four gunicorn workers is made by `fundcrm worker`,
+    its section shown as the progress, and the PDF downloads."""
+    gunicorn = shutil.which("gunicorn") or (
+        str(Path(sys.executable).with_name("gunicorn"))
+        if Path(sys.executable).with_name("gunicorn").exists()
+        else None
+    )
+    if gunicorn is None:
+        unavailable("gunicorn is not installed (pip install '.[test]' on Linux)")
+    angel = factories.sub_fund(dbs, "ANGEL")
+    factories.commitment(dbs, factories.lp(dbs, "重庆市产业投资母基金"), angel, "100000000")
+    dbs.commit()
+    _user, email = make_user("manager")
+    env = environment(app, tmp_path / "instance")
+    port = free_port()
+    log = tmp_path / "servers.log"
+    web = subprocess.Popen(
+        [gunicorn, "--workers", "4", "--bind", f"127.0.0.1:{port}", "fundcrm:create_app()"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    worker = start_worker(env, log)
+    try:
+        browser = Browser(f"http://127.0.0.1:{port}")
+        wait_for(lambda: _answers(browser), 60, "gunicorn to answer")
+        browser.post_form("/login", {"email": email, "password": PASSWORD})
+        form = {"year": str(clock.today().year), "sub_fund": "", "language": "zh",
+                "edition": "staff", "pdf": "y"}  # fmt: skip
+        browser.post_form("/reports", form, "/reports")
+        with Session(app.extensions["fundcrm.engine"]) as session:
+            (job,) = session.exec(select(Job).where(Job.kind == "annual_report")).all()
+
+        def finished():
+            status = json.loads(browser.get(f"/jobs/{job.id}/status").read())
+            return status if status["state"] in ("done", "failed") else None
+
+        status = wait_for(finished, 120, "the report job")
+        assert status["state"] == "done", (status, log.read_text())
+        assert (status["done"], status["total"]) == (10, 10)
+        data = browser.get(f"/jobs/{job.id}/download").read()
+    finally:
+        stop(worker)
+        stop(web)
+    assert data[:5] == b"%PDF-"

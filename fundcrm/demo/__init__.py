@@ -37,6 +37,7 @@ from fundcrm.demo.people import (
     risk_officer,
     seed_accounts,
 )
+from fundcrm.demo.periods import seed_closed_year
 from fundcrm.demo.portfolio import seed_portfolio
 from fundcrm.demo.workspace import seed_workspace
 from fundcrm.funds import services as funds
@@ -93,6 +94,9 @@ def seed(
     added += count
     count = seed_kpis(db, today)
     say(_("%(step)s: %(n)d added", step=_("KPIs and milestones"), n=count))
+    added += count
+    count = seed_closed_year(db, today)
+    say(_("%(step)s: %(n)d added", step=_("Closed periods"), n=count))
     added += count
     db.commit()
     return added

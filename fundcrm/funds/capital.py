@@ -95,10 +95,11 @@ def accounts_in(fund: dict) -> list[Account]:
     return [_account(fund["accounts"][key]) for key in sorted(fund["accounts"], key=int)]
 
 
-def every_account(db: Session, as_of: date, start: date) -> dict:
-    """Every LP's accounts and the sub-funds' figures (the cached payload)."""
+def every_account(db: Session, as_of: date, start: date, computed=None) -> dict:
+    """Every LP's accounts and the sub-funds' figures (the cached payload); `computed`: every
+    sub-fund's figures on the date (figures.compute), when the caller has them."""
     scope = f"{SCOPE}:{start.isoformat()}"
-    return cache.cached(db, as_of, scope, lambda: _compute(db, Period(start, as_of)))
+    return cache.cached(db, as_of, scope, lambda: _compute(db, Period(start, as_of), computed))
 
 
 def sub_funds_of(db: Session, lp_id: int) -> list[SubFund]:
@@ -145,9 +146,9 @@ def _flows(db: Session, until: date) -> dict[tuple[int, int], dict[str, list]]:
     return found
 
 
-def _compute(db: Session, period: Period) -> dict:
+def _compute(db: Session, period: Period, computed=None) -> dict:
     as_of = period.end
-    _fund, parts = figures.compute(db, as_of)
+    _fund, parts = computed if computed is not None else figures.compute(db, as_of)
     funds = {f.code: f for f in queries.sub_funds(db)}
     schedules = queries.commitment_schedules(db)
     fee_bearing, flows = _lp_rows(db), _flows(db, as_of)

@@ -20,9 +20,13 @@ INSERT_CHUNK = 1000
 
 
 def insert(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """Insert in the session's transaction: COPY on PostgreSQL, executemany elsewhere."""
+    """Insert in the session's transaction: COPY on PostgreSQL, executemany elsewhere; the
+    cached results of the data it changes are stale from then on."""
     if not rows:
         return
+    from fundcrm.portfolio import cache
+
+    cache.raise_for_table(session, table)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         _copy(connection, table, rows)

@@ -26,5 +26,9 @@ class MetricsCache(SQLModel, table=True):
 
     as_of: date = Field(primary_key=True)
     scope: str = Field(primary_key=True, max_length=80)
+    # the data version it was computed from: `metrics` or `pipeline` (fundcrm.portfolio.cache)
+    name: str = Field(
+        default="metrics", max_length=30, sa_column_kwargs={"server_default": "metrics"}
+    )
     version: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True))
     payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))

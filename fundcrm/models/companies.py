@@ -18,6 +18,7 @@ class Company(SQLModel, table=True):
     __tablename__ = "companies"
     # the portfolio list shows its name, focus, stage and zone (fundcrm.portfolio.cache)
     __metrics__ = True
+    __pipeline__ = True  # the dashboard's deals by focus area and zone
     __mapper_args__ = {"version_id_col": _VERSION}
     __table_args__ = (
         # One index per sort of the company list (companies.queries.COMPANY_SORTS; the USCC's

@@ -41,6 +41,7 @@ DUE_UNSET = unset_last("deals.next_step_due")
 
 class Deal(SQLModel, table=True):
     __tablename__ = "deals"
+    __pipeline__ = True  # the dashboard's counts (fundcrm.portfolio.cache)
     __mapper_args__ = {"version_id_col": _VERSION}
     __table_args__ = (
         sa.Index("ix_deals_stage_updated_at", "stage", "updated_at"),
@@ -133,6 +134,7 @@ class DealSubFund(SQLModel, table=True):
 
 class DealMember(SQLModel, table=True):
     __tablename__ = "deal_team"
+    __pipeline__ = True  # the dashboard's "my pipeline" (fundcrm.portfolio.cache)
     __audit_parent__ = ("deals", "deal_id")
 
     deal_id: int = Field(

@@ -78,9 +78,21 @@ def _fund_json(figures: metrics.FundFigures) -> dict:
     return out
 
 
-def as_json(db: Session, as_of: date, code: str | None = None) -> dict:
-    """The object of DOMAIN.md section 6: as_of, fund, sub_funds, holdings."""
-    total, parts = compute(db, as_of, code)
+def scoped(computed: tuple, codes: set[str], as_of: date) -> tuple:
+    """The figures of every sub-fund (`compute`'s result) cut to some sub-funds: the same as
+    computing those alone."""
+    total, parts = computed
+    mine = [p for p in parts if p.code in codes]
+    if len(mine) == len(parts):
+        return total, mine
+    held = [f for p in mine for _h, f in p.holdings]
+    return metrics.fund(held, metrics.merge(p.money for p in mine), as_of), mine
+
+
+def as_json(db: Session, as_of: date, code: str | None = None, computed=None) -> dict:
+    """The object of DOMAIN.md section 6: as_of, fund, sub_funds, holdings (from `computed`,
+    the result of `compute`, when the caller has it)."""
+    total, parts = computed if computed is not None else compute(db, as_of, code)
     holding_rows = []
     for part in parts:
         for holding, figures in part.holdings:

@@ -106,7 +106,7 @@ def _frame(db: Session, ctx: Context, by: str) -> Report:
         scope = _("The whole fund")
     title = _("Annual portfolio report %(year)s", year=ctx.year)
     code = ctx.ask.sub_fund if ctx.ask.sub_fund is not None else None
-    figures = as_json(db, ctx.as_of, code)
+    figures = as_json(db, ctx.as_of, code, computed=ctx.figures)
     if not ctx.whole_fund and code is None:  # an LP edition: only its sub-funds' figures
         codes = {f.code for f in ctx.funds}
         figures = {

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from fundcrm import clock, db, progress
 from fundcrm.reports.context import Ask, format_of, lp_named, refusals
@@ -53,10 +54,10 @@ def annual_command(year, code, language, edition, lp_name, out: Path, quiet):
             problems.append(f"--{_OPTIONS[field]}: {message}")
     if problems:
         raise click.UsageError("\n".join(problems))
+    with force_locale(ask.locale):
+        by = _("command line")  # who made it, as the report's cover says
     with progress.bar_on_terminal("Annual report", quiet=quiet):
-        made = make(
-            session, ask, current_app.config, current_app.instance_path, label="command line"
-        )
+        made = make(session, ask, current_app.config, current_app.instance_path, label=by)
     part = out.with_name(f".{out.name}.part")
     part.write_bytes(made.data)
     part.replace(out)

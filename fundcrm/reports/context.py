@@ -165,17 +165,16 @@ class Context:
         return self.ask.sub_fund is None and not self.lp_edition
 
     @cached_property
+    def everything(self) -> tuple:
+        """Every sub-fund's figures as of 31 December (figures.compute), computed once for the
+        metrics, the capital accounts and the figures kept with the report."""
+        return figures.compute(self.db, self.as_of)
+
+    @cached_property
     def figures(self) -> tuple:
         """(the scope's total, each sub-fund's figures with its holdings'): fundcrm metrics as
         of 31 December, for the sub-funds in scope."""
-        from fundcrm.domain import metrics
-
-        total, parts = figures.compute(self.db, self.as_of, self.ask.sub_fund)
-        parts = [p for p in parts if p.code in {f.code for f in self.funds}]
-        if not self.whole_fund and self.ask.sub_fund is None:
-            everything = [f for p in parts for _h, f in p.holdings]
-            total = metrics.fund(everything, metrics.merge(p.money for p in parts), self.as_of)
-        return total, parts
+        return figures.scoped(self.everything, {f.code for f in self.funds}, self.as_of)
 
 
 def context(db: Session, ask: Ask, config) -> Context:

@@ -6,11 +6,16 @@ the app and `force_locale(report.locale)` (as fundcrm.reports.annual.render does
 and dates read in the report's language.
 """
 
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from xml.sax.saxutils import escape
 
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import PageBreak, Paragraph, Spacer
@@ -20,7 +25,6 @@ from fundcrm.pdf import (
     MUTED,
     PAGE_WIDTH,
     RULE,
-    STYLES,
     Frame,
     build,
     contents,
@@ -34,7 +38,7 @@ from fundcrm.reports.model import Chart, Column, Rate, Report, Table, Text
 from fundcrm.reports.pdf_charts import value_text
 
 RIGHT = ("int", "money", "share", "pct", "multiple", "rate")  # the kinds aligned right
-CELL_SIZE, PADDING = 8.5, 14  # a cell's font size, and its padding left and right
+SIZES = (8.5, 8, 7.5, 7, 6.5)  # a table's font sizes, from the first at which its columns fit
 TOTAL_FILL = colors.HexColor("#eef2f6")
 COVER = {
     "fund": style("cover_fund", 13, textColor=MUTED, spaceAfter=6 * mm, leading=18),
@@ -43,8 +47,6 @@ COVER = {
     "line": style("cover_line", 11, leading=17, spaceAfter=1 * mm),
     "muted": style("cover_muted", 9.5, textColor=MUTED, spaceAfter=1.5 * mm),
 }
-HEAD_RIGHT = style("head_right", 8.5, alignment=2)
-TOTAL = {False: style("total", 8.5), True: style("total_right", 8.5, alignment=2)}
 
 
 def cell_text(value, kind: str, report: Report) -> str:
@@ -115,11 +117,24 @@ def _block(block, report: Report) -> list:
     raise TypeError(f"a report block cannot be {type(block).__name__}")
 
 
-def _head(column: Column) -> Paragraph:
-    text = para(column.label, "head").text
+def _head(column: Column, size: float) -> Paragraph:
+    text = para(column.label).text
     if column.kind == "money":
-        text += f'<br/><font size="7" color="{MUTED.hexval()}">{_("万元")}</font>'
-    return Paragraph(text, HEAD_RIGHT if column.kind in RIGHT else STYLES["head"])
+        text += f'<br/><font size="{size - 1.5}" color="{MUTED.hexval()}">{_("万元")}</font>'
+    return Paragraph(text, _cell_style(size, column.kind in RIGHT, column.label.isascii()))
+
+
+@lru_cache(maxsize=64)
+def _cell_style(size: float, right: bool, latin: bool = False) -> ParagraphStyle:
+    """A cell's style; `latin` text breaks between words only (CJK breaks anywhere)."""
+    made = style(f"cell_{size}_{right}", size, alignment=TA_RIGHT if right else TA_LEFT)
+    if latin:
+        made.wordWrap = None
+    return made
+
+
+def _cell(text: str, size: float, kind: str) -> Paragraph:
+    return Paragraph(escape(text), _cell_style(size, kind in RIGHT, text.isascii()))
 
 
 def _table(block: Table, report: Report) -> list:
@@ -129,16 +144,22 @@ def _table(block: Table, report: Report) -> list:
         return [title, para(block.empty or report.labels["none"], "muted")]
     columns = block.columns
     kinds = [c.kind for c in columns]
-    right = [i for i, kind in enumerate(kinds) if kind in RIGHT]
     rows = [[cell_text(v, k, report) for v, k in zip(row, kinds, strict=True)]
             for row in block.rows]  # fmt: skip
     if block.total is not None:
         rows.append(_total(block, report))
-    widths = _widths(columns, rows)
+    fit = _fit(columns, rows)
+    figures = [] if fit.wrap else [i for i, k in enumerate(kinds) if k != "text"]
+    cells = [[v if i in figures else _cell(v, fit.size, kinds[i]) for i, v in enumerate(row)]
+             for row in rows]  # fmt: skip
     if block.total is not None:
-        rows[-1] = [para(text, TOTAL[k in RIGHT]) for text, k in zip(rows[-1], kinds, strict=True)]
-    figures = [i for i, kind in enumerate(kinds) if kind != "text"]  # sized not to wrap
-    grid = table([_head(c) for c in columns], rows, widths, right, plain=figures)
+        cells[-1] = [_cell(v, fit.size, kinds[i]) for i, v in enumerate(rows[-1])]
+    right = [i for i, k in enumerate(kinds) if k in RIGHT]
+    grid = table([_head(c, fit.size) for c in columns], cells, fit.widths, right, figures)
+    grid.setStyle([("FONTSIZE", (0, 1), (-1, -1), fit.size),
+                   ("LEADING", (0, 1), (-1, -1), fit.size * 1.45),
+                   ("LEFTPADDING", (0, 0), (-1, -1), fit.padding / 2),
+                   ("RIGHTPADDING", (0, 0), (-1, -1), fit.padding / 2)])  # fmt: skip
     if block.total is not None:
         grid.setStyle([("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL),
                        ("LINEABOVE", (0, -1), (-1, -1), 0.8, RULE)])  # fmt: skip
@@ -148,20 +169,56 @@ def _table(block: Table, report: Report) -> list:
     return made
 
 
-def _widths(columns: list[Column], rows: list[list]) -> list[float]:
-    """The columns' widths across the page: a figure's column as wide as its widest cell (a
-    figure never wraps), the rest shared by the text columns in their relative widths."""
-    fixed = {}
-    for i, column in enumerate(columns):
-        if column.kind != "text":
-            cells = [r[i] for r in rows if isinstance(r[i], str)] + [column.label]
-            fixed[i] = max(stringWidth(c, FONT, CELL_SIZE) for c in cells) + PADDING
-    free = [c.width if i not in fixed else 0 for i, c in enumerate(columns)]
-    room = PAGE_WIDTH - sum(fixed.values())
-    if not any(free) or room < PAGE_WIDTH * 0.25:  # too many figures: relative widths only
-        scale = PAGE_WIDTH / sum(c.width for c in columns)
-        return [c.width * scale for c in columns]
-    return [fixed.get(i, room * w / sum(free)) for i, w in enumerate(free)]
+@dataclass(frozen=True)
+class _Fit:
+    widths: list[float]
+    size: float  # the cells' font size
+    padding: float  # a cell's padding, left and right together
+    wrap: bool  # the figures wrap too: the columns fit the page at no size
+
+
+def _fit(columns: list[Column], rows: list[list[str]]) -> _Fit:
+    """The largest size at which every figure fits its column on one line and every text
+    column keeps a readable width; else the relative widths, everything wrapping."""
+    at_one = {i: max(stringWidth(r[i], FONT, 1) for r in rows)
+              for i, c in enumerate(columns) if c.kind != "text"}  # fmt: skip
+    for lines, size in [(2, size) for size in SIZES] + [(3, size) for size in SIZES]:
+        padding = 12 if size == SIZES[0] else 6
+        figures = {i: w * size for i, w in at_one.items()}
+        widths = _widths(columns, figures, size, padding, lines)
+        if widths is not None:
+            return _Fit(widths, size, padding, False)
+    scale = PAGE_WIDTH / sum(c.width for c in columns)
+    return _Fit([c.width * scale for c in columns], SIZES[-1], 6, True)
+
+
+def _widths(columns: list[Column], figures: dict, size: float, padding: float, lines: int):
+    """Each figure's column as wide as its widest cell and its header in `lines`; each text
+    column its least width and a share of the room left by its relative width; None when the
+    page is too narrow for that."""
+    head = {i: _head_room(columns[i].label, size, lines) for i in figures}
+    need = {i: max(w, head[i]) + padding for i, w in figures.items()}
+    texts = {i: c.width for i, c in enumerate(columns) if i not in need}
+    room = PAGE_WIDTH - sum(need.values())
+    if not texts:
+        return None if room < 0 else [w + room / len(need) for w in need.values()]
+    # a text column at least four characters wide per unit of its relative width
+    least = {i: max(_head_room(columns[i].label, size, 3), 4 * size * texts[i]) + padding
+             for i in texts}  # fmt: skip
+    spare = room - sum(least.values())
+    if spare < 0:
+        return None
+    weight = sum(texts.values())
+    return [need[i] if i in need else least[i] + spare * texts[i] / weight
+            for i in range(len(columns))]  # fmt: skip
+
+
+def _head_room(label: str, size: float, lines: int) -> float:
+    """A header's least width: its words whole (a CJK run of more than five characters may
+    break anywhere), in about `lines`."""
+    words = [stringWidth(w, FONT, size) / (1 if w.isascii() or len(w) <= 5 else lines)
+             for w in label.split()]  # fmt: skip
+    return max([*words, stringWidth(label, FONT, size) * 1.2 / lines])  # lines seldom even out
 
 
 def _total(block: Table, report: Report) -> list[str]:

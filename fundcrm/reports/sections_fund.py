@@ -153,7 +153,7 @@ def _account_table(key: str, title: str, lines, with_irr: bool) -> Table:
 
 
 def capital(ctx: Context) -> list[Section]:
-    payload = ledger.every_account(ctx.db, ctx.as_of, ctx.start)
+    payload = ledger.every_account(ctx.db, ctx.as_of, ctx.start, computed=ctx.everything)
     names = {lp.id: lp.name for lp in lps(ctx.db)}
     blocks: list = [Text(str(NOTES[0]), "muted")]
     for fund in [f for f in payload["sub_funds"] if f["id"] in ctx.fund_ids]:

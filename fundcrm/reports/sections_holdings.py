@@ -75,9 +75,9 @@ def investments(ctx: Context) -> Section:
         _("Schedule of investments on %(date)s", date=ctx.as_of.isoformat()),
         [
             Column("company", _("Company"), "text", 2.6),
-            Column("sub_fund", _("Sub-fund"), "text", 1),
+            Column("sub_fund", _("Sub-fund"), "text", 1.4),
             Column("focus_area", _("Focus area"), "text", 1.1),
-            Column("enterprise_stage", _("Stage"), "text", 1.1),
+            Column("enterprise_stage", _("Enterprise stage"), "text", 1.1),
             Column("round", _("Round"), "text", 0.9),
             Column("first_on", _("First investment"), "date", 1.2),
             money("invested", _("Cost"), 1.2),
@@ -116,7 +116,8 @@ def investments(ctx: Context) -> Section:
 
 
 def exits(ctx: Context) -> Table:
-    """The exits (full and partial), other proceeds and write-offs dated in the year."""
+    """The exits (full and partial) and write-offs dated in the year; proceeds recorded without
+    an exit (escrow, earn-out, recovery) are in the schedule's proceeds, not here."""
     table = Table(
         "exits",
         _("Exits and write-offs in %(year)s", year=ctx.year),
@@ -129,13 +130,14 @@ def exits(ctx: Context) -> Table:
         ],
         empty=_("No exit or write-off in %(year)s.", year=ctx.year),
     )
-    kinds = {"full": _("Full exit"), "partial": _("Partial exit"), None: _("Other proceeds")}
+    kinds = {"full": _("Full exit"), "partial": _("Partial exit")}
     for line in lines(ctx):
         for t in line.held.txns:
-            if not ctx.start <= t.on <= ctx.as_of or t.kind not in ("proceeds", "write_off"):
+            if not ctx.start <= t.on <= ctx.as_of:
                 continue
-            kind = _("Write-off") if t.kind == "write_off" else kinds.get(t.exit, kinds[None])
-            table.rows.append([line.held.company, line.code, t.on, kind, t.amount])
+            if t.kind == "write_off" or (t.kind == "proceeds" and t.exit in kinds):
+                kind = _("Write-off") if t.kind == "write_off" else kinds[t.exit]
+                table.rows.append([line.held.company, line.code, t.on, kind, t.amount])
     table.rows.sort(key=lambda r: (r[2], r[0]))
     if table.rows:
         table.total = total_row(table, _("Total"))
@@ -151,6 +153,15 @@ DIMENSIONS = (
     ("zone", ZONES, "pie"),
     ("round", ROUNDS, None),
 )
+
+
+DIMENSION_LABELS = {
+    "focus_area": lambda: _("Focus area"),
+    "enterprise_stage": lambda: _("Enterprise stage"),
+    "application_field": lambda: _("Application field"),
+    "zone": lambda: _("Cluster zone"),
+    "round": lambda: _("Round"),
+}
 
 
 def _keys(line: Line, dimension: str) -> list[str | None]:
@@ -183,7 +194,7 @@ def allocation_table(ctx: Context, dimension: str, vocabulary) -> Table:
         f"allocation_{dimension}",
         titles[dimension],
         [
-            Column("label", titles[dimension].removeprefix(_("By ")), "text", 1.8),
+            Column("label", DIMENSION_LABELS[dimension](), "text", 1.8),
             money("cost", _("Cost")),
             Column("cost_share", _("Share of cost"), "share"),
             money("fair_value", _("Fair value")),

@@ -1,7 +1,8 @@
 """Annual reports: the issued ones kept, and a job's named step
 
 An annual report issued for a closed period is kept: its file, the figures it was made of, who
-made it and when. A job's progress names the step under way (a report's section).
+made it and when. A job's progress names the step under way (a report's section). A cached
+result names the data version it came from (metrics, or the pipeline's for the dashboard).
 
 Revision ID: 0023
 Revises: 0022
@@ -57,6 +58,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_issued_reports_lp_id_id", "issued_reports", ["lp_id", "id"])
     op.add_column(
+        "metrics_cache",
+        sa.Column("name", sa.String(length=30), server_default="metrics", nullable=False),
+    )
+    op.add_column(
         "jobs",
         sa.Column("progress_step", sa.String(length=200), server_default="", nullable=False),
     )
@@ -65,5 +70,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("jobs") as batch_op:
         batch_op.drop_column("progress_step")
+    with op.batch_alter_table("metrics_cache") as batch_op:
+        batch_op.drop_column("name")
     op.drop_index("ix_issued_reports_lp_id_id", table_name="issued_reports")
     op.drop_table("issued_reports")
