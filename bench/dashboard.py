@@ -127,16 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     urls = metrics.databases(args, parser)
     if urls is None:
         return 0
-    targets = []
-    try:
-        for n, (kind, url) in enumerate(urls, start=1):
-            label = kind if [k for k, _u in urls].count(kind) == 1 else f"{kind} {n}"
-            targets.append(metrics.Target(label, url))
+    with metrics.targets_of(urls) as targets:
         results = measure(targets, args.repeat)
         print(report(results, args.deals, args.holdings, args.transactions))
-    finally:
-        for target in targets:
-            target.close()
     return 0
 
 

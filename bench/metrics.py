@@ -21,6 +21,7 @@ built once by bench.portfolio and rebuilt when its marker or the schema revision
 """
 
 import argparse
+import contextlib
 import cProfile
 import math
 import pstats
@@ -28,7 +29,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -527,6 +528,21 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@contextlib.contextmanager
+def targets_of(urls: list[tuple[str, str]]) -> Iterator[list[Target]]:
+    """A Target per (kind, URL), named by its kind (numbered when a kind repeats), closed after
+    the block."""
+    targets = []
+    try:
+        for n, (kind, url) in enumerate(urls, start=1):
+            label = kind if [k for k, _u in urls].count(kind) == 1 else f"{kind} {n}"
+            targets.append(Target(label, url))
+        yield targets
+    finally:
+        for target in targets:
+            target.close()
+
+
 def databases(args, parser: argparse.ArgumentParser) -> list[tuple[str, str]] | None:
     """(kind, URL) of each database the options name, built when missing; None after
     `--clean` dropped them."""
@@ -565,11 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     urls = databases(args, parser)
     if urls is None:
         return 0
-    targets = []
-    try:
-        for n, (kind, url) in enumerate(urls, start=1):
-            label = kind if [k for k, _u in urls].count(kind) == 1 else f"{kind} {n}"
-            targets.append(Target(label, url))
+    with targets_of(urls) as targets:
         with targets[0].app.app_context():
             today = clock.today()
         samples = time_metrics(targets, as_of, args.repeat)
@@ -578,9 +590,6 @@ def main(argv: list[str] | None = None) -> int:
         print(page_report(time_page(targets, args.repeat, today), today))
         if args.profile:
             print(profile_report(targets, as_of, args.repeat))
-    finally:
-        for target in targets:
-            target.close()
     return 0
 
 

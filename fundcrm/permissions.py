@@ -176,8 +176,11 @@ RECORD_RULES: dict[str, Callable] = {
     ),
     # A report asked for or issued (its `edition` and `lp_id`): the staff's any; a
     # representative's the LP edition of its own LP.
-    "make_reports": lambda user, report: user_can(user, "make_staff_reports") or (
-        report.edition == "lp" and report.lp_id is not None and tied_lp_id(user) == report.lp_id
+    "make_reports": lambda user, report: (
+        user_can(user, "make_staff_reports")
+        or (
+            report.edition == "lp" and report.lp_id is not None and tied_lp_id(user) == report.lp_id
+        )
     ),
     # A request to override is made on a deal its author may move.
     "request_overrides": lambda user, deal: user_can(user, "move_deals", deal),

@@ -6,6 +6,7 @@ PostgreSQL the queue is Redis, on SQLite the embedded file.
 Without gunicorn, or without Redis on PostgreSQL, these skip with the reason, unless
 FUNDCRM_REQUIRE_SERVICES is set (CI), which makes each such skip a failure."""
 
+import contextlib
 import csv
 import http.cookiejar
 import io
@@ -214,9 +215,10 @@ class Browser:
         return self.opener.open(request, timeout=30)
 
 
-def test_an_export_job_through_gunicorn_and_a_worker(
-    app, dbs, make_user, tmp_path, tmp_path_factory
-):
+@contextlib.contextmanager
+def gunicorn_and_worker(app, tmp_path, email: str, **settings):
+    """The app under gunicorn's four worker processes and `fundcrm worker`, with a browser
+    signed in as `email`: (browser, the servers' log)."""
     gunicorn = shutil.which("gunicorn") or (
         str(Path(sys.executable).with_name("gunicorn"))
         if Path(sys.executable).with_name("gunicorn").exists()
@@ -224,12 +226,7 @@ def test_an_export_job_through_gunicorn_and_a_worker(
     )
     if gunicorn is None:
         unavailable("gunicorn is not installed (pip install '.[test]' on Linux)")
-    for n in (1, 2, 3):
-        factories.company(dbs, f"重庆第{n}机器人有限公司", factories.make_uscc(n))
-    dbs.commit()
-    _user, email = make_user("manager")
-    instance = tmp_path / "instance"
-    env = environment(app, instance, EXPORT_JOB_ROWS=2)
+    env = environment(app, tmp_path / "instance", **settings)
     port = free_port()
     log = tmp_path / "servers.log"
     web = subprocess.Popen(
@@ -243,22 +240,34 @@ def test_an_export_job_through_gunicorn_and_a_worker(
         browser = Browser(f"http://127.0.0.1:{port}")
         wait_for(lambda: _answers(browser), 60, "gunicorn to answer")
         browser.post_form("/login", {"email": email, "password": PASSWORD})
+        yield browser, log
+    finally:
+        stop(worker)
+        stop(web)
+
+
+def finished_job(browser: Browser, job_path: str, seconds: float, what: str) -> dict:
+    def finished():
+        status = json.loads(browser.get(job_path + "/status").read())
+        return status if status["state"] in ("done", "failed") else None
+
+    return wait_for(finished, seconds, what)
+
+
+def test_an_export_job_through_gunicorn_and_a_worker(app, dbs, make_user, tmp_path):
+    for n in (1, 2, 3):
+        factories.company(dbs, f"重庆第{n}机器人有限公司", factories.make_uscc(n))
+    dbs.commit()
+    _user, email = make_user("manager")
+    with gunicorn_and_worker(app, tmp_path, email, EXPORT_JOB_ROWS=2) as (browser, log):
         offer = browser.get("/exports/companies.csv").read().decode()
         assert "start-export-job" in offer, offer
         started = browser.post_form("/exports/companies.csv", {}, "/exports/companies.csv")
         job_path = urllib.parse.urlparse(started.geturl()).path
         assert re.fullmatch(r"/jobs/\d+", job_path), started.geturl()
-
-        def finished():
-            status = json.loads(browser.get(job_path + "/status").read())
-            return status if status["state"] in ("done", "failed") else None
-
-        status = wait_for(finished, 60, "the export job")
+        status = finished_job(browser, job_path, 60, "the export job")
         assert status["state"] == "done", (status, log.read_text())
         data = browser.get(job_path + "/download").read().decode("utf-8-sig")
-    finally:
-        stop(worker)
-        stop(web)
     names = sorted(row["name"] for row in csv.DictReader(io.StringIO(data)))
     assert names == [f"重庆第{n}机器人有限公司" for n in (1, 2, 3)]
 
@@ -273,46 +282,18 @@ def _answers(browser: Browser) -> bool:
 def test_an_annual_report_through_gunicorn_and_a_worker(app, dbs, make_user, tmp_path):
     """The report asked on /reports under four gunicorn workers is made by `fundcrm worker`,
     its section shown as the progress, and the PDF downloads."""
-    gunicorn = shutil.which("gunicorn") or (
-        str(Path(sys.executable).with_name("gunicorn"))
-        if Path(sys.executable).with_name("gunicorn").exists()
-        else None
-    )
-    if gunicorn is None:
-        unavailable("gunicorn is not installed (pip install '.[test]' on Linux)")
     angel = factories.sub_fund(dbs, "ANGEL")
     factories.commitment(dbs, factories.lp(dbs, "重庆市产业投资母基金"), angel, "100000000")
     dbs.commit()
     _user, email = make_user("manager")
-    env = environment(app, tmp_path / "instance")
-    port = free_port()
-    log = tmp_path / "servers.log"
-    web = subprocess.Popen(
-        [gunicorn, "--workers", "4", "--bind", f"127.0.0.1:{port}", "fundcrm:create_app()"],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    worker = start_worker(env, log)
-    try:
-        browser = Browser(f"http://127.0.0.1:{port}")
-        wait_for(lambda: _answers(browser), 60, "gunicorn to answer")
-        browser.post_form("/login", {"email": email, "password": PASSWORD})
+    with gunicorn_and_worker(app, tmp_path, email) as (browser, log):
         form = {"year": str(clock.today().year), "sub_fund": "", "language": "zh",
                 "edition": "staff", "pdf": "y"}  # fmt: skip
         browser.post_form("/reports", form, "/reports")
         with Session(app.extensions["fundcrm.engine"]) as session:
             (job,) = session.exec(select(Job).where(Job.kind == "annual_report")).all()
-
-        def finished():
-            status = json.loads(browser.get(f"/jobs/{job.id}/status").read())
-            return status if status["state"] in ("done", "failed") else None
-
-        status = wait_for(finished, 120, "the report job")
+        status = finished_job(browser, f"/jobs/{job.id}", 120, "the report job")
         assert status["state"] == "done", (status, log.read_text())
         assert (status["done"], status["total"]) == (10, 10)
         data = browser.get(f"/jobs/{job.id}/download").read()
-    finally:
-        stop(worker)
-        stop(web)
     assert data[:5] == b"%PDF-"

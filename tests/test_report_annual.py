@@ -218,3 +218,28 @@ def test_rates_within_a_year_are_not_meaningful(app, dbs, fund):
     # ANGEL's first call is 2024-06-01, more than a year before: annualised
     angel = next(r for r in ratios.rows if r[0] == "ANGEL")
     assert angel[ratios.column("net_irr")].annualised
+
+
+def test_the_lp_edition_shows_no_other_lps_amounts(app, dbs, fund):
+    """Not their names, nor their commitments, calls, fees or balances, in any section."""
+    report = build(app, dbs, edition="lp", lp_id=fund["b"].id)
+    found = {v for v in cells(report) if isinstance(v, Decimal)}
+    for key in ("a", "g", "late"):
+        for figures in (BALANCES, FEES):  # (A's calls equal the sub-fund's first call)
+            if figures[key]:  # (G bears no fees: 0 is everywhere)
+                assert figures[key] not in found, (key, figures[key])
+    # A's re-investment (its commitment as the base, required, achieved) is not shown: B is not
+    # a government LP, so its edition's table is empty
+    assert report.table("compliance_reinvest_ANGEL").rows == []
+    staff = build(app, dbs).table("compliance_reinvest_ANGEL")
+    assert [r[0] for r in staff.rows] == [fund["a"].name]
+    shown = " ".join(str(c) for c in cells(report))
+    assert "The re-investment of 1 other government commitments is checked too" in shown
+
+
+def test_an_lp_edition_before_the_lp_committed_is_refused(app, dbs, fund):
+    with app.test_request_context(), force_locale("en"):
+        late_in_2024 = Ask(2024, edition="lp", lp_id=fund["late"].id)
+        assert refusals(dbs, late_in_2024, date(2026, 1, 16)) == [
+            ("lp", "This LP had no commitment in force on 2024-12-31.")
+        ]

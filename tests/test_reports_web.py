@@ -110,3 +110,13 @@ def test_an_ic_member_and_an_untied_viewer(app, dbs, fund, make_user):
     loose, _email = make_user("viewer")
     page = _client(app, loose).get("/reports", headers=ENGLISH).get_data(as_text=True)
     assert "Your account is not tied to an LP" in page_text(page)
+
+
+@pytest.mark.parametrize("lp", ["²", "99999999999999999999", "abc", "-1"])
+def test_an_odd_lp_is_a_field_error_not_a_500(app, dbs, fund, lp):
+    client = _client(app, fund["manager"])
+    asked = {**FORM, "edition": "lp", "lp": lp}
+    answer = post_form(client, "/reports", asked, token_from="/reports", headers=ENGLISH)
+    assert answer.status_code == 400
+    assert "Not a valid choice" in page_text(answer.get_data(as_text=True))
+    assert dbs.exec(select(Job)).all() == []

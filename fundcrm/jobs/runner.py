@@ -75,7 +75,11 @@ def run(app: Flask, job_id: int, attempt: int) -> None:
         engine = app.extensions["fundcrm.engine"]
         now = clock.now()
         claimed = _guarded(job_id, attempt, "queued").values(
-            state="running", started_at=now, heartbeat_at=now, progress_done=0, message="",
+            state="running",
+            started_at=now,
+            heartbeat_at=now,
+            progress_done=0,
+            message="",
             progress_step="",
         )
         try:

@@ -19,7 +19,12 @@ def report_group():
 
 
 @report_group.command("annual")
-@click.option("--year", type=int, required=True, help="The report's year (as of 31 December).")
+@click.option(
+    "--year",
+    type=click.IntRange(1900, 9999),
+    required=True,
+    help="The report's year (as of 31 December).",
+)
 @click.option("--sub-fund", "code", help="One sub-fund's code (default: the whole fund).")
 @click.option(
     "--lang", "language", type=click.Choice(["zh", "en"]), default="zh", show_default=True

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session
 
 from fundcrm.compliance.checks import Settings
-from fundcrm.funds.queries import lps, sub_funds
+from fundcrm.funds.queries import commitment_schedules, lps, sub_funds
 from fundcrm.models import LimitedPartner, SubFund
 from fundcrm.portfolio import figures
 
@@ -112,18 +112,31 @@ def refusals(db: Session, ask: Ask, today: date) -> list[tuple[str, str]]:
         if ask.lp_id is None:
             found.append(("lp", _("An LP edition needs its LP.")))
         else:
-            committed = lp_sub_funds(db, ask.lp_id)
+            committed = lp_sub_funds(db, ask.lp_id, ask.as_of)
             if not committed:
-                found.append(("lp", _("This LP has no commitment to any sub-fund.")))
+                found.append(
+                    (
+                        "lp",
+                        _(
+                            "This LP had no commitment in force on %(date)s.",
+                            date=ask.as_of.isoformat(),
+                        ),
+                    )
+                )
             elif fund is not None and fund.id not in {f.id for f in committed}:
                 found.append(("lp", _("This LP has no commitment to %(code)s.", code=fund.code)))
     return found
 
 
-def lp_sub_funds(db: Session, lp_id: int) -> list[SubFund]:
+def lp_sub_funds(db: Session, lp_id: int, on: date | None = None) -> list[SubFund]:
+    """The sub-funds the LP has a commitment to (one in force by `on`, when given)."""
     from fundcrm.funds.capital import sub_funds_of
 
-    return sub_funds_of(db, lp_id)
+    found = sub_funds_of(db, lp_id)
+    if on is None:
+        return found
+    schedules = commitment_schedules(db)
+    return [f for f in found if (s := schedules.get((lp_id, f.id))) is not None and s.started(on)]
 
 
 @dataclass
@@ -182,7 +195,7 @@ def context(db: Session, ask: Ask, config) -> Context:
     funds = sub_funds(db)
     lp = db.get(LimitedPartner, ask.lp_id) if ask.edition == "lp" else None
     if lp is not None:
-        mine = {f.id for f in lp_sub_funds(db, lp.id)}
+        mine = {f.id for f in lp_sub_funds(db, lp.id, ask.as_of)}
         funds = [f for f in funds if f.id in mine]
     if ask.sub_fund is not None:
         funds = [f for f in funds if f.code == ask.sub_fund]

@@ -12,7 +12,7 @@ class ReportForm(SafeForm):
     sub_fund = SelectField(_l("Scope"), choices=[], validate_choice=False)
     language = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
     edition = SelectField(_l("Edition"), choices=[])
-    lp = SelectField(_l("LP (for the LP edition)"), choices=[], validate_choice=False)
+    lp = SelectField(_l("LP (for the LP edition)"), choices=[], default="")
     pdf = BooleanField(_l("PDF"), default=True)
     xlsx = BooleanField(_l("Excel workbook"), default=True)
     submit = SubmitField(_l("Generate"))

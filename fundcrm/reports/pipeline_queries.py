@@ -26,11 +26,14 @@ def _deals_of(fund_ids):
     return select(DealSubFund.deal_id).where(DealSubFund.sub_fund_id.in_(sorted(fund_ids)))
 
 
-def _companies_of(fund_ids):
-    """The companies of the scope's deals and those the scope's sub-funds hold (a subquery)."""
+def _companies_of(fund_ids, held_only: bool = False):
+    """The companies of the scope's deals and those the scope's sub-funds hold (a subquery);
+    only the held ones with `held_only` (an LP edition names no pipeline company)."""
     ids = sorted(fund_ids)
-    dealt = select(Deal.company_id).where(Deal.id.in_(_deals_of(ids)))
     held = select(Holding.company_id).where(Holding.sub_fund_id.in_(ids))
+    if held_only:
+        return held
+    dealt = select(Deal.company_id).where(Deal.id.in_(_deals_of(ids)))
     return sa.union(dealt, held)
 
 
@@ -89,7 +92,7 @@ def passes(db: Session, fund_ids, year: int) -> list:
     return list(db.exec(query).all())
 
 
-def conflicts(db: Session, fund_ids, year: int) -> list:
+def conflicts(db: Session, fund_ids, year: int, held_only: bool = False) -> list:
     """The conflicts declared in the year with the scope's companies: member, company,
     declared_on, reason."""
     query = (
@@ -101,7 +104,7 @@ def conflicts(db: Session, fund_ids, year: int) -> list:
         )
         .join(User, User.id == IcConflict.member_id)
         .join(Company, Company.id == IcConflict.company_id)
-        .where(IcConflict.company_id.in_(_companies_of(fund_ids)))
+        .where(IcConflict.company_id.in_(_companies_of(fund_ids, held_only)))
         .where(IcConflict.declared_on >= date(year, 1, 1))
         .where(IcConflict.declared_on <= date(year, 12, 31))
         .order_by(IcConflict.declared_on, Company.name, User.name, IcConflict.id)
@@ -109,9 +112,10 @@ def conflicts(db: Session, fund_ids, year: int) -> list:
     return list(db.exec(query).all())
 
 
-def decisions_with_recusals(db: Session, fund_ids, year: int) -> list:
-    """The decisions dated in the year on the scope's deals: deal_ref, company, decided_on,
-    held_on (the meeting's date; None for a recorded decision), recused (member ids)."""
+def decisions_with_recusals(db: Session, fund_ids, year: int, held_only: bool = False) -> list:
+    """The decisions dated in the year on the scope's deals (of held companies only, with
+    `held_only`): deal_ref, company, decided_on, held_on (the meeting's date; None for a
+    recorded decision), recused (member ids)."""
     query = (
         select(
             Deal.deal_ref,
@@ -125,6 +129,7 @@ def decisions_with_recusals(db: Session, fund_ids, year: int) -> list:
         .outerjoin(IcAgendaItem, IcAgendaItem.id == IcDecision.item_id)
         .outerjoin(IcMeeting, IcMeeting.id == IcAgendaItem.meeting_id)
         .where(IcDecision.deal_id.in_(_deals_of(fund_ids)))
+        .where(Deal.company_id.in_(_companies_of(fund_ids, True)) if held_only else sa.true())
         .where(IcDecision.decided_on >= date(year, 1, 1))
         .where(IcDecision.decided_on <= date(year, 12, 31))
         .order_by(IcDecision.decided_on, IcDecision.id)

@@ -6,7 +6,14 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from fundcrm.models import CompanyField, IssuedReport, Job, PortfolioTransaction, User
+from fundcrm.models import (
+    CompanyField,
+    IssuedReport,
+    Job,
+    LimitedPartner,
+    PortfolioTransaction,
+    User,
+)
 from fundcrm.portfolio.queries import chunks
 
 
@@ -36,9 +43,13 @@ def application_fields(db: Session, company_ids) -> dict[int, list[str]]:
 
 
 def issued_reports(db: Session, lp_id: int | None = None, limit: int = 50) -> list:
-    """The issued reports, newest first, with who issued each; an LP's editions only when
-    `lp_id` is given."""
-    query = select(IssuedReport, User.name).outerjoin(User, User.id == IssuedReport.issued_by_id)
+    """The issued reports, newest first, with who issued each and the LP of an LP edition; an
+    LP's editions only when `lp_id` is given."""
+    query = (
+        select(IssuedReport, User.name, LimitedPartner.name)
+        .outerjoin(User, User.id == IssuedReport.issued_by_id)
+        .outerjoin(LimitedPartner, LimitedPartner.id == IssuedReport.lp_id)
+    )
     if lp_id is not None:
         query = query.where(IssuedReport.edition == "lp", IssuedReport.lp_id == lp_id)
     return list(db.exec(query.order_by(IssuedReport.id.desc()).limit(limit)).all())

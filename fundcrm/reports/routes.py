@@ -81,7 +81,7 @@ def generate():
     if not formats:
         form.pdf.errors = [_("Choose PDF, Excel or both.")]
         return _page(form, 400)
-    lp_id = int(form.lp.data) if form.lp.data and form.lp.data.isdigit() else None
+    lp_id = int(form.lp.data) if form.lp.data else None  # one of the offered ids
     asks = [
         Ask(
             form.year.data,

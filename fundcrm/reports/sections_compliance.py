@@ -26,7 +26,7 @@ def compliance(ctx: Context) -> Section:
         blocks.extend(
             [
                 mandate_table(found),
-                reinvest_table(found, ctx.lp.name if ctx.lp is not None else None),
+                *reinvest_blocks(found, ctx.lp.name if ctx.lp is not None else None),
                 cap_table(found),
                 breach_table(found),
                 overdue_table(found),
@@ -91,12 +91,32 @@ STATUS = {
 }
 
 
-def reinvest_table(found: CompliancePage, own_lp: str | None = None) -> Table:
+def reinvest_blocks(found: CompliancePage, own_lp: str | None = None) -> list:
     """Each government commitment's re-investment; an LP edition (`own_lp`, its LP's name)
-    names only its own LP, the others as "another LP" (DOMAIN.md section 8)."""
+    shows only its own LP's, and how many other commitments are checked (each on its own: no
+    total of them means anything), none of their figures (DOMAIN.md section 8)."""
+    if own_lp is None:
+        return [reinvest_table(found, found.commitments)]
+    mine = [c for c in found.commitments if c.lp == own_lp]
+    blocks: list = [reinvest_table(found, mine)]
+    if others := len(found.commitments) - len(mine):
+        blocks.append(
+            Text(
+                _(
+                    "The re-investment of %(count)s other government commitments is "
+                    "checked too; this edition does not show it.",
+                    count=others,
+                ),
+                "muted",
+            )
+        )
+    return blocks
+
+
+def reinvest_table(found: CompliancePage, commitments: list) -> Table:
     rows = [
         [
-            c.lp if own_lp is None or c.lp == own_lp else _("Another LP"),
+            c.lp,
             vocab_labels("reinvest_area", c.area),
             c.ratio,
             vocab_label("reinvest_base", c.base),
@@ -107,7 +127,7 @@ def reinvest_table(found: CompliancePage, own_lp: str | None = None) -> Table:
             c.deadline,
             STATUS[c.status](),
         ]
-        for c in found.commitments
+        for c in commitments
     ]
     return Table(
         _key("reinvest", found),
@@ -193,7 +213,7 @@ def overdue_table(found: CompliancePage) -> Table:
 def conflict_table(ctx: Context) -> Table:
     rows = [
         [c.member, c.company, c.declared_on, c.reason]
-        for c in queries.conflicts(ctx.db, ctx.fund_ids, ctx.year)
+        for c in queries.conflicts(ctx.db, ctx.fund_ids, ctx.year, ctx.lp_edition)
     ]
     return Table(
         "compliance_conflicts",
@@ -210,7 +230,7 @@ def conflict_table(ctx: Context) -> Table:
 
 
 def recusal_table(ctx: Context) -> Table:
-    decisions = queries.decisions_with_recusals(ctx.db, ctx.fund_ids, ctx.year)
+    decisions = queries.decisions_with_recusals(ctx.db, ctx.fund_ids, ctx.year, ctx.lp_edition)
     names = names_of(ctx.db, [m for d in decisions for m in d.recused])
     rows = [
         [names.get(m, ""), d.deal_ref, d.company, d.held_on or d.decided_on]
