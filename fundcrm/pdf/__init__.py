@@ -11,7 +11,7 @@ that takes).
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -25,7 +25,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import LayoutError
 from reportlab.platypus.tableofcontents import TableOfContents
 
@@ -122,6 +122,57 @@ def table(
         )
     )
     return grid
+
+
+class PagedTable(Flowable):
+    """A long table laid out a page at a time: the rows that fit a page become a table of
+    their own (with the header), so a page costs its own rows. Split as one table, reportlab
+    measures and copies every row left at each page: a table of thousands of rows took minutes.
+
+    `make(start, stop)` builds the table of rows[start:stop] with the header; `heights` holds
+    the header's height, then each row's (measured once, given to each table made). In a pass
+    that only finds where things fall (the first of a paper with contents), the rows take their
+    place unseen."""
+
+    def __init__(self, make: Callable, heights: list[float], width: float, start: int = 0):
+        super().__init__()
+        self.make, self.heights, self.table_width, self.start = make, heights, width, start
+        self.rows = len(heights) - 1
+
+    def wrap(self, available_width, available_height):
+        self.width = self.table_width
+        self.height = self._height(self.start, self.rows)
+        return self.width, self.height
+
+    def _height(self, start: int, stop: int) -> float:
+        return self.heights[0] + sum(self.heights[1 + start : 1 + stop])
+
+    def split(self, available_width, available_height):
+        room, stop = available_height - self.heights[0], self.start
+        while stop < self.rows and self.heights[1 + stop] <= room:
+            room -= self.heights[1 + stop]
+            stop += 1
+        if stop == self.start:
+            return []  # not even one row fits: the next page
+        page = self._rows(self.start, stop)
+        if stop == self.rows:
+            return [page]
+        return [page, PagedTable(self.make, self.heights, self.table_width, stop)]
+
+    def _layout_only(self) -> bool:
+        return getattr(getattr(self.canv, "_doctemplate", None), "layout_only", False)
+
+    def _rows(self, start: int, stop: int):
+        if self._layout_only():
+            return Spacer(self.table_width, self._height(start, stop))
+        return self.make(start, stop)
+
+    def draw(self):
+        if self._layout_only():
+            return
+        grid = self.make(self.start, self.rows)
+        grid.wrapOn(self.canv, self.width, self.height)
+        grid.drawOn(self.canv, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -260,6 +311,11 @@ def build(flowables: list, frame: Frame, author: str = "FundCRM") -> bytes:
     canvas = type("PaperCanvas", (_NumberedCanvas,), {"frame": frame})
     try:
         if any(f.isIndexing() for f in flowables):  # a contents needs the pages of a pass
+            # the first pass only finds where each heading falls: its pages are thrown away
+            document.setProgressCallBack(
+                lambda kind, value: setattr(document, "layout_only", kind == "PASS" and value == 1)
+                if kind == "PASS" else None
+            )  # fmt: skip
             document.multiBuild(flowables, canvasmaker=canvas)
         else:
             document.build(flowables, canvasmaker=canvas)

@@ -26,6 +26,7 @@ from fundcrm.pdf import (
     PAGE_WIDTH,
     RULE,
     Frame,
+    PagedTable,
     build,
     contents,
     heading,
@@ -150,23 +151,51 @@ def _table(block: Table, report: Report) -> list:
         rows.append(_total(block, report))
     fit = _fit(columns, rows)
     figures = [] if fit.wrap else [i for i, k in enumerate(kinds) if k != "text"]
-    cells = [[v if i in figures else _cell(v, fit.size, kinds[i]) for i, v in enumerate(row)]
-             for row in rows]  # fmt: skip
+    room = [w - fit.padding for w in fit.widths]
+
+    def shown(value: str, i: int):
+        """On one line as plain text when it fits (fast to lay out), else a wrapping paragraph."""
+        if i in figures or ("\n" not in value and stringWidth(value, FONT, fit.size) <= room[i]):
+            return value
+        return _cell(value, fit.size, kinds[i])
+
+    cells = [[shown(v, i) for i, v in enumerate(row)] for row in rows]
     if block.total is not None:
         cells[-1] = [_cell(v, fit.size, kinds[i]) for i, v in enumerate(rows[-1])]
     right = [i for i, k in enumerate(kinds) if k in RIGHT]
-    grid = table([_head(c, fit.size) for c in columns], cells, fit.widths, right, figures)
-    grid.setStyle([("FONTSIZE", (0, 1), (-1, -1), fit.size),
-                   ("LEADING", (0, 1), (-1, -1), fit.size * 1.45),
-                   ("LEFTPADDING", (0, 0), (-1, -1), fit.padding / 2),
-                   ("RIGHTPADDING", (0, 0), (-1, -1), fit.padding / 2)])  # fmt: skip
-    if block.total is not None:
-        grid.setStyle([("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL),
-                       ("LINEABOVE", (0, -1), (-1, -1), 0.8, RULE)])  # fmt: skip
-    made = [title, grid]
+    head = [_head(c, fit.size) for c in columns]
+    # each row measured once, here: the tables of each page are given their heights
+    heights = [_height(r, room, fit.size * 1.45) for r in [head, *cells]]
+
+    def rows_between(start: int, stop: int):
+        grid = table(head, cells[start:stop], fit.widths, right, range(len(columns)))
+        grid._argH = grid._rowHeights = [heights[0], *heights[1 + start : 1 + stop]]
+        grid.setStyle([("FONTSIZE", (0, 1), (-1, -1), fit.size),
+                       ("LEADING", (0, 1), (-1, -1), fit.size * 1.45),
+                       ("LEFTPADDING", (0, 0), (-1, -1), fit.padding / 2),
+                       ("RIGHTPADDING", (0, 0), (-1, -1), fit.padding / 2)])  # fmt: skip
+        if block.total is not None and stop == len(cells):
+            grid.setStyle([("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL),
+                           ("LINEABOVE", (0, -1), (-1, -1), 0.8, RULE)])  # fmt: skip
+        return grid
+
+    made = [title, PagedTable(rows_between, heights, sum(fit.widths))]
     if block.note:
         made.append(para(block.note, "muted"))
     return made
+
+
+CELL_PADDING = 5  # a cell's top and bottom padding together (fundcrm.pdf.table)
+
+
+def _height(row: list, room: list[float], leading: float) -> float:
+    """A row's height: its tallest cell (a line of plain text, or a paragraph wrapped to its
+    column) and the padding."""
+    tallest = leading
+    for value, width in zip(row, room, strict=True):
+        if hasattr(value, "wrap"):
+            tallest = max(tallest, value.wrap(width, 1e6)[1])
+    return tallest + CELL_PADDING
 
 
 @dataclass(frozen=True)
