@@ -148,11 +148,15 @@ def _grow(dbs, staff, make_user, n: int, offset: int) -> None:
 def test_pages_run_a_fixed_number_of_statements(client, staff, dbs, make_user, count_queries, url):
     url = f"/deals/{staff['deal'].id}" if url == "deal" else url
     sign_in(client, staff["manager"].id)
-    _grow(dbs, staff, make_user, 3, 0)
-    client.get(url)
-    with count_queries() as small:
-        assert client.get(url).status_code == 200
-    _grow(dbs, staff, make_user, 25, 100)
-    with count_queries() as large:
-        assert client.get(url).status_code == 200
-    assert small.n == large.n
+    client.get(url)  # templates, the user: what any later view finds ready
+    counted = []
+    for n, offset in ((3, 0), (25, 100)):
+        _grow(dbs, staff, make_user, n, offset)
+        # the first view after the data changed (the home dashboard recounts what it keeps),
+        # then a repeat view
+        with count_queries() as first:
+            assert client.get(url).status_code == 200
+        with count_queries() as repeat:
+            assert client.get(url).status_code == 200
+        counted.append((first.n, repeat.n))
+    assert counted[0] == counted[1]

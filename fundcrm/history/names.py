@@ -33,6 +33,7 @@ from fundcrm.models import (
     IcMemoVersion,
     IcQuestion,
     IcVote,
+    IssuedReport,
     LimitedPartner,
     LpFlow,
     Milestone,
@@ -253,6 +254,12 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
         lambda r: _(
             "Override request: %(deal)s → %(stage)s", deal=r[1], stage=vocab_label("stage", r[2])
         ),
+    ),
+    "issued_reports": (
+        lambda ids: select(IssuedReport.id, IssuedReport.year, IssuedReport.sub_fund_code).where(
+            IssuedReport.id.in_(ids)
+        ),
+        lambda r: _("Annual portfolio report %(year)s", year=r[1]) + (f" · {r[2]}" if r[2] else ""),
     ),
     "period_closes": (
         lambda ids: select(PeriodClose.id, PeriodClose.closed_through).where(

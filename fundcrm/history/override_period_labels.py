@@ -1,9 +1,11 @@
-"""What the requests to override a mandate breach and the closed periods are called in the
-audit trail (merged into fundcrm.history.labels)."""
+"""What the requests to override a mandate breach, the closed periods and the issued annual
+reports are called in the audit trail (merged into fundcrm.history.labels)."""
 
 from flask_babel import lazy_gettext as _l
 
 from fundcrm.history.columns import (
+    ACCOUNT,
+    BYTES,
     CREATED,
     DAY,
     DEAL,
@@ -13,6 +15,7 @@ from fundcrm.history.columns import (
     Column,
     Table,
     code,
+    kept,
     own,
     ref,
     text,
@@ -50,6 +53,27 @@ OVERRIDE_PERIOD_LABELS: dict[str, Table] = {
             "reopened_by_id": ref(_l("Reopened by"), "users"),
             "reopened_at": Column(_l("Reopened at"), INSTANT),
             "reopen_reason": text(_l("Reason for reopening")),
+        },
+    ),
+    "issued_reports": Table(
+        _l("Issued annual report"),
+        own(_l("Issued annual report"), "issued_reports"),
+        {
+            "id": ID,
+            "year": text(_l("Year")),
+            "sub_fund_code": text(_l("Sub-fund")),
+            "edition": text(_l("Edition")),
+            "lp_id": ref(_l("LP"), "lps"),
+            "language": text(_l("Language")),
+            "file_format": text(_l("Format")),
+            "file_name": kept(_l("Stored file")),
+            "download_name": text(_l("File name")),
+            "sha256": text(_l("SHA-256 checksum")),
+            "size_bytes": Column(_l("Size"), BYTES),
+            "figures": kept(_l("Figures kept")),
+            "issued_by_id": ref(_l("Issued by"), "users"),
+            "issued_by_label": kept(_l("Issued by (as recorded)"), ACCOUNT),
+            "issued_at": Column(_l("Issued at"), INSTANT),
         },
     ),
 }
