@@ -20,7 +20,7 @@ class ReportForm(SafeForm):
     def offer(self, funds, lps, staff: bool) -> None:
         """The scopes, editions and LPs this user may ask for."""
         self.sub_fund.choices = [
-            ("", _l("The whole fund")),
+            ("", _l("The whole fund") if staff else _l("Every sub-fund of your LP")),
             *((f.code, f"{f.code} · {f.name}") for f in funds),
         ]
         self.edition.choices = (

@@ -8,6 +8,7 @@ from flask_login import current_user
 from fundcrm import clock, db
 from fundcrm.errors import ExplainedNotFound
 from fundcrm.funds.queries import lps, sub_funds
+from fundcrm.i18n import current_locale
 from fundcrm.jobs import queue
 from fundcrm.jobs import services as jobs
 from fundcrm.jobs.routes import queue_unavailable_page
@@ -39,7 +40,8 @@ def _default_year() -> int:
 @bp.get("/reports")
 @requires("make_reports")
 def index():
-    form = ReportForm(formdata=None, year=_default_year())
+    language = "zh" if current_locale().startswith("zh") else "en"  # the reader's, at first
+    form = ReportForm(formdata=None, year=_default_year(), language=language)
     _offered(form)
     if not user_can(current_user, "make_staff_reports"):
         form.edition.data = "lp"
