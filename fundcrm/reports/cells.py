@@ -4,9 +4,8 @@ report shows them, a total row that is the exact sum of its rows."""
 from datetime import date
 from decimal import Decimal
 
+from fundcrm.funds.statement_pdf import NOT_MEANINGFUL_DAYS  # one GIPS rule for every paper
 from fundcrm.reports.model import Column, Rate, Table, money_total
-
-NOT_MEANINGFUL_DAYS = 365  # GIPS: a rate over less than a year is not annualised
 
 
 def rate(value: float | None, first_flow: date | None, as_of: date) -> Rate:
