@@ -10,7 +10,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from fundcrm.domain import uscc
+from fundcrm.domain import places, uscc
+from fundcrm.domain.location import CHONGQING_CITY
 from fundcrm.domain.vocab import (
     APPLICATION_FIELDS,
     DISTRICTS,
@@ -44,10 +45,12 @@ FILTER_LABELS = {
     "district": _l("District"),
     "round": _l("Round"),
     "source": _l("Source"),
+    "city": _l("City"),
     "created_from": _l("Created from"),
     "created_to": _l("Created to"),
 }
 MAX_SEARCH = 100  # characters of `q`
+MAX_CITY = 50  # characters of a company's city
 
 
 @dataclass
@@ -77,7 +80,7 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
     filters = ListFilters(sort=default_sort)
     for name, vocabulary in VOCAB_FILTERS.items():
         codes = [c for c in args.getlist(name) if c]
-        bad = [c for c in codes if c not in vocabulary]
+        bad = [c for c in codes if c not in vocabulary and not _no_district(name, c)]
         if bad:
             filters.errors.append(
                 str(
@@ -92,6 +95,11 @@ def parse_filters(args, db: Session, sorts: dict, default_sort: str) -> ListFilt
             filters.values[name] = codes
     _parse_sub_funds(args, db, filters)
     _parse_owner(args, db, filters)
+    if city := args.get("city", "").strip():
+        if len(city) > MAX_CITY:
+            filters.errors.append(str(_l("A city is at most %(max)s characters.", max=MAX_CITY)))
+        else:
+            filters.values["city"] = city
     for name in ("created_from", "created_to"):
         if text := args.get(name, "").strip():
             try:
@@ -149,6 +157,12 @@ def search_is_broad(db: Session, q: str, limit: int) -> bool:
             connection.exec_driver_sql("RESET enable_seqscan")
 
 
+def _no_district(name: str, code: str) -> bool:
+    """`district=none`: the companies without a district that are not known to be outside
+    Chongqing (fundcrm.domain.places)."""
+    return name == "district" and code == places.NO_DISTRICT
+
+
 def _sort_keys(sorts: dict) -> str:
     return ", ".join(key for key in sorts if not key.startswith("-"))
 
@@ -178,14 +192,37 @@ def _parse_owner(args, db, filters):
 
 def company_conditions(filters: ListFilters) -> list:
     conditions = []
-    for name in ("focus_area", "enterprise_stage", "zone", "district"):
+    for name in ("focus_area", "enterprise_stage", "zone"):
         if codes := filters.get(name):
             conditions.append(getattr(Company, name).in_(codes))
+    if codes := filters.get("district"):
+        conditions.append(in_districts(codes))
+    if city := filters.get("city"):
+        conditions.append(sa.and_(_no_district_set(), Company.city == city))
     if codes := filters.get("application_fields"):
         conditions.append(
             sa.exists().where(CompanyField.company_id == Company.id, CompanyField.field.in_(codes))
         )
     return conditions
+
+
+def _no_district_set():
+    return sa.or_(Company.district.is_(None), Company.district == "")
+
+
+def in_districts(codes: list[str]):
+    """Registered in one of the districts (`none`: no district, and no city or a city in
+    Chongqing — where fundcrm.domain.places counts a company without a district)."""
+    real = [c for c in codes if c != places.NO_DISTRICT]
+    either = [Company.district.in_(real)] if real else []
+    if places.NO_DISTRICT in codes:
+        no_city = sa.or_(
+            Company.city.is_(None),
+            Company.city == "",
+            Company.city.startswith(CHONGQING_CITY, autoescape=True),
+        )
+        either.append(sa.and_(_no_district_set(), no_city))
+    return sa.or_(*either)
 
 
 def contains(column, text: str):

@@ -106,6 +106,10 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # only those issued editions.
     "make_reports": frozenset({"admin", "risk", "manager", "viewer"}),
     "make_staff_reports": frozenset({"admin", "risk", "manager"}),
+    # The industry map: each measure is seen by who reads its source (the pipeline's or the
+    # portfolio's), and a representative tied to an LP sees the portfolio measures of its LP's
+    # sub-funds (RECORD_RULES, per measure).
+    "read_map": frozenset({"admin", "manager", "ic_member", "risk", "viewer"}),
 }
 
 
@@ -182,6 +186,11 @@ RECORD_RULES: dict[str, Callable] = {
             report.edition == "lp" and report.lp_id is not None and tied_lp_id(user) == report.lp_id
         )
     ),
+    # A measure of the industry map (fundcrm.industry_map.measures): its source's readers; a
+    # tied representative the portfolio's measures (scoped to its LP's sub-funds by the map).
+    "read_map": lambda user, measure: (
+        user_can(user, measure.ability) or (measure.portfolio and tied_lp_id(user) is not None)
+    ),
     # A request to override is made on a deal its author may move.
     "request_overrides": lambda user, deal: user_can(user, "move_deals", deal),
     # A kind of file (its code) is imported or exported by the roles its records' forms allow.
@@ -244,6 +253,9 @@ RECORD_REFUSALS = {
         "Only the deal's owner and team may ask for an override of this deal's move."
     ),
     "make_reports": _l("An LP representative gets only the LP edition of its own LP's report."),
+    "read_map": _l(
+        "An LP representative sees only the portfolio measures of its LP's sub-funds on the map."
+    ),
     "import_data": _l(
         "Your role does not import this kind of file: it is imported by those who enter its "
         "records."

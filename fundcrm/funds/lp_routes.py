@@ -79,7 +79,9 @@ def lp_portfolio(lp_id: int):
     code = request.args.get("sub_fund") or (codes[0] if codes else None)
     if code is not None and code not in codes:
         raise ExplainedNotFound(_("This LP has no commitment to this sub-fund."))
-    found = listing.rows(session, as_of, {"sub_fund": code}) if code else []
+    # the portfolio list's filters narrow it within the sub-fund (the industry map links here)
+    wanted = {name: request.args.getlist(name) for name in listing.NARROWING}
+    found = listing.rows(session, as_of, {**wanted, "sub_fund": code}) if code else []
     found = listing.ordered(found, request.args.get("sort", "company"))
     number, per_page = requested_page(), int(current_app.config["PER_PAGE"])
     start = (number - 1) * per_page

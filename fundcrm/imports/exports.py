@@ -52,6 +52,7 @@ LIST_FILTERS = {
     "application_fields": ("deals", "companies"),
     "zone": ("deals", "companies"),
     "district": ("deals", "companies"),
+    "city": ("deals", "companies"),
     "created_from": ("deals", "companies"),
     "created_to": ("deals", "companies"),
     "q": ("deals", "companies"),

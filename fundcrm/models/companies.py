@@ -86,6 +86,8 @@ class CompanyField(SQLModel, table=True):
 
     __tablename__ = "company_fields"
     __audit_parent__ = ("companies", "company_id")
+    __metrics__ = True  # the portfolio list and the industry map filter on them
+    __pipeline__ = True
 
     company_id: int = Field(
         sa_column=sa.Column(

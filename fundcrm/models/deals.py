@@ -119,6 +119,7 @@ class DealSubFund(SQLModel, table=True):
 
     __tablename__ = "deal_sub_funds"
     __audit_parent__ = ("deals", "deal_id")
+    __pipeline__ = True  # the industry map's deals by sub-fund (fundcrm.portfolio.cache)
     __table_args__ = (sa.UniqueConstraint("deal_id", "sub_fund_id"),)
 
     id: int | None = Field(default=None, primary_key=True)

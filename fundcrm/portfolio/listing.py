@@ -18,16 +18,17 @@ from functools import cached_property
 from sqlmodel import Session
 
 from fundcrm.domain import holding_rules as rules
-from fundcrm.domain import metrics
+from fundcrm.domain import metrics, places
 from fundcrm.portfolio import cache, queries
 
 # the cache's scope names the layout of FIELDS: a release that changes it never reads a result
 # an older release stored
-SCOPE = "holdings-v2"
+SCOPE = "holdings-v3"
 READ = "portfolio_ledgers"  # session.info: every holding's transactions and marks, once read
 # a cached row: what the list shows and asks of a holding, in this order
 FIELDS = ("id", "company", "sub_fund", "focus_area", "enterprise_stage", "zone", "status",
-          "invested", "proceeds", "dividends", "fair_value", "moic", "gross_irr", "first_flow",
+          "company_id", "district", "city", "fields", "invested", "proceeds", "dividends",
+          "fair_value", "moic", "gross_irr", "first_flow",
           "mark_needed")  # fmt: skip
 AT = {name: index for index, name in enumerate(FIELDS)}
 MONEY = ("invested", "proceeds", "dividends", "fair_value")
@@ -88,6 +89,7 @@ def _every_holding(db: Session, as_of: date) -> dict:
     """The rows of the holdings open by as_of (FIELDS), in the holdings' order."""
     txns, marks = queries.ledgers(db)
     db.info[READ] = (txns, marks)  # the total of this view needs them too: read once
+    fields = queries.held_company_fields(db)
     found = []
     for h in queries.holding_rows(db):
         ledger = txns.get(h.id, [])
@@ -96,26 +98,58 @@ def _every_holding(db: Session, as_of: date) -> dict:
         held = metrics.holding(ledger, marks.get(h.id, []), as_of)
         figures = _stored(held, held.first_flow)
         described = (h.id, h.company, h.sub_fund, h.focus_area, h.enterprise_stage, h.zone,
-                     rules.status(ledger))  # fmt: skip
+                     rules.status(ledger), h.company_id, h.district, h.city,
+                     fields.get(h.company_id, []))  # fmt: skip
         found.append([*described, *(figures[key] for key in FIGURES)])
     return {"rows": found}
 
 
-def rows(db: Session, as_of: date, filters: dict) -> list[Row]:
-    """The holdings open by as_of matching the filters (sub_fund, focus_area, stage, zone,
-    status: each a code, or absent)."""
+# the list's filters (query parameters) → the row's field each is checked against
+ROW_FILTERS = {"sub_fund": "sub_fund", "focus_area": "focus_area", "stage": "enterprise_stage",
+               "zone": "zone", "status": "status"}  # fmt: skip
+
+
+# the filters besides the sub-fund (an LP's portfolio page narrows its sub-fund's list by them)
+NARROWING = ("focus_area", "stage", "zone", "status", "application_fields", "district", "city")
+
+
+def asked(filters, name: str) -> set[str]:
+    """The codes a filter asks for: `filters` is the request's arguments (any number of each)
+    or a dict of a code or a list of codes."""
+    values = filters.getlist(name) if hasattr(filters, "getlist") else filters.get(name)
+    values = [values] if isinstance(values, str) else (values or [])
+    return {v for v in values if v}
+
+
+def _place_check(districts: set[str], city: str | None):
+    """Whether a row's company is registered in one of `districts` (`none`: no district, as
+    fundcrm.domain.places counts it) or, without a district, in `city`."""
+    at_district, at_city = AT["district"], AT["city"]
+
+    def check(r) -> bool:
+        kind, key = places.bucket(r[at_district], r[at_city])
+        if districts and not (key in districts or (kind == places.NONE and places.NO_DISTRICT
+                                                      in districts)):  # fmt: skip
+            return False
+        return not city or (kind == places.CITY and key == city)
+
+    return check
+
+
+def rows(db: Session, as_of: date, filters) -> list[Row]:
+    """The holdings open by as_of matching the filters (ROW_FILTERS, application_fields,
+    district and city; each absent, a code or several)."""
     stored = cache.cached(db, as_of, SCOPE, lambda: _every_holding(db, as_of))["rows"]
-    wanted = {
-        "sub_fund": filters.get("sub_fund"),
-        "focus_area": filters.get("focus_area"),
-        "enterprise_stage": filters.get("stage"),
-        "zone": filters.get("zone"),
-        "status": filters.get("status"),
-    }
-    asked = [(AT[key], value) for key, value in wanted.items() if value]
-    if not asked:
-        return [Row(r) for r in stored]
-    return [Row(r) for r in stored if all(r[at] == value for at, value in asked)]
+    checks = []
+    for name, key in ROW_FILTERS.items():
+        if codes := asked(filters, name):
+            checks.append(lambda r, at=AT[key], codes=codes: r[at] in codes)
+    if codes := asked(filters, "application_fields"):
+        checks.append(lambda r, at=AT["fields"], codes=codes: not codes.isdisjoint(r[at]))
+    districts, city = asked(filters, "district"), next(iter(asked(filters, "city")), None)
+    if districts or city:
+        checks.append(_place_check(districts, city))
+    return [Row(r) for r in stored if all(check(r) for check in checks)]
 
 
 def _number(key: str, missing):

@@ -12,6 +12,7 @@ from fundcrm.funds import queries as fund_queries
 from fundcrm.models import (
     Commitment,
     Company,
+    CompanyField,
     Deal,
     DealSubFund,
     FundExpense,
@@ -120,7 +121,7 @@ def commitments_with_funds(db: Session) -> list[tuple[Commitment, SubFund]]:
 def holding_rows(db: Session) -> list:
     """Every holding with what the portfolio list shows and filters on, as plain rows (one
     statement): id, opened_on, company_id, company, uscc, focus_area, enterprise_stage, zone,
-    sub_fund (its code), sub_fund_id."""
+    district, city, sub_fund (its code), sub_fund_id."""
     holding, company, fund = Holding.__table__, Company.__table__, SubFund.__table__
     query = (
         sa.select(
@@ -132,6 +133,8 @@ def holding_rows(db: Session) -> list:
             company.c.focus_area,
             company.c.enterprise_stage,
             company.c.zone,
+            company.c.district,
+            company.c.city,
             fund.c.code.label("sub_fund"),
             holding.c.sub_fund_id,
         )
@@ -140,6 +143,17 @@ def holding_rows(db: Session) -> list:
         .order_by(holding.c.id)
     )
     return db.connection().execute(query).all()
+
+
+def held_company_fields(db: Session) -> dict[int, list[str]]:
+    """The application fields of every held company (one statement)."""
+    field = CompanyField.__table__
+    held = sa.select(Holding.__table__.c.company_id)
+    query = sa.select(field.c.company_id, field.c.field).where(field.c.company_id.in_(held))
+    found: dict[int, list[str]] = {}
+    for company_id, code in db.connection().execute(query.order_by(field.c.field)):
+        found.setdefault(company_id, []).append(code)
+    return found
 
 
 def ledgers(db: Session, holding_ids: list[int] | None = None):
