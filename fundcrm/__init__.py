@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from fundcrm.ic import decision_routes, meeting_routes, paper_routes, routes  # noqa: F401
     from fundcrm.ic.blueprint import bp as ic_bp
     from fundcrm.imports.routes import bp as imports_bp
+    from fundcrm.industry_map.routes import bp as industry_map_bp
     from fundcrm.jobs.routes import bp as jobs_bp
     from fundcrm.main.routes import bp as main_bp
     from fundcrm.notifications.routes import bp as notifications_bp
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
         overrides_bp,
         periods_bp,
         reports_bp,
+        industry_map_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -147,6 +147,11 @@ PAGES = {
         {"admin", "manager", "risk", "viewer"},
         200,
     ),
+    # -- pages: the industry map (a tied viewer: its LP's portfolio measures)
+    "industry_map.page": ("/map", EVERYONE, 200),
+    "industry_map.data": ("/map/data.json", EVERYONE, 200),
+    "industry_map.table": ("/map/table.csv", EVERYONE, 200),
+    "industry_map.geojson": ("/map/districts.geojson", EVERYONE, 200),
 }
 
 

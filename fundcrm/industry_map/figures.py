@@ -31,6 +31,12 @@ KEPT_AS_OF = date(2000, 1, 1)
 SCOPE = "map-deals-v1"
 
 
+UNTIED = _l(
+    "Your account is not tied to an LP: an administrator ties a representative's account to the "
+    "LP it represents."
+)
+
+
 class MapRefused(ValueError):
     """An ask the map cannot answer (a 400), every reason in the user's language."""
 
@@ -93,6 +99,8 @@ def read_ask(args, db: Session, user, today: date, lp_sub_funds) -> Ask:
         errors.append(str(_l("Unknown measure: %(code)s (one of %(known)s)", code=code,
                              known=known)))  # fmt: skip
     elif not user_can(user, "read_map", measure):
+        if not user_can(user, "read_portfolio") and lp_id is None:
+            raise MapForbidden(str(UNTIED))
         raise MapForbidden(str(_l("Your role does not see this measure on the map.")))
     given = _given(args)
     filters = parse_filters(_only(args, m.DEAL_FILTERS), db, {"updated": ()}, "updated")

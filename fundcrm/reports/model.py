@@ -66,7 +66,8 @@ class Table:
 class Chart:
     """A chart of a table: a category per row (`label` column), a series per `values` column.
     kind: `pie` (one series), `bar` (horizontal bars), `line` (the label column holds dates),
-    `funnel` (bars in the rows' order, widest first)."""
+    `funnel` (bars in the rows' order, widest first), `map` (Chongqing's districts coloured by
+    the one series: `keys` gives each row's district code, None for a row not on the map)."""
 
     key: str
     title: str
@@ -75,6 +76,7 @@ class Chart:
     label: str
     values: list[str]
     note: str = ""
+    keys: list | None = None  # a map's: a district code (or None) per row of the table
 
     def series(self) -> tuple[list, list[list]]:
         """(the categories, each series' values): what is drawn, read from the table."""

@@ -34,7 +34,7 @@ from fundcrm.pdf import (
     style,
     table,
 )
-from fundcrm.reports import pdf_charts
+from fundcrm.reports import pdf_charts, pdf_map
 from fundcrm.reports.model import Chart, Column, Rate, Report, Table, Text
 from fundcrm.reports.pdf_charts import value_text
 
@@ -263,7 +263,7 @@ def _total(block: Table, report: Report) -> list[str]:
 
 def _chart(chart: Chart, report: Report) -> list:
     """The chart's title, its drawing (from the table's values), its note, on one page."""
-    drawing = pdf_charts.drawing(chart)
+    drawing = (pdf_map if chart.kind == "map" else pdf_charts).drawing(chart)
     figure = drawing if drawing is not None else para(report.labels["none"], "muted")
     if not chart.note:
         return [para(chart.title, "h3"), figure, Spacer(1, 2 * mm)]

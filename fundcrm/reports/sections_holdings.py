@@ -1,19 +1,21 @@
 """Sections 4 and 5 of the annual report (DOMAIN.md section 8): the schedule of investments with
 the exits and write-offs of the year, and the allocation of the active holdings by focus area,
-enterprise stage, application field, cluster zone and round — each chart drawn from its table,
-each table from fundcrm.domain.breakdown (the home dashboard's charts call it too)."""
+enterprise stage, application field, cluster zone, district and round — each chart drawn from
+its table, each table from fundcrm.domain.breakdown (the home dashboard's charts call it too),
+the district table from fundcrm.domain.places.tally (the industry map's)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from fundcrm.domain import places
 from fundcrm.domain.breakdown import breakdown
 from fundcrm.domain.vocab import APPLICATION_FIELDS, ENTERPRISE_STAGES, FOCUS_AREAS, ROUNDS, ZONES
 from fundcrm.i18n import vocab_label
 from fundcrm.portfolio.queries import holding_rows
 from fundcrm.reports import queries
-from fundcrm.reports.cells import money, rate, total_row
+from fundcrm.reports.cells import money, rate, share_of, total_row
 from fundcrm.reports.context import Context
 from fundcrm.reports.model import Chart, Column, Section, Table, Text
 
@@ -193,13 +195,7 @@ def allocation_table(ctx: Context, dimension: str, vocabulary) -> Table:
     table = Table(
         f"allocation_{dimension}",
         titles[dimension],
-        [
-            Column("label", DIMENSION_LABELS[dimension](), "text", 1.8),
-            money("cost", _("Cost")),
-            Column("cost_share", _("Share of cost"), "share"),
-            money("fair_value", _("Fair value")),
-            Column("fair_value_share", _("Share of fair value"), "share"),
-        ],
+        _share_columns(Column("label", DIMENSION_LABELS[dimension](), "text", 1.8)),
         empty=_("No active holding on this date."),
     )
     for s in slices:
@@ -234,6 +230,8 @@ def allocation(ctx: Context) -> Section:
         )
     ]
     for dimension, vocabulary, kind in DIMENSIONS:
+        if dimension == "round":  # the districts follow the cluster zones
+            blocks += district_blocks(ctx)
         table = allocation_table(ctx, dimension, vocabulary)
         if kind is not None and table.rows:
             values = ["cost"] if kind == "pie" else ["cost", "fair_value"]
@@ -243,3 +241,76 @@ def allocation(ctx: Context) -> Section:
             )
         blocks.append(table)
     return Section("5", "allocation", _("Allocation"), blocks)
+
+
+def _share_columns(first: Column) -> list[Column]:
+    return [
+        first,
+        money("cost", _("Cost")),
+        Column("cost_share", _("Share of cost"), "share"),
+        money("fair_value", _("Fair value")),
+        Column("fair_value_share", _("Share of fair value"), "share"),
+    ]
+
+
+def district_table(ctx: Context) -> tuple[Table, list]:
+    """The active holdings' cost and fair value by their companies' registered district (every
+    district with a holding, in the vocabulary's order), then each city outside Chongqing, then
+    "no district": places.tally, as the industry map counts them. With the district code of
+    each row (None for a city or no district), which the map colours."""
+    active = [line for line in lines(ctx) if line.active]
+    counted = places.tally(
+        (
+            (
+                places.Where(line.row.district, line.row.city, line.row.zone),
+                (line.figures.invested, line.figures.fair_value, line.held.id),
+            )
+            for line in active
+        ),
+        (places.SUM, places.SUM, places.DISTINCT),
+    )
+    table = Table(
+        "allocation_district",
+        _("By district"),
+        _share_columns(Column("label", _("District"), "text", 1.8)),
+        empty=_("No active holding on this date."),
+    )
+    total = counted.total
+    found = [(code, vocab_label("district", code), f) for code, f in counted.districts.items()]
+    found += [
+        (None, _("%(city)s (outside Chongqing)", city=n), f) for n, f in counted.cities.items()
+    ]
+    found.append((None, _("No district"), counted.none))
+    keys = []
+    for code, label, f in found:
+        if f[2]:  # a place with at least one active holding
+            keys.append(code)
+            table.rows.append(
+                [label, f[0], share_of(f[0], total[0]), f[1], share_of(f[1], total[1])]
+            )
+    if table.rows:
+        table.total = [_("Total"), total[0], share_of(total[0], total[0]), total[1],
+                       share_of(total[1], total[1])]  # fmt: skip
+    return table, keys
+
+
+def district_blocks(ctx: Context) -> list:
+    """The district map of cost (drawn from the district table) and the table."""
+    table, keys = district_table(ctx)
+    if not table.rows:
+        return [table]
+    note = _(
+        "Companies registered outside Chongqing or without a district are in the table, "
+        "not on the map."
+    )
+    chart = Chart(
+        "chart_allocation_district",
+        _("Invested cost by district"),
+        "map",
+        table,
+        "label",
+        ["cost"],
+        note=note,
+        keys=keys,
+    )
+    return [chart, table]
