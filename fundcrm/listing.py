@@ -198,7 +198,9 @@ def company_conditions(filters: ListFilters) -> list:
     if codes := filters.get("district"):
         conditions.append(in_districts(codes))
     if city := filters.get("city"):
-        conditions.append(sa.and_(_no_district_set(), Company.city == city))
+        # a city outside Chongqing, as fundcrm.domain.places counts it (重庆… is "no district")
+        outside = sa.false() if city.startswith(CHONGQING_CITY) else Company.city == city
+        conditions.append(sa.and_(_no_district_set(), outside))
     if codes := filters.get("application_fields"):
         conditions.append(
             sa.exists().where(CompanyField.company_id == Company.id, CompanyField.field.in_(codes))

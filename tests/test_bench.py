@@ -24,6 +24,7 @@ from bench import (
     portfolio,
     report,
 )
+from bench import map as map_bench
 from fundcrm import create_app
 from fundcrm.db import make_engine
 from fundcrm.portfolio import figures
@@ -235,6 +236,25 @@ def test_dashboard_times_the_home_dashboard_with_a_fixed_number_of_statements(
     data_row = next(line for line in out.splitlines() if line.startswith("| dashboard data"))
     assert "/" not in data_row.split("|")[-2]  # the same statements on every run
     assert dashboard.main([*argv, "--clean"]) == 0
+    assert not (tmp_path / "fundcrm_portfolio_8_80.db").exists()
+
+
+def test_map_times_the_map_data_with_a_fixed_number_of_statements(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(metrics, "DATA_DIR", tmp_path)
+    monkeypatch.setenv("FUNDCRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    argv = ["--databases", "sqlite", "--holdings", "8", "--transactions", "80", "--deals", "30"]
+    assert map_bench.main([*argv, "--repeat", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Industry map data on sqlite (30 deals, 8 holdings, 80 transactions" in out
+    for name in map_bench.VIEWS:
+        for run in ("first view (cache emptied)", "repeat view", "`/map/data.json`"):
+            assert f"| {name} | `{map_bench.VIEWS[name]}` | {run} | 2 |" in out, (name, run)
+    assert "- deals: total 30;" in out and "- invested: total " in out
+    assert "target (map data under 100 ms)" in out
+    for line in out.splitlines():
+        if line.startswith("| ") and "view" in line.split("|")[3]:
+            assert "/" not in line.split("|")[-2], line  # the same statements on every run
+    assert map_bench.main([*argv, "--clean"]) == 0
     assert not (tmp_path / "fundcrm_portfolio_8_80.db").exists()
 
 
