@@ -242,6 +242,8 @@ def test_the_proposed_amount_of_a_place_is_the_sum_its_list_shows(app, world):
     assert yuan(answer["total"]["value"]) == 1970 * WAN
     figures = next(d for d in answer["districts"] if d["code"] == "渝北区")["figures"]
     assert figures["deals"] == 3 and yuan(figures["proposed"]) == 940 * WAN
+    # the legend's classes: the two districts with an amount, one class each (a zero has none)
+    assert answer["classes"] == [["2000000.00", "2000000.00"], ["9400000.00", "9400000.00"]]
 
 
 def test_zones_count_the_companies_recorded_zones_and_link_to_their_deals(app, world):

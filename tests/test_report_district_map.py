@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from flask_babel import force_locale
 
+from fundcrm.domain import places
 from fundcrm.models import Holding, PortfolioTransaction
 from fundcrm.reports import annual, pdf_charts, pdf_map
 from fundcrm.reports.context import Ask, refusals
@@ -127,10 +128,10 @@ def test_the_map_draws_its_tables_districts_only(app, dbs, placed):
 
 def test_the_classes_split_the_values_into_five_ranges():
     values = [Y(n * 100) for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10)]
-    bounds = pdf_map.classes(values)
+    bounds = places.classes(values)
     assert bounds == [(Y(100), Y(200)), (Y(300), Y(400)), (Y(500), Y(600)), (Y(700), Y(800)),
                       (Y(900), Y(1000))]  # fmt: skip
-    assert pdf_map.classes([Y(5)]) == [(Y(5), Y(5))]
+    assert places.classes([Y(5)]) == [(Y(5), Y(5))]
 
 
 def test_the_pdf_shows_the_map_and_the_workbook_the_table(app, dbs, placed):

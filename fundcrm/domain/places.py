@@ -123,3 +123,17 @@ def tally(items: Iterable[tuple[Where, Sequence]], kinds: Sequence[str]) -> Tall
         total.figures(),
         _figures(kinds, cities.values()),
     )
+
+
+CLASSES = 5  # the colour classes of a map
+
+
+def classes(values: Sequence[Decimal], count: int = CLASSES) -> list[tuple[Decimal, Decimal]]:
+    """Up to `count` classes of the mapped values, the same number of distinct values in each
+    (quantiles: a few large holdings do not wash the others out), each as (lowest, highest):
+    the web map's legend and the report's map class their districts alike."""
+    ordered = sorted(set(values))
+    count = min(count, len(ordered))
+    groups = [ordered[i * len(ordered) // count : (i + 1) * len(ordered) // count]
+              for i in range(count)]  # fmt: skip
+    return [(group[0], group[-1]) for group in groups]

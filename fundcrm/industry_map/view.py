@@ -149,7 +149,21 @@ def data(ask: Ask, found: list[Row], layer: Layer | None) -> dict:
         "total": _json_row(ask, one(found, TOTAL)),
         "ignored": ask.ignored,
         "layer": layer_data(layer),
+        "classes": _classes(ask, found, layer),
     }
+
+
+def _classes(ask: Ask, found: list[Row], layer: Layer | None) -> list[list]:
+    """The colour classes of the districts' figures above zero (places.classes: as the annual
+    report's map), each [lowest, highest] in the figure's JSON form; with the layer, of what
+    counts toward the commitment."""
+    districts = of_kind(found, DISTRICT)
+    if layer is not None:
+        values, shown = [r.counted for r in districts if r.counted], money_text
+    else:
+        values = [r.value for r in districts if r.value]
+        shown = lambda value: _json_value(ask.measure, value)  # noqa: E731 (one line)
+    return [[shown(low), shown(high)] for low, high in places.classes(values)]
 
 
 def layer_data(layer: Layer | None) -> dict | None:

@@ -17,7 +17,7 @@ from reportlab.graphics.shapes import Group, Path, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from fundcrm.domain import geo
+from fundcrm.domain import geo, places
 from fundcrm.pdf import FONT, INK, MUTED, PAGE_WIDTH
 from fundcrm.reports.model import Chart
 from fundcrm.reports.pdf_charts import Figure, _legend, value_text
@@ -26,7 +26,6 @@ X_SCALE = math.cos(math.radians(29.6))  # the city's middle latitude
 CLASS_FILLS = [colors.HexColor(c) for c in ("#bcd6ee", "#84b6de", "#4d8fca", "#22609f", "#0b3d7a")]
 NO_FILL = colors.HexColor("#f3f4f6")
 EDGE = colors.HexColor("#8a96a3")
-CLASSES = 5
 LABEL = 6.5  # points, a district's name
 # too small to name on the whole map: shown again, enlarged, in the inset
 INNER = ("渝中区", "大渡口区", "江北区", "沙坪坝区", "九龙坡区", "南岸区")
@@ -46,16 +45,6 @@ class _Projection:
                 self.y + (lat - self.south) * self.scale)  # fmt: skip
 
 
-def classes(values: list[Decimal]) -> list[tuple[Decimal, Decimal]]:
-    """Up to five classes of the mapped values, the same number of distinct values in each
-    (quantiles: a few large holdings do not wash the others out), each as (lowest, highest)."""
-    ordered = sorted(set(values))
-    count = min(CLASSES, len(ordered))
-    groups = [ordered[i * len(ordered) // count : (i + 1) * len(ordered) // count]
-              for i in range(count)]  # fmt: skip
-    return [(group[0], group[-1]) for group in groups]
-
-
 def fills(chart: Chart) -> tuple[dict[str, Decimal], list[tuple[Decimal, Decimal]], dict]:
     """(each mapped district's value, the classes, each district's class index or None)."""
     categories, (values, *_more) = chart.series()
@@ -63,7 +52,7 @@ def fills(chart: Chart) -> tuple[dict[str, Decimal], list[tuple[Decimal, Decimal
     if len(keys) != len(categories):
         raise ValueError("a map chart needs a key per row of its table")
     valued = {k: Decimal(v or 0) for k, v in zip(keys, values, strict=True) if k in geo.districts()}
-    bounds = classes(list(valued.values()))
+    bounds = places.classes(list(valued.values()))
     picked = {code: None for code in geo.districts()}
     for code, value in valued.items():
         picked[code] = next(i for i, (_low, high) in enumerate(bounds) if value <= high)
@@ -76,7 +65,7 @@ def _fill(index: int | None, count: int):
     if count == 1:
         return CLASS_FILLS[-2]
     # fewer classes than five: spread over the scale, the highest always the darkest
-    return CLASS_FILLS[round(index * (CLASSES - 1) / (count - 1))]
+    return CLASS_FILLS[round(index * (places.CLASSES - 1) / (count - 1))]
 
 
 def _shape(rings, project, fill, width: float):

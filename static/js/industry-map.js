@@ -47,9 +47,27 @@
     if (layer) return inArea.has(d.code) ? wan(layer.counted[d.code] || 0) : NaN;
     return data.money ? wan(d.value) : d.value;
   }
-  const coloured = data.districts.map(colourOf).filter((v) => !Number.isNaN(v));
-  const max = Math.max(0, ...coloured);
   const inMoney = layer ? true : data.money;
+  const figure = (value) => (inMoney ? wanFormat.format(value) : countFormat.format(value));
+  // the legend's classes: the server's quantiles of the districts' figures above zero (as the
+  // annual report's map), so one large holding does not wash the others out
+  const PALETTE = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
+  function pieces() {
+    const classes = (data.classes || []).map(([low, high]) =>
+      inMoney ? [wan(low), wan(high)] : [Number(low), Number(high)],
+    );
+    const found = [{ value: 0, label: `${figure(0)}`, color: layer ? "#dbe7f3" : "#eef4fb" }];
+    classes.forEach(([low, high], i) => {
+      const step = classes.length > 1 ? i * (PALETTE.length - 1) / (classes.length - 1) : 3;
+      found.push({
+        gt: i ? classes[i - 1][1] : 0,
+        lte: high,
+        label: low === high ? figure(low) : `${figure(low)} – ${figure(high)}`,
+        color: PALETTE[Math.round(step)],
+      });
+    });
+    return found.reverse(); // the largest on top
+  }
 
   function items(zone) {
     const outlined = new Set(zone ? ui.zone_districts[zone] || [] : []);
@@ -92,21 +110,16 @@
       animation: false,
       tooltip: { trigger: "item", formatter: tooltip },
       visualMap: {
-        type: "continuous",
-        min: 0,
-        max: max > 0 ? max : 1,
+        type: "piecewise",
+        pieces: pieces(),
+        showLabel: true, // with `text` set, ECharts would otherwise hide each class's range
         left: 12,
         top: 12,
-        calculable: true,
-        realtime: false,
         text: [layer ? ui.counted_label : ui.legend, ""],
-        textGap: 12,
-        itemHeight: 120,
-        precision: inMoney ? 2 : 0,
-        formatter: (v) => (inMoney ? wanFormat.format(v) : countFormat.format(v)),
+        textGap: 8,
+        itemGap: 6,
         // with the layer the area's districts stand out from the grey ones even where nothing
-        // counts yet
-        inRange: { color: [layer ? "#bcd6ee" : "#eef4fb", "#6baed6", "#08519c"] },
+        // counts yet (the zero piece is blue-grey, the districts outside the area plain grey)
         outOfRange: { color: ["#e9ecef"] },
         textStyle: { fontSize: 12 },
       },
