@@ -122,6 +122,9 @@ def test_outside_is_the_sum_of_the_cities_and_the_total_of_every_place():
     assert found.outside.values[:2] == tuple(map(sum, zip(*by_city, strict=True)))
     assert found.total.values[:2] == (17, Decimal("10.10"))
     assert found.districts["万州区"].values == (0, Decimal(0), 0)
+    # as the map keeps it in the metrics cache: the same tally after a trip through JSON
+    again = places.restored(json.loads(json.dumps(places.stored(found))), KINDS)
+    assert again == found and list(again.cities) == list(found.cities)
 
 
 PLACES = st.one_of(

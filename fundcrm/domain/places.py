@@ -62,6 +62,39 @@ class Tally:
     outside: Figures  # every city outside Chongqing as one total
 
 
+def stored(tally: Tally) -> dict:
+    """The tally as JSON (amounts as text), for the metrics cache."""
+
+    def values(f: Figures) -> list:
+        return [str(v) if isinstance(v, Decimal) else v for v in f.values]
+
+    return {
+        "districts": {k: values(f) for k, f in tally.districts.items()},
+        "cities": [[k, values(f)] for k, f in tally.cities.items()],
+        "none": values(tally.none),
+        "zones": [[k, values(f)] for k, f in tally.zones.items()],
+        "total": values(tally.total),
+        "outside": values(tally.outside),
+    }
+
+
+def restored(found: dict, kinds: Sequence[str]) -> Tally:
+    """A tally `stored` (the measures `kinds`, in order) again."""
+
+    def figures(values: list) -> Figures:
+        pairs = zip(kinds, values, strict=True)
+        return Figures(tuple(Decimal(v) if k == SUM else int(v) for k, v in pairs))
+
+    return Tally(
+        {k: figures(v) for k, v in found["districts"].items()},
+        {k: figures(v) for k, v in found["cities"]},
+        figures(found["none"]),
+        {k: figures(v) for k, v in found["zones"]},
+        figures(found["total"]),
+        figures(found["outside"]),
+    )
+
+
 class _Sums:
     """Running figures of one group."""
 

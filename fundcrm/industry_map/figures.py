@@ -29,6 +29,7 @@ from fundcrm.portfolio import cache, listing
 # the deal tallies hold whatever the date: one entry per filter set and pipeline version
 KEPT_AS_OF = date(2000, 1, 1)
 SCOPE = "map-deals-v1"
+PORTFOLIO_SCOPE = "map-portfolio-v1"  # names the stored tally's layout (places.stored)
 
 
 UNTIED = _l(
@@ -160,8 +161,9 @@ def _lp_scope(asked: list[str], own: list[str]) -> list[str]:
 # -- the tally ----------------------------------------------------------------------------
 
 
-def _filters_key(filters: ListFilters) -> str:
-    text = json.dumps(filters.values, sort_keys=True, default=str, ensure_ascii=False)
+def _key(values: dict) -> str:
+    """A cache key of a set of filters."""
+    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha1(text.encode()).hexdigest()  # noqa: S324 (a cache key)
 
 
@@ -169,7 +171,7 @@ def deal_tally(db: Session, filters: ListFilters) -> places.Tally:
     stored = cache.cached(
         db,
         KEPT_AS_OF,
-        f"{SCOPE}:{_filters_key(filters)}",
+        f"{SCOPE}:{_key(filters.values)}",
         lambda: {"rows": queries.deal_places(db, filters)},
         name=cache.PIPELINE,
     )
@@ -178,6 +180,16 @@ def deal_tally(db: Session, filters: ListFilters) -> places.Tally:
 
 
 def portfolio_tally(db: Session, as_of: date, wanted: dict) -> places.Tally:
+    """The portfolio list's rows as of the date, filtered, added up by place: kept under the
+    metrics' data version per date and filter set (a repeat view reads a few kilobytes rather
+    than every holding's row)."""
+    kinds = [kind for _code, kind in m.SOURCE_MEASURES[m.PORTFOLIO]]
+    compute = lambda: places.stored(_portfolio_tally(db, as_of, wanted, kinds))  # noqa: E731
+    found = cache.cached(db, as_of, f"{PORTFOLIO_SCOPE}:{_key(wanted)}", compute)
+    return places.restored(found, kinds)
+
+
+def _portfolio_tally(db: Session, as_of: date, wanted: dict, kinds: list) -> places.Tally:
     rows = listing.rows(db, as_of, wanted)
     fields = [listing.AT[name] for name in ("district", "city", "zone", "invested", "fair_value",
                                             "company_id")]  # fmt: skip
@@ -186,7 +198,7 @@ def portfolio_tally(db: Session, as_of: date, wanted: dict) -> places.Tally:
          (r.stored[fields[3]], r.stored[fields[4]], r.stored[fields[5]]))
         for r in rows
     )  # fmt: skip
-    return places.tally(items, [kind for _code, kind in m.SOURCE_MEASURES[m.PORTFOLIO]])
+    return places.tally(items, kinds)
 
 
 def tally(db: Session, ask: Ask) -> places.Tally:
