@@ -200,7 +200,7 @@ def company_conditions(filters: ListFilters) -> list:
     if city := filters.get("city"):
         # a city outside Chongqing, as fundcrm.domain.places counts it (重庆… is "no district")
         outside = sa.false() if city.startswith(CHONGQING_CITY) else Company.city == city
-        conditions.append(sa.and_(_no_district_set(), outside))
+        conditions.append(sa.and_(_in_another_city(), outside))
     if codes := filters.get("application_fields"):
         conditions.append(
             sa.exists().where(CompanyField.company_id == Company.id, CompanyField.field.in_(codes))
@@ -212,18 +212,23 @@ def _no_district_set():
     return sa.or_(Company.district.is_(None), Company.district == "")
 
 
+def _in_another_city():
+    """No district, and a city outside Chongqing (fundcrm.domain.places.bucket's CITY)."""
+    outside = sa.and_(
+        sa.func.trim(Company.city) != "",
+        sa.not_(Company.city.startswith(CHONGQING_CITY, autoescape=True)),
+    )
+    return sa.and_(_no_district_set(), Company.city.is_not(None), outside)
+
+
 def in_districts(codes: list[str]):
-    """Registered in one of the districts (`none`: no district, and no city or a city in
-    Chongqing — where fundcrm.domain.places counts a company without a district)."""
+    """Registered in one of the districts (`none`: where fundcrm.domain.places counts a
+    company under "no district": not one of the 38, and not in a city outside Chongqing)."""
     real = [c for c in codes if c != places.NO_DISTRICT]
     either = [Company.district.in_(real)] if real else []
     if places.NO_DISTRICT in codes:
-        no_city = sa.or_(
-            Company.city.is_(None),
-            Company.city == "",
-            Company.city.startswith(CHONGQING_CITY, autoescape=True),
-        )
-        either.append(sa.and_(_no_district_set(), no_city))
+        not_one = sa.or_(Company.district.is_(None), Company.district.not_in(DISTRICTS.codes))
+        either.append(sa.and_(not_one, sa.not_(_in_another_city())))
     return sa.or_(*either)
 
 

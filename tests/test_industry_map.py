@@ -367,6 +367,61 @@ def test_a_portfolio_measure_says_which_filters_it_ignores(app, world):
             assert "sub_fund=ANGEL" in link and "focus_area=embodied_ai" in link
 
 
+def test_a_deal_measure_says_the_as_of_date_and_status_do_not_apply(app, world):
+    client = client_of(app, world["manager"])
+    answer = data(client, {"measure": "deals", "as_of": "2026-01-01", "status": "active"})
+    assert answer["ignored"] == ["status", "as_of"]
+    page = client.get("/map?measure=deals&as_of=2026-01-01", headers=ENGLISH)
+    assert "do not apply to this measure: As of" in page.get_data(as_text=True)
+
+
+def test_the_status_filter_narrows_the_portfolio_measures_as_the_portfolio_list(app, world):
+    client = client_of(app, world["manager"])
+    answer = data(client, {"measure": "invested", "status": "active"})
+    assert answer["ignored"] == []
+    for place, link in links_of(answer).items():
+        assert "status=active" in link, place
+    assert data(client, {"measure": "invested", "status": "sold"}, status=400)["error"]
+
+
+def test_odd_stored_places_count_alike_on_the_map_and_on_the_lists(app, world, dbs):
+    """A district that is not one of the 38 (an old record) and a city of spaces are "no
+    district" for the map and for the lists' `district=none` alike."""
+    odd = world["companies"]["shenzhen"]
+    odd.district, odd.city = "万盛区", "深圳"
+    world["companies"]["shanghai"].city = "   "
+    dbs.commit()
+    client = client_of(app, world["manager"])
+    answer = data(client, {"measure": "deals"})
+    listed = deal_list(client, links_of(answer)["none"])
+    assert answer["none"]["value"] == len(listed) > 0
+    assert "深圳" not in places_of(answer) and "上海" not in places_of(answer)
+    assert deal_list(client, "/deals?city=深圳") == {}
+
+
+@pytest.mark.parametrize("who", ["manager", "viewer"])
+def test_a_list_a_figure_opens_says_it_is_narrowed_and_keeps_it(app, world, who):
+    client = client_of(app, world[who])
+    answer = data(client, {"measure": "invested"})
+    link = links_of(answer)["渝北区"]
+    page = client.get(link, headers=ENGLISH).get_data(as_text=True)
+    assert "Narrowed to District: Yubei District." in page
+    # the list's own form sends the district again, so filtering further keeps it
+    assert '<input type="hidden" name="district" value="渝北区">' in page
+
+
+def test_a_representative_cannot_probe_users_or_sub_funds(app, world):
+    """A tied viewer's pipeline filters are not read at all, and any sub-fund but its LP's is
+    the same refusal, so an answer never tells which users or sub-funds exist."""
+    client = client_of(app, world["viewer"])
+    known = data(client, {"owner_email": world["manager"].email})
+    unknown = data(client, {"owner_email": "nobody@example.com"})
+    assert known["total"] == unknown["total"] and unknown["ignored"] == []
+    for code in ("INDUSTRY", "NOPE"):
+        refused = data(client, {"sub_fund": code}, status=403)
+        assert refused["error"]["code"] == "forbidden"
+
+
 def test_an_as_of_date_before_a_holding_leaves_it_out(app, world):
     client = client_of(app, world["manager"])
     answer = data(client, {"measure": "invested", "as_of": "2025-05-31"})

@@ -80,7 +80,7 @@ def lp_portfolio(lp_id: int):
     if code is not None and code not in codes:
         raise ExplainedNotFound(_("This LP has no commitment to this sub-fund."))
     # the portfolio list's filters narrow it within the sub-fund (the industry map links here)
-    wanted = {name: request.args.getlist(name) for name in listing.NARROWING}
+    wanted = {name: values for name in listing.NARROWING if (values := request.args.getlist(name))}
     found = listing.rows(session, as_of, {**wanted, "sub_fund": code}) if code else []
     found = listing.ordered(found, request.args.get("sort", "company"))
     number, per_page = requested_page(), int(current_app.config["PER_PAGE"])
@@ -93,6 +93,8 @@ def lp_portfolio(lp_id: int):
         as_of=as_of,
         page=Page(found[start : start + per_page], number, per_page, len(found)),
         total=listing.total(session, as_of, found) if found else None,
+        narrowing=listing.NARROWING,
+        wanted=wanted,
     )
 
 

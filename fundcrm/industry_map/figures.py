@@ -60,13 +60,22 @@ class Ask:
     commitment_id: int | None = None  # the re-investment layer's commitment
     lp_id: int | None = None  # a tied LP viewer's LP: the map shows its sub-funds only
     sub_funds: list[str] = field(default_factory=list)  # the codes in scope (all: empty)
+    as_of_given: bool = False
 
     @property
     def ignored(self) -> list[str]:
-        """The filters given that do not apply to the measure (a holding's have no stage…)."""
-        if not self.measure.portfolio:
-            return []
-        return [name for name in self.given if name not in m.PORTFOLIO_FILTERS]
+        """The filters given that do not apply to the measure: a holding has no stage, round,
+        source, owner or creation date; a deal no status, and deals are counted as they are
+        today whatever the as-of date."""
+        if self.measure.portfolio:
+            return [name for name in self.given if name not in m.PORTFOLIO_FILTERS]
+        found = [name for name in self.given if name not in m.DEAL_FILTERS]
+        # the as-of date applies to the re-investment layer beside a deal measure
+        return found + (["as_of"] if self.as_of_given and self.commitment_id is None else [])
+
+    @property
+    def ignored_names(self) -> list[str]:
+        return [str(m.FILTER_NAMES.get(name, name)) for name in self.ignored]
 
     @property
     def portfolio_filters(self) -> dict[str, list[str]]:
@@ -78,13 +87,29 @@ class Ask:
         return found
 
 
-def _given(args) -> dict[str, list[str]]:
-    """The filters given, as the lists read them (a sub-fund's code in capitals)."""
-    found = {name: values for name in m.DEAL_FILTERS
+def _given(args, names) -> dict[str, list[str]]:
+    """The filters given among `names`, as the lists read them (a sub-fund's code in
+    capitals)."""
+    found = {name: values for name in names
              if (values := [v.strip() for v in args.getlist(name) if v.strip()])}  # fmt: skip
     if "sub_fund" in found:
         found["sub_fund"] = [c.upper() for c in found["sub_fund"]]
     return found
+
+
+def _filters(args, db: Session, lp_id: int | None, errors: list) -> tuple[dict, ListFilters]:
+    """(the filters given, the deal list's filters checked). An LP's representative gives
+    only the portfolio's filters, and its sub-fund is checked against its LP's (_lp_scope), so
+    a refusal never tells it which sub-funds or users exist."""
+    names = m.VIEWER_FILTERS if lp_id is not None else (*m.DEAL_FILTERS, "status")
+    given = _given(args, names)
+    checked = [n for n in names if n in m.DEAL_FILTERS and (lp_id is None or n != "sub_fund")]
+    filters = parse_filters(_only(args, checked), db, {"updated": ()}, "updated")
+    errors.extend(filters.errors)
+    if bad := [s for s in given.get("status", []) if s not in m.STATUSES]:
+        errors.append(str(_l("Unknown code for %(name)s: %(code)s", name=m.FILTER_NAMES["status"],
+                             code=", ".join(bad))))  # fmt: skip
+    return given, filters
 
 
 def read_ask(args, db: Session, user, today: date, lp_sub_funds) -> Ask:
@@ -103,9 +128,7 @@ def read_ask(args, db: Session, user, today: date, lp_sub_funds) -> Ask:
         if not user_can(user, "read_portfolio") and lp_id is None:
             raise MapForbidden(str(UNTIED))
         raise MapForbidden(str(_l("Your role does not see this measure on the map.")))
-    given = _given(args)
-    filters = parse_filters(_only(args, m.DEAL_FILTERS), db, {"updated": ()}, "updated")
-    errors.extend(filters.errors)
+    given, filters = _filters(args, db, lp_id, errors)
     as_of = _as_of(args.get("as_of", ""), today, errors)
     district = args.get("district", "").strip() or None
     if district is not None and district not in DISTRICTS:
@@ -113,7 +136,8 @@ def read_ask(args, db: Session, user, today: date, lp_sub_funds) -> Ask:
     commitment_id = _commitment(args.get("commitment", ""), user, errors)
     if errors:
         raise MapRefused(errors)
-    ask = Ask(measure, filters, given, as_of, district, commitment_id, lp_id)
+    ask = Ask(measure, filters, given, as_of, district, commitment_id, lp_id,
+              as_of_given=bool(args.get("as_of", "").strip()))  # fmt: skip
     if lp_id is not None:
         ask.sub_funds = _lp_scope(given.get("sub_fund", []), lp_sub_funds(lp_id))
     return ask
@@ -142,7 +166,7 @@ def _commitment(text: str, user, errors: list) -> int | None:
         return None
     if not user_can(user, "read_compliance"):
         raise MapForbidden(str(_l("Your role does not see the re-investment rules.")))
-    if not text.strip().isdigit():
+    if not (text.strip().isascii() and text.strip().isdigit()):
         errors.append(str(_l("Unknown government commitment: %(id)s", id=text.strip())))
         return None
     return int(text)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from fundcrm.domain.places import COUNT, DISTINCT, SUM
+from fundcrm.listing import FILTER_LABELS
 
 DEALS, PORTFOLIO = "deals", "portfolio"  # where a measure's figures come from
 
@@ -50,6 +51,19 @@ PORTFOLIO_FILTERS = {
     "focus_area": "focus_area",
     "enterprise_stage": "stage",
     "application_fields": "application_fields",
+    "status": "status",
+}
+# a holding's status (fundcrm.domain.holding_rules), a filter of the portfolio's measures only
+STATUSES = ("active", "exited", "written_off")
+# what an LP's representative may narrow its portfolio by (never the pipeline's filters)
+VIEWER_FILTERS = ("sub_fund", "focus_area", "enterprise_stage", "application_fields", "status")
+# the names the map's notes give the filters
+FILTER_NAMES = {
+    **FILTER_LABELS,
+    "sub_fund": _l("Sub-fund"),
+    "owner_email": _l("Owner"),
+    "status": _l("Status"),
+    "as_of": _l("As of"),
 }
 
 

@@ -88,6 +88,7 @@ def page():
         owners=[] if tied else users_who_can(session, "read_pipeline"),
         commitments=_commitment_choices(session),
         zone_districts=geo.ZONE_DISTRICTS,
+        statuses=m.STATUSES,
     )
 
 

@@ -12,6 +12,8 @@
   if (form) {
     form.addEventListener("change", (event) => {
       if (event.target === overlay) return; // drawn here, no need to ask the server
+      // a choice from a list asks at once; a date is typed a part at a time: its own button
+      if (event.target.tagName !== "SELECT") return;
       if (form.requestSubmit) form.requestSubmit();
       else form.submit();
     });
@@ -86,6 +88,9 @@
         link: d.link,
         itemStyle: look,
         label: { show: value > 0 },
+        // a name appears on hover only where it is already shown: one drawn then would take
+        // the pointer from the neighbour it lies over (the tooltip names the district)
+        emphasis: { label: { show: value > 0 } },
       };
     });
   }
@@ -144,7 +149,6 @@
           },
           labelLayout: { hideOverlap: true },
           emphasis: {
-            label: { show: true },
             itemStyle: { areaColor: "#ffc107" },
           },
           data: items(overlay ? overlay.value : ""),
@@ -168,6 +172,16 @@
     })
     .catch(() => chart.hideLoading());
 
+  // A district's name may lie over a small neighbour (the inner districts): names take no
+  // hover or click, so the pointer always finds the district under it.
+  chart.on("finished", () => {
+    chart
+      .getZr()
+      .storage.getDisplayList()
+      .forEach((shape) => {
+        if (shape.type === "text" || shape.type === "tspan") shape.silent = true;
+      });
+  });
   chart.on("click", (params) => {
     if (params.data && params.data.link) window.location.assign(params.data.link);
   });
