@@ -13,7 +13,6 @@ WSGI test client. Each run's SQL statements are counted; the dashboard's must no
 number of deals. Target: the dashboard's data under 100 ms.
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -118,19 +117,8 @@ def report(results: dict, deals: int, holdings: int, transactions: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.dashboard", description=__doc__.split("\n")[0]
-    )
-    metrics.add_data_arguments(parser)
-    parser.set_defaults(deals=100_000, holdings=1000, transactions=20_000, repeat=15)
-    args = parser.parse_args(argv)
-    urls = metrics.databases(args, parser)
-    if urls is None:
-        return 0
-    with metrics.targets_of(urls) as targets:
-        results = measure(targets, args.repeat)
-        print(report(results, args.deals, args.holdings, args.transactions))
-    return 0
+    defaults = {"deals": 100_000, "holdings": 1000, "transactions": 20_000, "repeat": 15}
+    return metrics.bench_main(argv, "python -m bench.dashboard", __doc__, defaults, measure, report)
 
 
 if __name__ == "__main__":

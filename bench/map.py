@@ -15,7 +15,6 @@ a repeat view; then `/map/data.json` through Flask's WSGI test client. Each run'
 are counted: they must not depend on the number of deals. Target: the map's data under 100 ms.
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -178,17 +177,8 @@ def report(results: dict, deals: int, holdings: int, transactions: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.map", description=__doc__.split("\n")[0])
-    metrics.add_data_arguments(parser)
-    parser.set_defaults(deals=100_000, holdings=5000, transactions=100_000, repeat=15)
-    args = parser.parse_args(argv)
-    urls = metrics.databases(args, parser)
-    if urls is None:
-        return 0
-    with metrics.targets_of(urls) as targets:
-        results = measure(targets, args.repeat)
-        print(report(results, args.deals, args.holdings, args.transactions))
-    return 0
+    defaults = {"deals": 100_000, "holdings": 5000, "transactions": 100_000, "repeat": 15}
+    return metrics.bench_main(argv, "python -m bench.map", __doc__, defaults, measure, report)
 
 
 if __name__ == "__main__":

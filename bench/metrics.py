@@ -595,3 +595,20 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def bench_main(argv, prog: str, doc: str, defaults: dict, measure, report) -> int:
+    """A timing script's command line: the data's arguments (with the script's defaults), the
+    databases, then `measure(targets, repeat)` and the printed
+    `report(results, deals, holdings, transactions)`."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
+    add_data_arguments(parser)
+    parser.set_defaults(**defaults)
+    args = parser.parse_args(argv)
+    urls = databases(args, parser)
+    if urls is None:
+        return 0
+    with targets_of(urls) as targets:
+        results = measure(targets, args.repeat)
+        print(report(results, args.deals, args.holdings, args.transactions))
+    return 0
