@@ -214,7 +214,13 @@ def test_the_browsers_geojson_names_the_38_and_decodes_to_the_same_shapes():
     names = [f["properties"]["name"] for f in source["features"]]
     assert sorted(names) == sorted(DISTRICTS.codes)
     assert "梁平县" not in text and "武隆县" not in text
-    assert all(f["properties"] == {"name": f["properties"]["name"]} for f in source["features"])
+    # the name, and where the chart centres it: inside the district itself (not over another)
+    for feature in source["features"]:
+        assert set(feature["properties"]) <= {"name", "cp"}
+        if "cp" in feature["properties"]:
+            point = tuple(feature["properties"]["cp"])
+            shapes = geo.districts()[feature["properties"]["name"]].polygons
+            assert any(geo.contains(shape[0], point) for shape in shapes)
     scale = float(source.get("UTF8Scale") or 1024)
     for feature in source["features"]:
         decoded = geo._polygons(feature["geometry"], bool(source.get("UTF8Encoding")), scale)
