@@ -80,6 +80,21 @@ def test_each_representative_sees_its_own_account_and_not_the_others(app, dbs, t
     assert loose.get(f"/funds/lps/{two['mine'].id}").status_code == 403
 
 
+def test_a_representative_learns_nothing_from_lp_ids(app, dbs, two):
+    """Another LP's id and an id no LP has get the very same refusal, so a representative cannot
+    find out which LPs exist; the staff get a 404 for an id no LP has."""
+    client = _as(app, dbs, two["viewer_a"])
+    for path in ("", "/statement.pdf", "/portfolio"):
+        other = client.get(f"/funds/lps/{two['theirs'].id}{path}", headers=ENGLISH)
+        missing = client.get(f"/funds/lps/99999{path}", headers=ENGLISH)
+        assert other.status_code == missing.status_code == 403
+        # the same page but for the address it was asked at (the language links repeat it)
+        asked = other.get_data(as_text=True).replace(f"/funds/lps/{two['theirs'].id}", "/ID")
+        assert asked == missing.get_data(as_text=True).replace("/funds/lps/99999", "/ID")
+    staff = _as(app, dbs, two["manager"])
+    assert staff.get("/funds/lps/99999").status_code == 404
+
+
 def test_a_representative_never_reaches_the_pipeline_or_the_portfolio(app, dbs, two):
     client = _as(app, dbs, two["viewer_a"])
     for path in ("/deals", "/deals/board", "/companies", "/portfolio",

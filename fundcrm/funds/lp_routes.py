@@ -17,7 +17,7 @@ from fundcrm.models import LimitedPartner
 from fundcrm.pagination import Page, requested_page
 from fundcrm.permissions import authorize, requires, tied_lp_id
 from fundcrm.portfolio import listing
-from fundcrm.views import as_of_date, get_or_404, pdf_response
+from fundcrm.views import as_of_date, pdf_response
 
 
 def _period() -> tuple[date, date]:
@@ -34,8 +34,12 @@ def _period() -> tuple[date, date]:
 
 
 def _readable(lp_id: int) -> LimitedPartner:
-    lp = get_or_404(LimitedPartner, lp_id)
-    authorize("read_lp_account", lp)
+    """The LP, if the user may read its account. A representative asking for another LP's id
+    gets the same refusal whether that LP exists or not, so ids tell it nothing."""
+    lp = db.session().get(LimitedPartner, lp_id)
+    authorize("read_lp_account", lp or LimitedPartner(id=lp_id))
+    if lp is None:
+        raise ExplainedNotFound(_("No such LP."))
     return lp
 
 
