@@ -177,7 +177,7 @@ def _grouped(column: formats.Column, value, text: str) -> str:
     return f"{rounded_wan(value):,.2f}" if column.type in MONEY and value is not None else text
 
 
-def _reading_cell(sheet, column: formats.Column, value, text: str):
+def reading_cell(sheet, column: formats.Column, value, text: str):
     """An amount for reading is a number shown with two decimals and thousands separators."""
     cell = xlsx_cell(sheet, column, value, text)
     if column.type not in MONEY or not isinstance(cell, int | float):
@@ -202,7 +202,7 @@ def save_xlsx(kind: Kind, rows: Iterable[dict], out, language: str | None = None
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    write_cell = _reading_cell if language else xlsx_cell
+    write_cell = reading_cell if language else xlsx_cell
     for row in rows:
         sheet.append([write_cell(sheet, *cell) for cell in _texts(kind, row, language)])
     workbook.save(out)

@@ -37,13 +37,8 @@ def write_csv(headers: list[str], body: list[list]) -> bytes:
 
 
 def _cell(sheet, how: str, value):
-    text = _text(how, value)
-    cell = sheets.xlsx_cell(sheet, COLUMNS.get(how, TEXT_COLUMN), value, text)
-    if how != WAN or not isinstance(cell, int | float):
-        return cell
-    styled = WriteOnlyCell(sheet, value=cell)  # a number shown with two decimals, exact inside
-    styled.number_format = sheets.AMOUNT_FORMAT
-    return styled
+    """An amount is a number shown with two decimals (exact inside), as the exports write it."""
+    return sheets.reading_cell(sheet, COLUMNS.get(how, TEXT_COLUMN), value, _text(how, value))
 
 
 def write_xlsx(title: str, headers: list[str], body: list[list]) -> bytes:

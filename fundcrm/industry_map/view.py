@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from fundcrm.domain import places
 from fundcrm.domain.geo import ZONE_DISTRICTS
-from fundcrm.domain.money import FEN
+from fundcrm.domain.metrics import money_text
 from fundcrm.i18n import vocab_label
 from fundcrm.industry_map import measures as m
 from fundcrm.industry_map.figures import Ask
@@ -108,11 +108,6 @@ def one(found: list[Row], kind: str) -> Row:
 
 
 # -- the JSON of /map/data.json ----------------------------------------------------------------
-
-
-def money_text(yuan) -> str:
-    """Yuan as a decimal string with 2 places, as the app's JSON gives money."""
-    return str(Decimal(yuan).quantize(FEN))
 
 
 def _json_value(measure: m.Measure, value):
