@@ -104,6 +104,11 @@ class Config:
     # is announced; email only when an SMTP host is set.
     NOTIFY_DUE_DAYS = 14
     SMTP_PORT = 25
+    # The JSON API (fundcrm.api): requests per token (Flask-Limiter's notation), the largest
+    # body, and the expiry a new token is offered with on the account page.
+    API_RATE_LIMIT = "600/minute"
+    API_MAX_BODY_KB = 256
+    API_TOKEN_DAYS = 90
     TESTING = False
     DEBUG = False
 
@@ -125,6 +130,14 @@ class Config:
             setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
         # The queue: Redis in production, else an SQLite file in the instance folder.
         self.REDIS_URL = os.environ.get("FUNDCRM_REDIS_URL") or None
+        # The API's rate-limit counters: in Redis whenever it is set (shared by every worker
+        # process), else in this process's memory (one process only: fundcrm.api refuses more).
+        self.RATELIMIT_STORAGE_URI = (
+            os.environ.get("FUNDCRM_RATELIMIT_STORAGE_URL") or self.REDIS_URL or "memory://"
+        )
+        self.API_RATE_LIMIT = os.environ.get("FUNDCRM_API_RATE_LIMIT", self.API_RATE_LIMIT)
+        for name in ("API_MAX_BODY_KB", "API_TOKEN_DAYS"):
+            setattr(self, name, int(os.environ.get(f"FUNDCRM_{name}", getattr(self, name))))
         for name in (
             "EXPORT_JOB_ROWS",
             "IMPORT_JOB_ROWS",

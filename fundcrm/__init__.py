@@ -11,6 +11,7 @@ from werkzeug.exceptions import BadRequest
 
 import config as fundcrm_config
 from fundcrm import headers
+from fundcrm.api.errors import http_error_response, is_api_request
 from fundcrm.domain.text import first_illegal, strip_illegal
 from fundcrm.errors import ExplainedBadRequest, ExplainedNotFound
 from fundcrm.permissions import RecordRefused
@@ -84,13 +85,14 @@ def _refuse_unsafe_query():
 
 
 def register_extensions(app: Flask) -> None:
-    from fundcrm import audit, db, i18n, outage, permissions  # noqa: F401 - audit registers its hook
+    from fundcrm import api, audit, db, i18n, outage, permissions  # noqa: F401 - audit's hook
     from fundcrm.auth import login_manager
 
     db.init_app(app)
     outage.init_app(app)  # first: an unreachable database answers 503 on every page
     login_manager.init_app(app)
     i18n.init_app(app)
+    api.init_app(app)  # before permissions: the API's user is the token's
     permissions.init_app(app)  # before CSRF: who may act is decided first
     csrf.init_app(app)
     from fundcrm.jobs import queue
@@ -100,6 +102,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from fundcrm.admin.routes import bp as admin_bp
+    from fundcrm.api import routes as api_routes
     from fundcrm.auth.routes import bp as auth_bp
     from fundcrm.companies.routes import bp as companies_bp
     from fundcrm.compliance.check_routes import bp as compliance_bp
@@ -142,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    api_routes.register(app)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -172,20 +176,24 @@ def register_error_pages(app: Flask) -> None:
         ),
     }
 
-    def page(code: int, message: str | None = None, failed_write: bool = False):
+    def page(code: int, message: str | None = None, failed_write: bool = False, error=None):
         if failed_write or code in (409, 500):  # the session may be mid-transaction
             from fundcrm import db
 
             db.rollback_if_open()
+        if is_api_request():  # the API answers every refusal in its own JSON shape
+            return http_error_response(code, message, error.get_headers() if error else None)
         return render_template(
             "errors/error.html",
             code=code,
-            title=titles[code](),
-            message=message or messages[code](),
+            title=titles.get(code, titles[400])(),
+            message=message or messages.get(code, messages[400])(),
         ), code
 
     for code in titles:
-        app.register_error_handler(code, lambda e, code=code: page(code))
+        app.register_error_handler(code, lambda e, code=code: page(code, error=e))
+    for code in (401, 422, 429):  # given by the API only (a token, a gate, a rate limit)
+        app.register_error_handler(code, lambda e, code=code: page(code, error=e))
     app.register_error_handler(UnsafeQuery, lambda e: page(400, e.description))
     app.register_error_handler(ExplainedBadRequest, lambda e: page(400, e.description))
     app.register_error_handler(ExplainedNotFound, lambda e: page(404, e.description))

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel, select
 
 from fundcrm.models import AuditEntry, utcnow
 
-MASKED_COLUMNS = {"password_hash", "session_token"}
+MASKED_COLUMNS = {"password_hash", "session_token", "token_hash"}
 ACTOR_KEY = "audit_actor"
 SEEN_VERSION = "audit_seen_version"
 

@@ -21,16 +21,21 @@ def supported(code: str | None) -> bool:
 
 def select_locale() -> str:
     """The user's saved choice, else this browser's choice, else Accept-Language, else zh_CN.
+    The API answers in the request's Accept-Language first (a program chooses per request).
 
     Commands (no request) speak CLI_LOCALE, English by default, as server logs do.
     """
     if not has_request_context():
         return current_app.config["CLI_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        best = request.accept_languages.best_match([code.replace("_", "-") for code in languages])
+        if best:
+            return best.replace("-", "_")
     if current_user and current_user.is_authenticated and supported(current_user.locale):
         return current_user.locale
     if supported(session.get("locale")):
         return session["locale"]
-    languages = current_app.config["LANGUAGES"]
     best = request.accept_languages.best_match([code.replace("_", "-") for code in languages])
     if best:
         return best.replace("-", "_")

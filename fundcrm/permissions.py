@@ -377,6 +377,8 @@ def _enforce():
     if mark == PUBLIC:
         return None
     if not current_user.is_authenticated:
+        if request.blueprint == "api":  # a program has no login page to go to
+            abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if mark is None or not user_can(current_user, mark):
         abort(403)

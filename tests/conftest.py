@@ -13,6 +13,7 @@ import config as fundcrm_config
 from fundcrm import create_app, db, migrate
 from fundcrm.models import DDTemplateItem, User, UserRole
 from fundcrm.workspace.defaults import template_rows
+from tests.api_fixtures import api_as  # noqa: F401 - a fixture for every API test
 
 PASSWORD = "correct-horse-battery"
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

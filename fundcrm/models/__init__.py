@@ -35,6 +35,7 @@ from fundcrm.models.jobs import Job
 from fundcrm.models.notes import IcAnswer, IcQuestion, Notification
 from fundcrm.models.portfolio import Holding, PortfolioTransaction, ValuationMark
 from fundcrm.models.reports import IssuedReport
+from fundcrm.models.tokens import ApiToken
 from fundcrm.models.users import LoginThrottle, User, UserRole
 from fundcrm.models.workspace import (
     Activity,
@@ -48,6 +49,7 @@ from fundcrm.models.workspace import (
 
 __all__ = [
     "Activity",
+    "ApiToken",
     "ActivityContact",
     "ActivityUser",
     "DDItem",

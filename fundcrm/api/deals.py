@@ -1,0 +1,1 @@
+"""API resources: deals (filled in by its module)."""

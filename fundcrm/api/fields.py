@@ -1,0 +1,128 @@
+"""The API's field types: money as decimal strings (DOMAIN.md section 5), vocabulary codes, the
+page of a list. Each type validates a request and describes itself in the OpenAPI document."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from flask_babel import gettext as _
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from fundcrm.domain.metrics import money_text
+from fundcrm.domain.money import MAX_WAN_DECIMALS, MoneyError, parse_wan, wan_text
+from fundcrm.domain.vocab import VOCABULARIES
+
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+WAN_PATTERN = rf"^[0-9]{{1,12}}(\.[0-9]{{1,{MAX_WAN_DECIMALS}}})?$"
+YUAN_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
+
+
+class Strict(BaseModel):
+    """A request body or query: an unknown field is refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _wan_to_yuan(value: Any) -> Decimal:
+    """万元 as a decimal string → exact yuan; a JSON number is refused (it would be a float)."""
+    if isinstance(value, Decimal):  # already read (a model built in code)
+        return value
+    if not isinstance(value, str):
+        raise ValueError(_('An amount is a decimal string such as "1200.5", not a number.'))
+    try:
+        return parse_wan(value.strip())
+    except MoneyError as error:
+        raise ValueError(_money_message(error.code)) from None
+
+
+def _money_message(code: str) -> str:
+    return {
+        "negative": _("An amount is positive: the kind of record gives its direction."),
+        "too_precise": _("At most 6 decimals of 万元 (the fen)."),
+        "too_large": _("The amount is too large."),
+    }.get(code, _('An amount is a decimal string such as "1200.5".'))
+
+
+# A request's amount in 万元 (`_wan` fields), held as yuan once read.
+WanIn = Annotated[
+    Decimal,
+    BeforeValidator(_wan_to_yuan),
+    WithJsonSchema(
+        {"type": "string", "pattern": WAN_PATTERN, "description": "万元, a decimal string"}
+    ),
+]
+# An answer's amount in 万元, from yuan: exact, without trailing zeros.
+WanOut = Annotated[
+    Decimal,
+    PlainSerializer(wan_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": WAN_PATTERN, "description": "万元"}),
+]
+# An answer's metric in yuan with 2 places (DOMAIN.md section 6).
+Yuan = Annotated[
+    Decimal,
+    PlainSerializer(money_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": YUAN_PATTERN, "description": "yuan"}),
+]
+
+
+def code_of(vocabulary: str):
+    """A code of one of DOMAIN.md's vocabularies; an unknown one is refused by name."""
+    codes = VOCABULARIES[vocabulary].codes
+
+    def known(value: str) -> str:
+        if value not in VOCABULARIES[vocabulary]:
+            raise ValueError(
+                _("Unknown code “%(code)s”: one of %(codes)s.", code=value, codes=", ".join(codes))
+            )
+        return value
+
+    return Annotated[str, AfterValidator(known), WithJsonSchema({"type": "string", "enum": codes})]
+
+
+def text(max_length: int, min_length: int = 0):
+    """Text of a bounded length (the column's); no control characters."""
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length, pattern=r"^[^\x00-\x1f\x7f]*$")
+    ]
+
+
+def long_text(max_length: int):
+    """Notes and descriptions: line breaks allowed, other control characters not."""
+    return Annotated[
+        str, Field(max_length=max_length, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+    ]
+
+
+class PageQuery(Strict):
+    page: int = Field(default=1, ge=1, le=1_000_000, description="1 is the first page.")
+    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+
+
+class PageInfo(BaseModel):
+    page: int
+    per_page: int
+    total: int = Field(description="Rows matching; a broad search counts no further than a cap.")
+    total_capped: bool = Field(description="True when `total` is the cap, not the exact count.")
+    has_next: bool
+
+
+def page_info(page) -> PageInfo:
+    return PageInfo(
+        page=page.number,
+        per_page=page.per_page,
+        total=page.total,
+        total_capped=page.capped,
+        has_next=page.has_next,
+    )
+
+
+IsoDate = date

@@ -1,0 +1,1 @@
+"""API resources: funds (filled in by its module)."""

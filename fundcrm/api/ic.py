@@ -1,0 +1,1 @@
+"""API resources: ic (filled in by its module)."""

@@ -1,0 +1,1 @@
+"""API resources: portfolio (filled in by its module)."""

@@ -1,0 +1,1 @@
+"""API resources: reports (filled in by its module)."""

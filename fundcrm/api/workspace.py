@@ -1,0 +1,1 @@
+"""API resources: workspace (filled in by its module)."""
