@@ -1,6 +1,9 @@
 """The API's common ground: tokens, the error shape, bodies, money as text, the description."""
 
+import json
+
 import pytest
+from sqlmodel import select
 
 from tests.api_fixtures import ApiClient, token_for
 
@@ -52,7 +55,7 @@ def test_unknown_revoked_expired_and_disabled_tokens_are_refused(app, make_user,
     assert ApiClient(client, secret + "x").get("/companies").json["error"]["code"] == (
         "token_refused"
     )
-    token = dbs.query(ApiToken).filter_by(user_id=user_id).one()
+    token = dbs.exec(select(ApiToken).where(ApiToken.user_id == user_id)).one()
     token.expires_at = utcnow() - timedelta(seconds=1)
     dbs.commit()
     expired = ApiClient(client, secret).get("/companies")
@@ -116,3 +119,46 @@ def test_the_description_is_openapi_3_1_and_public(client):
     for op in operations:
         assert "429" in op["responses"] and "Retry-After" in op["responses"]["429"]["headers"]
         assert "401" in op["responses"]
+
+
+def test_an_update_cannot_empty_a_required_field_and_a_stale_version_is_409(api_as):
+    api, _user = api_as("manager")
+    company = api.post("/companies", json=COMPANY).json
+    emptied = api.patch(f"/companies/{company['id']}", json={"version": 1, "name": None})
+    assert emptied.status_code == 400 and "name" in emptied.json["error"]["fields"]["body"]
+    renamed = api.patch(f"/companies/{company['id']}", json={"version": 1, "headcount": 120})
+    assert renamed.status_code == 200 and renamed.json["version"] == 2
+    assert renamed.json["name"] == COMPANY["name"] and renamed.json["headcount"] == 120
+    stale = api.patch(f"/companies/{company['id']}", json={"version": 1, "headcount": 7})
+    assert stale.status_code == 409
+    assert stale.json["error"]["current"]["version"] == 2
+    assert stale.json["error"]["current"]["headcount"] == 120
+
+
+def test_money_as_a_json_number_is_refused(api_as):
+    from pydantic import TypeAdapter, ValidationError
+
+    from fundcrm.api.fields import WanIn
+
+    adapter = TypeAdapter(WanIn)
+    assert str(adapter.validate_python("1200.5")) == "12005000.00"
+    assert str(adapter.validate_python("0.000001")) == "0.01"
+    for bad in (1200.5, 1200, "1e3", "-5", "0.0000001", True):
+        with pytest.raises(ValidationError):
+            adapter.validate_python(bad)
+
+
+def test_a_write_through_the_api_is_audited_as_the_tokens_user(api_as, dbs):
+    from fundcrm.models import AuditEntry
+
+    api, user_id = api_as("manager")
+    company = api.post("/companies", json=COMPANY).json
+    entries = dbs.exec(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "companies", AuditEntry.row_id == str(company["id"])
+        )
+    ).all()
+    assert [(e.action, e.actor_id) for e in entries] == [("create", user_id)]
+    tokens = dbs.exec(select(AuditEntry).where(AuditEntry.table_name == "api_tokens")).all()
+    assert tokens, "making a token is audited"
+    assert all(json.loads(e.changes)["token_hash"][1] == "***" for e in tokens)

@@ -38,7 +38,7 @@ CHAIRS = {"admin", "ic_member"}  # the world's IC member chairs its meeting
 RESOLVERS = {"admin", "ic_member", "risk"}
 RECORDERS = {"admin", "risk"}
 UNDECLARED_OK = {"static"}
-PUBLIC = {"auth.login", "main.healthz", "main.set_language"}
+PUBLIC = {"auth.login", "main.healthz", "main.set_language", "api.openapi", "api.docs"}
 # the page every signed-in user may open: where a refused role's browser got its token
 TOKEN_PAGE = "/account/password"
 IMPORT_TOKEN = r"/imports/[A-Za-z0-9_-]+"
@@ -980,8 +980,13 @@ def test_every_endpoint_declares_who_may_use_it(app):
     assert undeclared == []
 
 
+def api_endpoints(app) -> set[str]:
+    """The JSON API's operations: their matrix, by token, is tests/test_api_permissions.py."""
+    return {endpoint for endpoint in app.view_functions if endpoint.startswith("api.")} - PUBLIC
+
+
 def test_the_matrix_covers_every_endpoint(app):
-    covered = set(PAGES) | {p.endpoint for p in POSTS} | PUBLIC
+    covered = set(PAGES) | {p.endpoint for p in POSTS} | PUBLIC | api_endpoints(app)
     assert set(app.view_functions) - UNDECLARED_OK == covered
 
 
@@ -996,7 +1001,9 @@ def test_every_post_address_is_exercised(app):
     posting = {
         rule.rule
         for rule in app.url_map.iter_rules()
-        if "POST" in rule.methods and rule.endpoint not in PUBLIC
+        if "POST" in rule.methods
+        and rule.endpoint not in PUBLIC
+        and rule.endpoint not in api_endpoints(app)
     }
     assert posting == exercised
 

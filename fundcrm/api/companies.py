@@ -12,7 +12,16 @@ from fundcrm import db, listing
 from fundcrm.api import bp
 from fundcrm.api.common import commit, page_of, record_or_404, refusals_answered
 from fundcrm.api.errors import ApiError
-from fundcrm.api.fields import PageInfo, PageQuery, Strict, code_of, long_text, page_info, text
+from fundcrm.api.fields import (
+    PageInfo,
+    PageQuery,
+    Patch,
+    Strict,
+    code_of,
+    long_text,
+    page_info,
+    text,
+)
 from fundcrm.api.spec import operation
 from fundcrm.companies import queries, services
 from fundcrm.companies.queries import COMPANY_SORTS, DEFAULT_SORT
@@ -75,7 +84,9 @@ class CompanyIn(CompanyFields):
     enterprise_stage: code_of("enterprise_stage")
 
 
-class CompanyPatch(CompanyFields):
+class CompanyPatch(CompanyFields, Patch):
+    KEPT = ("name", "uscc", "focus_area", "enterprise_stage")
+
     version: int = Field(ge=1, description="The version the change is based on.")
     name: text(200, min_length=1) | None = None
     uscc: text(40, min_length=1) | None = None

@@ -3,7 +3,7 @@ page of a list. Each type validates a request and describes itself in the OpenAP
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from flask_babel import gettext as _
 from pydantic import (
@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     WithJsonSchema,
+    model_validator,
 )
 
 from fundcrm.domain.metrics import money_text
@@ -30,6 +31,27 @@ class Strict(BaseModel):
     """A request body or query: an unknown field is refused, not ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Patch(Strict):
+    """An update's body: fields left out keep their values; those in `KEPT` (required on
+    create) may be left out but not emptied with null."""
+
+    KEPT: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_emptied(cls, data):
+        if isinstance(data, dict):
+            emptied = [name for name in cls.KEPT if name in data and data[name] is None]
+            if emptied:
+                raise ValueError(
+                    _(
+                        "%(names)s cannot be emptied: leave it out to keep it.",
+                        names=", ".join(emptied),
+                    )
+                )
+        return data
 
 
 def _wan_to_yuan(value: Any) -> Decimal:
