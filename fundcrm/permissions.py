@@ -110,6 +110,8 @@ ABILITIES: dict[str, frozenset[str] | str] = {
     # portfolio's), and a representative tied to an LP sees the portfolio measures of its LP's
     # sub-funds (RECORD_RULES, per measure).
     "read_map": frozenset({"admin", "manager", "ic_member", "risk", "viewer"}),
+    # Personal API tokens: every user makes and revokes their own (RECORD_RULES).
+    "manage_own_tokens": ANY_SIGNED_IN,
 }
 
 
@@ -209,6 +211,7 @@ RECORD_RULES: dict[str, Callable] = {
         user_can(user, "record_any_conflict") or conflict.member_id == user.id
     ),
     "see_notifications": lambda user, notification: notification.user_id == user.id,
+    "manage_own_tokens": lambda user, token: token.user_id == user.id,
     # A holding's transactions and marks: risk and administrators, and the teams of its deals.
     "record_transactions": lambda user, holding: (
         user.has_role("admin", "risk") or user.id in holding.team_ids
@@ -266,6 +269,7 @@ RECORD_REFUSALS = {
         "transactions and marks."
     ),
     "see_notifications": _l("A notification is its recipient's only."),
+    "manage_own_tokens": _l("An API token is its user's only: only they may revoke it."),
     "read_meetings": _l("An IC member sees the meetings it sits on."),
     "cast_votes": _l(
         "Only the meeting's IC members vote, and not on a company they have a conflict with."

@@ -231,7 +231,7 @@ def gunicorn_and_worker(app, tmp_path, email: str, **settings):
     log = tmp_path / "servers.log"
     web = subprocess.Popen(
         [gunicorn, "--workers", "4", "--bind", f"127.0.0.1:{port}", "fundcrm:create_app()"],
-        env=env,
+        env=env | {"FUNDCRM_RATELIMIT_STORAGE_URL": rate_limit_storage()},
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
@@ -244,6 +244,19 @@ def gunicorn_and_worker(app, tmp_path, email: str, **settings):
     finally:
         stop(worker)
         stop(web)
+
+
+def rate_limit_storage() -> str:
+    """Several workers count API requests in Redis, or the app refuses to start (its counters
+    would be per process): the suite's Redis, on SQLite too."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        unavailable(f"Redis (the API's rate-limit counters under gunicorn) is unreachable at "
+                    f"{REDIS_URL}: {error}")  # fmt: skip
+    return REDIS_URL
 
 
 def finished_job(browser: Browser, job_path: str, seconds: float, what: str) -> dict:

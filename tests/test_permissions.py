@@ -48,6 +48,7 @@ IMPORT_TOKEN = r"/imports/[A-Za-z0-9_-]+"
 PAGES = {
     "main.home": ("/", EVERYONE, 200),
     "auth.change_password": ("/account/password", EVERYONE, 200),
+    "auth.api_tokens": ("/account/tokens", EVERYONE, 200),
     "admin.users": ("/admin/users", ADMIN, 200),
     "admin.new_user": ("/admin/users/new", ADMIN, 200),
     "admin.edit_user": ("/admin/users/{user_id}", ADMIN, 200),
@@ -789,6 +790,24 @@ POSTS = [
         "/portfolio/{holding_id}",
         bad=lambda c: {"decision": "maybe"},
         bad_answer="/portfolio/{holding_id}",
+    ),
+    # a personal API token: anyone makes their own (the page shows its secret once)
+    Post(
+        "auth.api_tokens",
+        "/account/tokens",
+        EVERYONE,
+        lambda c: {"name": "BI 报表", "expires_days": "30"},
+        200,
+        lambda c: {"name": "", "expires_days": "30"},
+        200,
+    ),
+    # the world's token is the administrator's: any other user gets the record's 403
+    Post(
+        "auth.revoke_api_token",
+        "/account/tokens/{token_id}/revoke",
+        ADMIN,
+        nothing,
+        "/account/tokens",
     ),
     # the world's notification is the administrator's: any other user gets the record's 403
     Post(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from fundcrm import clock
+from fundcrm.auth.tokens import create_token
 from fundcrm.models import (
     Company,
     CompanyKpi,
@@ -72,6 +73,9 @@ def build(app, make_user, dbs) -> dict:
     extra["kpi_id"], extra["kpi_version"] = kpi.id, kpi.version
     # -- world: annual reports
     extra["issued_report_id"] = _issued_report(app, dbs, records["lp"])
+    # -- world: the administrator's personal API token
+    extra["token_id"] = create_token(dbs, dbs.get(User, users["admin"]), "BI", 30).record.id
+    dbs.commit()
     # -- world: override requests and closed periods
     extra.update(_overrides_and_periods(dbs, users, records))
     dbs.expire_all()

@@ -100,7 +100,7 @@ def _read_json_body():
     if len(raw) > limit:
         raise ApiError(413)
     if not raw.strip():
-        return
+        raise ApiError(400, _("Send the request's fields as a JSON object."), code="no_body")
     if request.mimetype != "application/json":
         raise ApiError(
             400, _("Send the body as JSON with “Content-Type: application/json”."), code="not_json"

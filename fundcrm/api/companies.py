@@ -3,25 +3,15 @@ company, create and update through the company services."""
 
 from datetime import date, datetime
 
-from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from fundcrm import db, listing
+from fundcrm import db
 from fundcrm.api import bp
 from fundcrm.api.common import commit, page_of, record_or_404, refusals_answered
-from fundcrm.api.errors import ApiError
-from fundcrm.api.fields import (
-    PageInfo,
-    PageQuery,
-    Patch,
-    Strict,
-    code_of,
-    long_text,
-    page_info,
-    text,
-)
+from fundcrm.api.fields import Body, Day, PageInfo, Patch, code_of, long_text, page_info, text
+from fundcrm.api.filters import ListQuery, codes_of, parsed_filters, sort_of
 from fundcrm.api.spec import operation
 from fundcrm.companies import queries, services
 from fundcrm.companies.queries import COMPANY_SORTS, DEFAULT_SORT
@@ -56,14 +46,14 @@ class CompanyList(BaseModel):
     page: PageInfo
 
 
-class CompanyFields(Strict):
+class CompanyFields(Body):
     """The fields a company is written with (DOMAIN.md section 9, `companies`)."""
 
     name_en: text(200) | None = None
     district: code_of("district") | None = None
     city: text(50) | None = None
     zone: code_of("zone") | None = None
-    founded_on: date | None = None
+    founded_on: Day | None = None
     headcount: int | None = Field(default=None, ge=0, le=10_000_000)
     website: text(200) | None = None
     application_fields: list[code_of("application_field")] | None = None
@@ -85,24 +75,22 @@ class CompanyIn(CompanyFields):
 
 
 class CompanyPatch(CompanyFields, Patch):
-    KEPT = ("name", "uscc", "focus_area", "enterprise_stage")
+    """Left out: kept. Those required on create cannot be emptied (no null)."""
 
     version: int = Field(ge=1, description="The version the change is based on.")
-    name: text(200, min_length=1) | None = None
-    uscc: text(40, min_length=1) | None = None
-    focus_area: code_of("focus_area") | None = None
-    enterprise_stage: code_of("enterprise_stage") | None = None
+    name: text(200, min_length=1) = None
+    uscc: text(40, min_length=1) = None
+    focus_area: code_of("focus_area") = None
+    enterprise_stage: code_of("enterprise_stage") = None
 
 
-class CompanyQuery(PageQuery):
-    q: text(listing.MAX_SEARCH) | None = Field(default=None, description="Name, USCC (any part)…")
-    focus_area: list[str] = Field(default_factory=list)
-    enterprise_stage: list[str] = Field(default_factory=list)
-    district: list[str] = Field(default_factory=list, description="A district code, or `none`.")
-    city: text(listing.MAX_CITY) | None = None
-    created_from: date | None = None
-    created_to: date | None = None
-    sort: str | None = Field(default=None, description="A sort key; `-` first for descending.")
+class CompanyQuery(ListQuery):
+    focus_area: codes_of("focus_area")
+    enterprise_stage: codes_of("enterprise_stage")
+    application_fields: codes_of("application_fields")
+    zone: codes_of("zone")
+    district: codes_of("district", "`none`: no district.")
+    sort: sort_of(COMPANY_SORTS) = None
 
 
 def company_out(company: Company) -> CompanyOut:
@@ -111,13 +99,10 @@ def company_out(company: Company) -> CompanyOut:
 
 @bp.get("/companies")
 @requires("read_pipeline")
-@operation(TAG, {200: CompanyList}, query=CompanyQuery)
+@operation(TAG, {200: CompanyList}, query=CompanyQuery, errors=(422,))
 def list_companies(query: CompanyQuery):
     """The companies matching the filters, in a stable order."""
-    session = db.session()
-    filters = listing.parse_filters(request.args, session, COMPANY_SORTS, DEFAULT_SORT)
-    if filters.errors:
-        raise ApiError(400, " ".join(filters.errors), code="bad_filter")
+    filters = parsed_filters(COMPANY_SORTS, DEFAULT_SORT)
     page = page_of(queries.company_query(filters), query, cap=filters.count_cap)
     return CompanyList(items=[company_out(c) for c in page.items], page=page_info(page))
 

@@ -1,9 +1,10 @@
 """The API's field types: money as decimal strings (DOMAIN.md section 5), vocabulary codes, the
 page of a list. Each type validates a request and describes itself in the OpenAPI document."""
 
+import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from flask_babel import gettext as _
 from pydantic import (
@@ -14,13 +15,14 @@ from pydantic import (
     Field,
     PlainSerializer,
     WithJsonSchema,
-    model_validator,
 )
 
 from fundcrm.domain.metrics import money_text
 from fundcrm.domain.money import MAX_WAN_DECIMALS, MoneyError, parse_wan, wan_text
 from fundcrm.domain.vocab import VOCABULARIES
+from fundcrm.views import MAX_ID
 
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
 WAN_PATTERN = rf"^[0-9]{{1,12}}(\.[0-9]{{1,{MAX_WAN_DECIMALS}}})?$"
@@ -28,30 +30,21 @@ YUAN_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
 
 
 class Strict(BaseModel):
-    """A request body or query: an unknown field is refused, not ignored."""
+    """A query: an unknown parameter is refused, not ignored (its values arrive as text)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class Patch(Strict):
-    """An update's body: fields left out keep their values; those in `KEPT` (required on
-    create) may be left out but not emptied with null."""
+class Body(Strict):
+    """A request body: an unknown field is refused, and each value must have its JSON type
+    (strict): "5" is not a number, 0 is not a date, 1 is not true."""
 
-    KEPT: ClassVar[tuple[str, ...]] = ()
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _not_emptied(cls, data):
-        if isinstance(data, dict):
-            emptied = [name for name in cls.KEPT if name in data and data[name] is None]
-            if emptied:
-                raise ValueError(
-                    _(
-                        "%(names)s cannot be emptied: leave it out to keep it.",
-                        names=", ".join(emptied),
-                    )
-                )
-        return data
+
+class Patch(Body):
+    """An update's body: a field left out keeps its value. A field required on create is
+    typed without null (`name: text(200) = None`), so it may be left out but not emptied."""
 
 
 def _wan_to_yuan(value: Any) -> Decimal:
@@ -96,12 +89,34 @@ Yuan = Annotated[
 ]
 
 
-def code_of(vocabulary: str):
-    """A code of one of DOMAIN.md's vocabularies; an unknown one is refused by name."""
-    codes = VOCABULARIES[vocabulary].codes
+def _iso_day(value: Any) -> date:
+    """A date written YYYY-MM-DD (DOMAIN.md section 9): nothing else is read as one."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not DAY.fullmatch(value.strip()):
+        raise ValueError(_("A date is written YYYY-MM-DD."))
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(_("%(value)s is not a date.", value=value)) from None
+
+
+# A business date in a request (a query's or a body's), read only from YYYY-MM-DD.
+Day = Annotated[
+    date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})
+]
+# A record's id in a query or a body: within the databases' INTEGER ids.
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def code_of(vocabulary, *extra: str):
+    """A code of one of DOMAIN.md's vocabularies (its name or itself), or one of `extra`; an
+    unknown one is refused naming the codes there are."""
+    terms = VOCABULARIES[vocabulary] if isinstance(vocabulary, str) else vocabulary
+    codes = [*terms.codes, *extra]
 
     def known(value: str) -> str:
-        if value not in VOCABULARIES[vocabulary]:
+        if value not in codes:
             raise ValueError(
                 _("Unknown code “%(code)s”: one of %(codes)s.", code=value, codes=", ".join(codes))
             )
@@ -145,6 +160,3 @@ def page_info(page) -> PageInfo:
         total_capped=page.capped,
         has_next=page.has_next,
     )
-
-
-IsoDate = date

@@ -38,7 +38,9 @@ spec = SpecTree(
     before=_refuse_invalid,
     validation_error_status=400,
     annotations=True,
-    naming_strategy=lambda model: model.__name__,  # model names are unique across the API
+    # model names are unique across the API: each schema is named once, nested or not
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
     security_schemes=[
         SecurityScheme(
             name="bearer",

@@ -2,6 +2,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -12,11 +13,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from fundcrm import db
-from fundcrm.auth import services
-from fundcrm.auth.forms import ChangePasswordForm, LoginForm
-from fundcrm.permissions import public, requires
+from fundcrm.auth import services, tokens
+from fundcrm.auth.forms import ChangePasswordForm, LoginForm, TokenForm
+from fundcrm.models import ApiToken
+from fundcrm.models.base import utcnow
+from fundcrm.permissions import authorize, public, requires
 from fundcrm.safe_redirect import local_path
-from fundcrm.views import submit
+from fundcrm.views import get_or_404, submit
 
 bp = Blueprint("auth", __name__)
 
@@ -84,3 +87,46 @@ def change_password():
 
     done = submit(form, change, _("Your password has been changed."), url_for("main.home"))
     return done or render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@requires("manage_own_tokens")
+def api_tokens():
+    """The user's own personal API tokens: the list, a new one (its secret shown on this
+    response alone, never stored, flashed or cached), and a revoke button for each."""
+    form = TokenForm(expires_days=current_app.config["API_TOKEN_DAYS"])
+    made = None
+    if form.validate_on_submit():
+        session = db.session()
+        user = current_user._get_current_object()
+        try:
+            made = tokens.create_token(session, user, form.name.data, form.expires_days.data)
+        except tokens.TokenError as refusal:
+            session.rollback()
+            refusal.show_on(form)
+        else:
+            session.commit()
+            form = TokenForm(formdata=None, expires_days=current_app.config["API_TOKEN_DAYS"])
+    page = render_template(
+        "auth/api_tokens.html",
+        form=form,
+        made=made,
+        tokens=tokens.tokens_of(db.session(), current_user.id),
+        now=utcnow(),
+        is_live=tokens.is_live,
+    )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # the secret must not stay in a cache
+    return response
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@requires("manage_own_tokens")
+def revoke_api_token(token_id: int):
+    session = db.session()
+    token = get_or_404(ApiToken, token_id)
+    authorize("manage_own_tokens", token)
+    tokens.revoke_token(session, token)
+    session.commit()
+    flash(_("The token “%(name)s” is revoked: it no longer signs in.", name=token.name), "success")
+    return redirect(url_for("auth.api_tokens"))
