@@ -149,20 +149,31 @@ def test_pages_are_stable_and_at_most_200_long(app, deals):
     assert refused.status_code == 400 and "per_page" in refused.json["error"]["fields"]
 
 
-def test_bad_filters_are_400_naming_the_filter(app, deals):
+def test_a_filter_naming_nothing_known_is_422_and_a_bad_code_400(app, deals):
     api = manager_api(app, deals["manager"].id)
     for query, words in [
-        ("stage=nope", "Unknown code for Stage: nope"),
         ("sub_fund=NOPE", "Unknown sub-fund: NOPE"),
         ("owner_email=nobody@example.com", "No user has the email nobody@example.com."),
-        ("sort=bogus", "Unknown sort: bogus"),
+    ]:
+        refused = api.get(f"/deals?{query}")
+        assert refused.status_code == 422, query
+        assert refused.json["error"]["code"] == "bad_filter"
+        assert words in refused.json["error"]["message"], query
+    # the codes and sorts are the description's enums: another one is a malformed request
+    for query, field in [
+        ("stage=nope", "stage.0"),
+        ("stage=ic&stage=nope", "stage.1"),
+        ("sort=bogus", "sort"),
+        ("created_from=2026-13-45", "created_from"),
+        ("colour=red", "colour"),
     ]:
         refused = api.get(f"/deals?{query}")
         assert refused.status_code == 400, query
-        assert refused.json["error"]["code"] == "bad_filter"
-        assert words in refused.json["error"]["message"], query
-    unknown = api.get("/deals?colour=red")
-    assert unknown.status_code == 400 and "colour" in unknown.json["error"]["fields"]
+        assert refused.json["error"]["code"] == "validation_failed"
+        assert field in refused.json["error"]["fields"], (query, refused.json)
+    wanted = api.get("/deals?stage=ic&sort=-ref").json["items"]
+    assert sorted((d["deal_ref"] for d in wanted), reverse=True) == [d["deal_ref"] for d in wanted]
+    assert {d["stage"] for d in wanted} == {"ic"} and len(wanted) == 2
 
 
 def test_the_lists_statements_do_not_depend_on_the_number_of_deals(app, deals, dbs, count_queries):
@@ -239,6 +250,11 @@ def test_create_reads_the_company_sub_funds_and_owner(app, deals, dbs):
         ({"round": "series_z"}, 400, "round"),
         ({"next_step": None, "next_step_due": "2026-12-01"}, 422, "next_step"),
         ({"sub_funds": []}, 400, "sub_funds"),
+        ({"company_id": "5"}, 400, "company_id"),  # a string, not an id
+        ({"next_step_due": 0}, 400, "next_step_due"),
+        ({"next_step_due": "2026-13-45"}, 400, "next_step_due"),
+        ({"next_step_due": "2026-12-01T00:00:00"}, 400, "next_step_due"),
+        ({"sub_funds": [{"code": 5}]}, 400, "sub_funds.0.code"),
     ],
 )
 def test_create_refusals_name_the_field_and_write_nothing(app, deals, dbs, change, status, field):
@@ -292,6 +308,38 @@ def test_update_changes_what_is_sent_and_a_stale_version_gets_409(app, deals, db
     assert error["current"]["pre_money_wan"] == "20000" and error["current"]["notes"] is None
     dbs.expire_all()
     assert dbs.get(Deal, deal.id).notes is None
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"owner_email": None}, "owner_email"),
+        ({"sub_funds": None}, "sub_funds"),
+        ({"company_id": None}, "company_id"),
+        ({"company_uscc": None}, "company_uscc"),
+        ({"version": "1"}, "version"),
+        ({"version": None}, "version"),
+        ({"next_step_due": 0}, "next_step_due"),
+    ],
+)
+def test_an_update_may_not_empty_what_a_deal_requires(app, deals, dbs, change, field):
+    api = manager_api(app, deals["manager"].id)
+    deal = deals["deal"]
+    refused = api.patch(f"/deals/{deal.id}", json={"version": deal.version, **change})
+    assert refused.status_code == 400, refused.json
+    assert field in refused.json["error"]["fields"], refused.json
+    assert (
+        api.patch(f"/deals/{deal.id}", data="", content_type="application/json").json["error"][
+            "code"
+        ]
+        == "no_body"
+    )
+    dbs.expire_all()
+    kept = dbs.get(Deal, deal.id)
+    assert (kept.version, kept.owner_id) == (deal.version, deals["manager"].id)
+    # a whole number written 1.0 is JSON's integer 1
+    written = api.patch(f"/deals/{deal.id}", json={"version": float(deal.version), "notes": "ok"})
+    assert written.status_code == 200 and written.json["notes"] == "ok"
 
 
 def test_a_move_returns_the_deal_and_a_pass_keeps_its_reason(app, deals, dbs):

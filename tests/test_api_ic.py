@@ -77,7 +77,13 @@ def test_who_may_not_read_a_decision_is_refused(app, dbs, decided, make_user, ap
     manager = as_user(app, decided["manager"].id)
     assert manager.get("/ic/decisions/999999").status_code == 404
     assert manager.get("/ic/decisions?colour=red").status_code == 400
+    for beyond in (2**31, 10**30):  # no record has such an id: refused, never a database error
+        refused = manager.get(f"/ic/decisions?deal_id={beyond}")
+        assert refused.status_code == 400 and "deal_id" in refused.json["error"]["fields"]
+        assert manager.get(f"/ic/decisions/{beyond}").status_code == 404
     # read only: no write method
-    assert manager.post("/ic/decisions", json={"outcome": "reject"}).status_code in (404, 405)
+    written = manager.post("/ic/decisions", json={"outcome": "reject"})
+    assert written.status_code == 405 and written.json["error"]["code"] == "method_not_allowed"
+    assert manager.call("PUT", f"/ic/decisions/{decided['decision'].id}").status_code == 405
     dbs.expire_all()
     assert dbs.get(IcDecision, decided["decision"].id).outcome == "approve"

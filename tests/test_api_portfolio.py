@@ -54,11 +54,17 @@ def test_a_holdings_figures_are_the_metrics_engines(app, dbs, fund):
 
 def test_holdings_refuse_bad_dates_missing_ids_and_untied_viewers(app, fund, api_as):
     api = as_user(app, fund["manager"])
-    for as_of in ("2999-01-01", "2025-13-01", "31/12/2025", "1735603200"):
+    for as_of in ("2025-13-01", "2026-13-45", "0000-00-00", "31/12/2025", "1735603200", "0"):
         answer = api.get(f"/holdings?as_of={as_of}")
         assert answer.status_code == 400, as_of
         assert "as_of" in answer.json["error"]["fields"]
-    assert api.get(f"/holdings/{fund['holding'].id}?as_of=2999-01-01").status_code == 400
+    # a date, but a future one: a business rule, not the request's shape
+    for path in ("/holdings", f"/holdings/{fund['holding'].id}"):
+        future = api.get(f"{path}?as_of=2999-01-01")
+        assert future.status_code == 422, path
+        assert future.json["error"]["fields"] == {"as_of": "The as-of date is today or earlier."}
+    unknown = api.get("/holdings?sub_fund=NOPE")
+    assert unknown.status_code == 422 and unknown.json["error"]["code"] == "bad_filter"
     assert api.get("/holdings/999999").status_code == 404
     assert api.get("/holdings?colour=red").status_code == 400
     viewer, _id = api_as("viewer")  # tied to no LP
@@ -116,7 +122,9 @@ def test_a_sub_funds_figures_and_compliance(app, dbs, fund):
     assert listed["items"][0]["metrics"] == body["metrics"]
     assert listed["items"][0]["compliance"] is None  # one sub-fund at a time
     assert api.get("/sub-funds/NOPE").status_code == 404
-    assert api.get("/sub-funds/ANGEL?as_of=2999-01-01").status_code == 400
+    assert api.get("/sub-funds/ANGEL?as_of=2999-01-01").status_code == 422
+    assert api.get("/sub-funds?as_of=2999-01-01").status_code == 422
+    assert api.get("/sub-funds?as_of=2025-02-30").status_code == 400
 
 
 def test_an_untied_viewer_sees_the_setup_without_figures(app, fund, api_as):

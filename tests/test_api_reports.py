@@ -88,6 +88,10 @@ def test_bad_asks_are_refused_and_nothing_is_queued(app, dbs, fund, api_as):
         ({"year": 2025, "edition": "lp"}, 422, "lp_id"),
         ({"year": 2025, "format": "docx"}, 400, "format"),
         ({"year": "2025x"}, 400, "year"),
+        ({"year": "2025"}, 400, "year"),  # a string, not a number
+        ({"year": True}, 400, "year"),
+        ({"year": 2025.5}, 400, "year"),
+        ({"year": 2025, "edition": "lp", "lp_id": "1"}, 400, "lp_id"),
         ({"year": 2025, "colour": "red"}, 400, "colour"),
         ({}, 400, "year"),
     ]

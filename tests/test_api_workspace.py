@@ -75,8 +75,11 @@ def test_activity_refusals_write_nothing(app, dbs, staff, team, api_as, make_use
         (activity_body(staff, kind="lunch"), 400, "kind"),
         (activity_body(staff, colour="red"), 400, "colour"),
         (activity_body(staff, occurred_on="2026-13-01"), 400, "occurred_on"),
+        (activity_body(staff, occurred_on="2026-13-45"), 400, "occurred_on"),
+        (activity_body(staff, occurred_on=0), 400, "occurred_on"),
+        (activity_body(staff, deal_id=str(staff["deal"].id)), 400, "deal_id"),
         (activity_body(staff, summary=""), 400, "summary"),
-        (activity_body(staff, deal_id=None), 400, "company_id"),
+        (activity_body(staff, deal_id=None), 422, "company_id"),  # neither company nor deal
         (activity_body(staff, deal_id=999999), 422, "deal_id"),
         (activity_body(staff, contact_ids=[999999]), 422, "contact_ids"),
         (activity_body(staff, user_ids=[make_user("viewer")[0]]), 422, "user_ids"),
@@ -113,6 +116,11 @@ def test_tasks_are_set_listed_and_ticked_off_by_their_assignee(app, dbs, staff, 
     by_assignee = team.get(f"/tasks?assignee_id={ic_member.id}").json["items"]
     assert [t["id"] for t in by_assignee] == [task["id"]]
     assert team.get("/tasks?sort=colour").status_code == 400
+    assert "sort" in team.get("/tasks?sort=colour").json["error"]["fields"]
+    assert team.get("/tasks?show=closed").json["error"]["fields"].keys() == {"show"}
+    assert [t["title"] for t in team.get("/tasks?who=everyone&sort=-title").json["items"]] == [
+        "补充财务尽调", "约访 CEO"
+    ]  # fmt: skip
     # the assignee (an IC member) ticks it off, but may not rewrite it
     assignee = as_user(app, ic_member)
     done = assignee.patch(f"/tasks/{task['id']}", json={"status": "done"})
@@ -144,13 +152,23 @@ def test_task_refusals_write_nothing(app, dbs, staff, team, api_as):
         ({"title": ""}, 400),
         ({"title": "x", "priority": "high"}, 400),
         ({"title": "x", "due_on": 20260201}, 400),
+        ({"title": "x", "due_on": 0}, 400),
+        ({"title": "x", "due_on": "2026-13-45"}, 400),
         ({"title": "x", "deal_id": 2**40}, 400),
+        ({"title": "x", "deal_id": str(staff["deal"].id)}, 400),
+        ({"title": "x", "assignee_id": True}, 400),
     ]
     for body, status in bad:
         answer = team.post("/tasks", json=body)
         assert answer.status_code == status, (body, answer.json)
-    assert team.patch(f"/tasks/{task['id']}", json={"title": None}).status_code == 400
+    for change in ({"title": None}, {"assignee_id": None}, {"status": None}):
+        refused = team.patch(f"/tasks/{task['id']}", json=change)
+        assert refused.status_code == 400, change
+        assert refused.json["error"]["fields"].keys() == change.keys()
     assert team.patch(f"/tasks/{task['id']}", json={"status": "closed"}).status_code == 400
+    assert team.patch(f"/tasks/{task['id']}", json={"due_on": 0}).status_code == 400
+    no_body = team.patch(f"/tasks/{task['id']}", data="", content_type="application/json")
+    assert no_body.status_code == 400 and no_body.json["error"]["code"] == "no_body"
     assert team.patch("/tasks/999999", json={"status": "done"}).status_code == 404
     dbs.expire_all()
     assert [(t.title, t.status) for t in dbs.exec(select(Task)).all()] == [("约访 CEO", "open")]

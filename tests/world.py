@@ -78,6 +78,8 @@ def build(app, make_user, dbs) -> dict:
     dbs.commit()
     # -- world: override requests and closed periods
     extra.update(_overrides_and_periods(dbs, users, records))
+    # -- world: the JSON API's matrix (tests/test_api_permissions.py)
+    extra.update(_api_records(app, dbs, make_user, users, records, other))
     dbs.expire_all()
     return {
         **extra,
@@ -277,6 +279,51 @@ def _overrides_and_periods(dbs, users: dict, records) -> dict:
         "override_deal_id": deal.id,
         "override_request_id": request.id,
         "period_close_id": close.id,
+    }
+
+
+def _api_records(app, dbs, make_user, users: dict, records, company) -> dict:
+    """What the API's matrix refuses per record: a holding of the industry fund, in which the
+    world's LP (the viewer's) has no commitment; a decision of a meeting the world's IC member
+    does not sit on; a deal the matrix's manager is not on the team of; and the viewer's
+    finished annual report (the LP edition of its LP)."""
+    from fundcrm.reports.jobs import KIND
+
+    members = [make_user("ic_member")[0], make_user("ic_member")[0]]  # before dbs writes
+    opened = clock.today() - timedelta(days=200)
+    holding = Holding(sub_fund_id=records["industry"].id, company_id=company.id, opened_on=opened)
+    dbs.add(holding)
+    dbs.flush()
+    cost = {"amount_yuan": Decimal("8000000"), "equity_pct": Decimal("5")}
+    dbs.add(PortfolioTransaction(holding_id=holding.id, made_on=opened, kind="investment", **cost))
+    owner = dbs.get(User, users["manager"])
+    deal = factories.deal(dbs, company, owner, [(records["angel"], "3500000")])
+    deal.stage = "ic"
+    _memo_row, version = factories.memo(dbs, deal, users["manager"])
+    meeting = factories.meeting(dbs, members[0], members, clock.today(), [version])
+    (item,) = meeting.items
+    item.closed_at = clock.now()
+    decision = IcDecision(deal_id=deal.id, item_id=item.id, decided_on=clock.today(),
+                          outcome="reject")  # fmt: skip
+    dbs.add(decision)
+    # a deal the matrix's manager is not on the team of (its owner is the world's other manager)
+    unteamed = factories.deal(dbs, company, records["deal"].owner, [(records["angel"], "1500000")])
+    folder = Path(app.instance_path) / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "world-report.pdf").write_bytes(b"%PDF-1.4 report")
+    params = {"year": clock.today().year - 1, "sub_fund": "ANGEL", "language": "zh",
+              "edition": "lp", "lp_id": records["lp"].id, "file_format": "pdf",
+              "locale": "zh_Hans_CN"}  # fmt: skip
+    report = Job(kind=KIND, user_id=users["viewer"], title="年度报告", state="done",
+                 result_file="world-report.pdf", result_name="annual-report.pdf",
+                 expires_at=clock.now() + timedelta(days=7), params=params)  # fmt: skip
+    dbs.add(report)
+    dbs.commit()
+    return {
+        "industry_holding_id": holding.id,
+        "unseated_decision_id": decision.id,
+        "report_id": report.id,
+        "unteamed_deal_id": unteamed.id,
     }
 
 

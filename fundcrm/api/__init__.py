@@ -9,6 +9,7 @@ import sys
 from flask import Blueprint, Flask, current_app, g, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from fundcrm.api.errors import ApiError, error_response, is_api_request
 
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     user). The routes are registered with the other blueprints (`bp`)."""
     refuse_shared_memory_counters(app)
     app.before_request(_sign_in_by_token)
+    app.before_request(_no_such_path)
     app.before_request(_read_json_body)
     limiter = Limiter(
         key_func=_rate_key,
@@ -84,6 +86,23 @@ def _rate_key() -> str:
     return "token:" + digest(header)[:32] if header else "address:" + (request.remote_addr or "")
 
 
+# -- the route ------------------------------------------------------------------------------
+
+
+def _no_such_path():
+    """A record id beyond any (views.MAX_ID) matches no route: 404. Werkzeug answers 405 when
+    another method's route has the path's shape, as if the path existed."""
+    error = request.routing_exception
+    if not is_api_request() or not isinstance(error, MethodNotAllowed) or not error.valid_methods:
+        return
+    try:
+        current_app.create_url_adapter(request).match(method=error.valid_methods[0])
+    except NotFound:
+        request.routing_exception = NotFound()
+    except HTTPException:
+        pass
+
+
 # -- the body -------------------------------------------------------------------------------
 
 
@@ -93,6 +112,8 @@ def _read_json_body():
     that is not an object."""
     if not is_api_request() or request.method not in BODY_METHODS:
         return
+    if request.routing_exception is not None:
+        return  # no such operation: its 404 or 405, whatever the body
     limit = current_app.config["API_MAX_BODY_KB"] * 1024
     if (request.content_length or 0) > limit:
         raise ApiError(413)

@@ -10,7 +10,17 @@ from pydantic import BaseModel, Field
 from fundcrm import db
 from fundcrm.api import bp
 from fundcrm.api.common import commit, page_of, record_or_404, refusals_answered
-from fundcrm.api.fields import Body, Day, PageInfo, Patch, code_of, long_text, page_info, text
+from fundcrm.api.fields import (
+    Body,
+    Day,
+    PageInfo,
+    Patch,
+    code_of,
+    integer,
+    long_text,
+    page_info,
+    text,
+)
 from fundcrm.api.filters import ListQuery, codes_of, parsed_filters, sort_of
 from fundcrm.api.spec import operation
 from fundcrm.companies import queries, services
@@ -54,7 +64,7 @@ class CompanyFields(Body):
     city: text(50) | None = None
     zone: code_of("zone") | None = None
     founded_on: Day | None = None
-    headcount: int | None = Field(default=None, ge=0, le=10_000_000)
+    headcount: integer(0, 10_000_000) | None = None
     website: text(200) | None = None
     application_fields: list[code_of("application_field")] | None = None
     specialized_level: code_of("specialized_level") | None = None
@@ -77,7 +87,7 @@ class CompanyIn(CompanyFields):
 class CompanyPatch(CompanyFields, Patch):
     """Left out: kept. Those required on create cannot be emptied (no null)."""
 
-    version: int = Field(ge=1, description="The version the change is based on.")
+    version: integer(1) = Field(description="The version the change is based on.")
     name: text(200, min_length=1) = None
     uscc: text(40, min_length=1) = None
     focus_area: code_of("focus_area") = None

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
@@ -16,16 +16,20 @@ from fundcrm.api import queries as api_queries
 from fundcrm.api.common import commit, page_of, record_or_404, refusals_answered
 from fundcrm.api.errors import ApiError
 from fundcrm.api.fields import (
+    Body,
+    Day,
     PageInfo,
-    PageQuery,
-    Strict,
+    Patch,
+    RecordId,
     WanIn,
     WanOut,
     code_of,
+    integer,
     long_text,
     page_info,
     text,
 )
+from fundcrm.api.filters import ListQuery, codes_of, parsed_filters, sort_of
 from fundcrm.api.spec import operation
 from fundcrm.auth.queries import normalise_email
 from fundcrm.deals import moves, queries, services
@@ -73,42 +77,46 @@ class DealList(BaseModel):
     page: PageInfo
 
 
-class DealSubFundIn(Strict):
+class DealSubFundIn(Body):
     code: text(20, min_length=1)
     proposed_wan: WanIn | None = None
 
 
-class DealFields(Strict):
+class DealFields(Body):
     """The fields a deal is written with (DOMAIN.md section 9, `deals`)."""
 
-    company_id: int | None = Field(default=None, ge=1, description="Or `company_uscc`.")
-    company_uscc: text(40, min_length=1) | None = Field(
-        default=None, description="An existing company's USCC; or `company_id`."
-    )
     round: code_of("round") | None = None
     source: code_of("source") | None = None
     team_emails: list[text(254)] | None = None
     ask_wan: WanIn | None = None
     pre_money_wan: WanIn | None = None
     next_step: text(300) | None = None
-    next_step_due: date | None = None
+    next_step_due: Day | None = None
     notes: long_text(10_000) | None = None
 
 
 class DealIn(DealFields):
+    company_id: RecordId | None = Field(default=None, description="Or `company_uscc`.")
+    company_uscc: text(40, min_length=1) | None = Field(
+        default=None, description="An existing company's USCC; or `company_id`."
+    )
     owner_email: text(254, min_length=1) | None = Field(
         default=None, description="A user who may see the pipeline; yourself when left out."
     )
     sub_funds: list[DealSubFundIn] = Field(min_length=1, max_length=50)
 
 
-class DealPatch(DealFields):
-    version: int = Field(ge=1, description="The version the change is based on.")
-    owner_email: text(254, min_length=1) | None = None
-    sub_funds: list[DealSubFundIn] | None = Field(default=None, min_length=1, max_length=50)
+class DealPatch(DealFields, Patch):
+    """Left out: kept. The company, owner and sub-funds cannot be emptied (no null)."""
+
+    version: integer(1) = Field(description="The version the change is based on.")
+    company_id: RecordId = Field(default=None, description="Or `company_uscc`.")
+    company_uscc: text(40, min_length=1) = None
+    owner_email: text(254, min_length=1) = None
+    sub_funds: list[DealSubFundIn] = Field(default=None, min_length=1, max_length=50)
 
 
-class DealStageIn(Strict):
+class DealStageIn(Body):
     stage: code_of("stage") = Field(description="The stage to move to.")
     reason: text(500) | None = Field(default=None, description="Why, when passing (`passed`).")
     override_reason: text(500) | None = Field(
@@ -119,24 +127,25 @@ class DealStageIn(Strict):
     )
 
 
-class DealQuery(PageQuery):
+class DealQuery(ListQuery):
     q: text(listing.MAX_SEARCH) | None = Field(
         default=None, description="Company name, USCC (any part), notes, activities, reference."
     )
-    stage: list[str] = Field(default_factory=list)
-    focus_area: list[str] = Field(default_factory=list)
-    enterprise_stage: list[str] = Field(default_factory=list)
-    application_fields: list[str] = Field(default_factory=list)
-    zone: list[str] = Field(default_factory=list)
-    district: list[str] = Field(default_factory=list, description="A district code, or `none`.")
-    round: list[str] = Field(default_factory=list)
-    source: list[str] = Field(default_factory=list)
-    sub_fund: list[str] = Field(default_factory=list, description="A sub-fund's code.")
-    owner_email: text(254) | None = None
-    city: text(listing.MAX_CITY) | None = None
-    created_from: date | None = None
-    created_to: date | None = None
-    sort: str | None = Field(default=None, description="A sort key; `-` first for descending.")
+    stage: codes_of("stage")
+    focus_area: codes_of("focus_area")
+    enterprise_stage: codes_of("enterprise_stage")
+    application_fields: codes_of("application_fields")
+    zone: codes_of("zone")
+    district: codes_of("district", "`none`: no district.")
+    round: codes_of("round")
+    source: codes_of("source")
+    sub_fund: list[text(20)] = Field(
+        default_factory=list, description="A sub-fund's code (an unknown one: 422)."
+    )
+    owner_email: text(254) | None = Field(
+        default=None, description="The owner's email (a user who is not: 422)."
+    )
+    sort: sort_of(queries.DEAL_SORTS) = None
 
 
 def deal_out(deal) -> DealOut:
@@ -164,15 +173,11 @@ def _fresh(deal_id: int) -> dict:
 
 @bp.get("/deals")
 @requires("read_pipeline")
-@operation(TAG, {200: DealList}, query=DealQuery)
+@operation(TAG, {200: DealList}, query=DealQuery, errors=(422,))
 def list_deals(query: DealQuery):
     """The deals matching the filters, in the list's order (the id breaks ties): /deals's."""
     session = db.session()
-    filters = listing.parse_filters(
-        request.args, session, queries.DEAL_SORTS, queries.DEFAULT_DEAL_SORT
-    )
-    if filters.errors:
-        raise ApiError(400, " ".join(filters.errors), code="bad_filter")
+    filters = parsed_filters(queries.DEAL_SORTS, queries.DEFAULT_DEAL_SORT)
     counted = queries.filtered_deals(filters)
     page = page_of(queries.ordered_deal_ids(filters), query, counted=counted, cap=filters.count_cap)
     deals = api_queries.deals_with_parts(session, list(page.items))
@@ -219,8 +224,6 @@ def update_deal(deal_id: int, json: DealPatch):
     deal = record_or_404(Deal, deal_id, _("deal"))
     authorize("edit_pipeline", deal)
     sent = json.model_dump(exclude_unset=True, exclude={"version"})
-    if sent.get("owner_email") is None:
-        sent.pop("owner_email", None)  # a deal always has its owner: null changes nothing
     values = _values(sent, json)
     if "owner_id" in values and "team_ids" not in values:
         # as on the deal form, which sends the team as it is: the new owner joins it

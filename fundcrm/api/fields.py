@@ -105,8 +105,24 @@ def _iso_day(value: Any) -> date:
 Day = Annotated[
     date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})
 ]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON's 5.0 is the integer 5 (JSON Schema's `integer`); "5", true or 5.5 are left for
+    the strict check to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def integer(ge: int | None = None, le: int | None = None):
+    """An integer in a body: 5 or 5.0 (JSON Schema's `integer`), never "5", true or 5.5; its
+    bounds first, so that the description shows them (minimum, maximum)."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_whole_number)]
+
+
 # A record's id in a query or a body: within the databases' INTEGER ids.
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+RecordId = integer(1, MAX_ID)
 
 
 def code_of(vocabulary, *extra: str):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from fundcrm import db
 from fundcrm.api import bp
 from fundcrm.api.errors import ApiError
-from fundcrm.api.fields import Strict, WanOut, Yuan
+from fundcrm.api.fields import Day, Strict, WanOut, Yuan
 from fundcrm.api.portfolio import AS_OF, as_of_of, lp_codes
 from fundcrm.api.spec import operation
 from fundcrm.compliance import report
@@ -223,12 +223,12 @@ def sub_fund_out(fund, as_of: date, part=None, compliance=None) -> SubFundOut:
 
 
 class SubFundQuery(Strict):
-    as_of: str | None = AS_OF
+    as_of: Day | None = AS_OF
 
 
 @bp.get("/sub-funds")
 @requires("read_funds")
-@operation(TAG, {200: SubFundList}, query=SubFundQuery)
+@operation(TAG, {200: SubFundList}, query=SubFundQuery, errors=(422,))
 def list_sub_funds(query: SubFundQuery):
     """The sub-funds in order, each with its figures as of `as_of` (no compliance: ask for one
     sub-fund)."""
@@ -245,7 +245,7 @@ def list_sub_funds(query: SubFundQuery):
 
 @bp.get("/sub-funds/<code>")
 @requires("read_funds")
-@operation(TAG, {200: SubFundOut}, query=SubFundQuery)
+@operation(TAG, {200: SubFundOut}, query=SubFundQuery, errors=(422,))
 def get_sub_fund(code: str, query: SubFundQuery):
     """One sub-fund (by its code) with its figures and, for who reads compliance, its
     compliance as of `as_of`."""

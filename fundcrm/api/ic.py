@@ -15,13 +15,12 @@ from fundcrm import db
 from fundcrm.api import bp
 from fundcrm.api import queries as api_queries
 from fundcrm.api.common import page_of, record_or_404
-from fundcrm.api.fields import PageInfo, PageQuery, WanOut, page_info
+from fundcrm.api.fields import PageInfo, PageQuery, RecordId, WanOut, page_info
 from fundcrm.api.spec import operation
 from fundcrm.funds.queries import sub_funds
 from fundcrm.ic import queries
 from fundcrm.models import Deal, IcAgendaItem, IcDecision
 from fundcrm.permissions import authorize, requires, sees_votes, user_can
-from fundcrm.views import MAX_ID
 
 TAG = "ic"
 
@@ -85,7 +84,7 @@ class DecisionList(BaseModel):
 
 
 class DecisionQuery(PageQuery):
-    deal_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    deal_id: RecordId | None = None
 
 
 def _codes() -> dict[int, str]:

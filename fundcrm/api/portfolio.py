@@ -14,10 +14,11 @@ from fundcrm import clock, db
 from fundcrm.api import bp
 from fundcrm.api.common import record_or_404
 from fundcrm.api.errors import ApiError
-from fundcrm.api.fields import PageInfo, PageQuery, Strict, Yuan, page_info, text
+from fundcrm.api.fields import Day, PageInfo, PageQuery, Strict, Yuan, page_info, text
 from fundcrm.api.spec import operation
 from fundcrm.domain.metrics import number
 from fundcrm.funds import capital
+from fundcrm.funds.queries import sub_fund_by_code
 from fundcrm.models import Holding, LimitedPartner
 from fundcrm.pagination import Page
 from fundcrm.permissions import authorize, requires, tied_lp_id, user_can
@@ -26,28 +27,23 @@ from fundcrm.portfolio import holdings, listing, queries
 TAG = "holdings"
 AS_OF = Field(
     default=None,
-    pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-    description="YYYY-MM-DD, today or earlier; default today (the fund's business date).",
+    description="Today or earlier (a later one: 422); default today (the fund's business date).",
 )
 
 
 class AsOfQuery(Strict):
-    as_of: str | None = AS_OF
+    as_of: Day | None = AS_OF
 
 
-def as_of_of(text_date: str | None) -> date:
-    """The date figures are as of: today by default; a malformed or future one is a 400."""
-    if not text_date:
+def as_of_of(asked: date | None) -> date:
+    """The date figures are as of: today by default; a future one is refused (422), as a
+    malformed one was already (400, the Day type)."""
+    if asked is None:
         return clock.today()
-    try:
-        found = date.fromisoformat(text_date)
-    except ValueError:
-        message = _("Give the date as YYYY-MM-DD.")
-        raise ApiError(400, message, code="validation_failed", fields={"as_of": message}) from None
-    if found > clock.today():
+    if asked > clock.today():
         message = _("The as-of date is today or earlier.")
-        raise ApiError(400, message, code="validation_failed", fields={"as_of": message})
-    return found
+        raise ApiError(422, message, code="refused", fields={"as_of": message})
+    return asked
 
 
 def lp_codes() -> set[str] | None:
@@ -88,8 +84,10 @@ class HoldingList(BaseModel):
 
 
 class HoldingQuery(PageQuery):
-    as_of: str | None = AS_OF
-    sub_fund: text(30) | None = Field(default=None, description="A sub-fund's code.")
+    as_of: Day | None = AS_OF
+    sub_fund: text(30) | None = Field(
+        default=None, description="A sub-fund's code (an unknown one: 422)."
+    )
 
 
 def holding_out(ids: tuple, figures, as_of: date) -> HoldingOut:
@@ -117,12 +115,15 @@ def holding_out(ids: tuple, figures, as_of: date) -> HoldingOut:
 
 @bp.get("/holdings")
 @requires("read_funds")
-@operation(TAG, {200: HoldingList}, query=HoldingQuery)
+@operation(TAG, {200: HoldingList}, query=HoldingQuery, errors=(422,))
 def list_holdings(query: HoldingQuery):
     """The holdings open by `as_of`, by company then sub-fund, with their figures as the
     portfolio list shows them (an LP's representative: its LP's sub-funds' only)."""
     as_of, codes = as_of_of(query.as_of), lp_codes()
     if query.sub_fund is not None:
+        if sub_fund_by_code(db.session(), query.sub_fund) is None:
+            message = _("Unknown sub-fund: %(code)s", code=query.sub_fund)
+            raise ApiError(422, message, code="bad_filter", fields={"sub_fund": message})
         if codes is not None and query.sub_fund not in codes:
             raise ApiError(403, _("Your LP has no commitment to this sub-fund."))
         codes = {query.sub_fund}
@@ -139,7 +140,7 @@ def list_holdings(query: HoldingQuery):
 
 @bp.get("/holdings/<int:holding_id>")
 @requires("read_funds")
-@operation(TAG, {200: HoldingOut}, query=AsOfQuery)
+@operation(TAG, {200: HoldingOut}, query=AsOfQuery, errors=(422,))
 def get_holding(holding_id: int, query: AsOfQuery):
     """One holding's figures as of a date, as its page computes them."""
     as_of, codes = as_of_of(query.as_of), lp_codes()

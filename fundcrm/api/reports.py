@@ -15,7 +15,7 @@ from fundcrm import clock, db
 from fundcrm.api import bp
 from fundcrm.api.common import record_or_404
 from fundcrm.api.errors import ApiError
-from fundcrm.api.fields import Strict, text
+from fundcrm.api.fields import Body, RecordId, Strict, integer, text
 from fundcrm.api.spec import operation
 from fundcrm.jobs import queue
 from fundcrm.jobs import services as jobs
@@ -24,7 +24,6 @@ from fundcrm.permissions import authorize, requires, tied_lp_id, user_can
 from fundcrm.reports.context import Ask, refusals
 from fundcrm.reports.issue import CONTENT_TYPES
 from fundcrm.reports.jobs import KIND, report_title
-from fundcrm.views import MAX_ID
 
 TAG = "reports"
 # the download's 200: a file, which spectree describes by its words alone (no JSON schema)
@@ -34,18 +33,15 @@ FILE_ANSWER = (
 )
 
 
-class ReportIn(Strict):
-    year: int = Field(ge=1900, le=9999, description="The report is as of 31 December.")
+class ReportIn(Body):
+    year: integer(1900, 9999) = Field(description="The report is as of 31 December.")
     sub_fund: text(30) | None = Field(default=None, description="A code; default the whole fund.")
     language: Literal["zh", "en"] = "zh"
     edition: Literal["staff", "lp"] = Field(
         default="staff", description="An LP's representative asks for `lp` (its own LP's)."
     )
-    lp_id: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_ID,
-        description="The LP edition's LP (a representative's by default).",
+    lp_id: RecordId | None = Field(
+        default=None, description="The LP edition's LP (a representative's by default)."
     )
     format: Literal["pdf", "xlsx"] = "pdf"
 

@@ -2,7 +2,7 @@
 workspace services and the same abilities and record rules as the workspace pages."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,16 +13,27 @@ from fundcrm.api import bp
 from fundcrm.api import queries as api_queries
 from fundcrm.api.common import commit, page_of, record_or_404, refusals_answered
 from fundcrm.api.errors import ApiError
-from fundcrm.api.fields import PageInfo, PageQuery, Strict, code_of, long_text, page_info, text
+from fundcrm.api.fields import (
+    Body,
+    Day,
+    PageInfo,
+    PageQuery,
+    Patch,
+    RecordId,
+    code_of,
+    long_text,
+    page_info,
+    text,
+)
 from fundcrm.api.spec import operation
 from fundcrm.models import Activity, Company, Deal, Task
 from fundcrm.permissions import authorize, requires
-from fundcrm.views import MAX_ID
 from fundcrm.workspace import queries, services
 
 ACTIVITIES, TASKS = "activities", "tasks"
 MAX_PEOPLE = 100
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# the tasks list's sorts (workspace.queries.TASK_SORTS), `-` first to reverse
+TaskSort = Literal[tuple(k for key in queries.TASK_SORTS for k in (key, f"-{key}"))]
 
 
 # -- activities -----------------------------------------------------------------------------
@@ -47,17 +58,17 @@ class ActivityList(BaseModel):
 
 
 class ActivityQuery(PageQuery):
-    deal_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    company_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    deal_id: RecordId | None = None
+    company_id: RecordId | None = None
 
 
-class ActivityIn(Strict):
+class ActivityIn(Body):
     """An activity logged on a company, or on one of its deals (the company is the deal's)."""
 
-    company_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Or give `deal_id`.")
-    deal_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    company_id: RecordId | None = Field(default=None, description="Or give `deal_id`.")
+    deal_id: RecordId | None = None
     kind: code_of("activity_kind")
-    occurred_on: date
+    occurred_on: Day
     summary: long_text(20_000) = Field(min_length=1)
     user_ids: list[RecordId] | None = Field(
         default=None, max_length=MAX_PEOPLE, description="Default: you alone."
@@ -119,7 +130,7 @@ def create_activity(json: ActivityIn):
     company_id = json.company_id or (deal.company_id if deal else None)
     if company_id is None:
         message = _("Give the company or the deal.")
-        raise ApiError(400, message, code="validation_failed", fields={"company_id": message})
+        raise ApiError(422, message, code="refused", fields={"company_id": message})
     company = db.session().get(Company, company_id)
     if company is None:
         message = _("Unknown company.")
@@ -167,31 +178,28 @@ class TaskQuery(PageQuery):
         default=None,
         description="Default: `me`, or `everyone` when `assignee_id` or `deal_id` is given.",
     )
-    sort: str = Field(
-        default="due",
-        max_length=20,
-        description="due, title, status, deal, company or assignee; `-` first to reverse.",
-    )
-    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    deal_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    sort: TaskSort = Field(default="due", description="`-` first to reverse.")
+    assignee_id: RecordId | None = None
+    deal_id: RecordId | None = None
 
 
-class TaskIn(Strict):
+class TaskIn(Body):
     title: text(300, min_length=1)
-    due_on: date | None = None
-    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: you.")
-    deal_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    due_on: Day | None = None
+    assignee_id: RecordId | None = Field(default=None, description="Default: you.")
+    deal_id: RecordId | None = None
 
 
-class TaskPatch(Strict):
+class TaskPatch(Patch):
     """The fields sent change (the others keep their values): `status` alone needs the
-    complete_task rule (the assignee may), any other field the edit_task rule."""
+    complete_task rule (the assignee may), any other field the edit_task rule. The title,
+    the assignee and the status cannot be emptied (no null)."""
 
-    title: text(300, min_length=1) | None = None
-    due_on: date | None = None
-    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    deal_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    status: Literal["open", "done"] | None = None
+    title: text(300, min_length=1) = None
+    due_on: Day | None = None
+    assignee_id: RecordId = None
+    deal_id: RecordId | None = None
+    status: Literal["open", "done"] = None
 
 
 def task_out(task: Task) -> TaskOut:
@@ -205,10 +213,8 @@ def list_tasks(query: TaskQuery):
     """The tasks list's filters and sorts (/tasks): open or all, mine or everyone's; ties by
     id for stable pages."""
     who = query.who or ("everyone" if query.assignee_id or query.deal_id else "me")
-    try:
-        wanted = queries.task_list_request({"show": query.show, "who": who, "sort": query.sort})
-    except queries.BadListRequest as refused:
-        raise ApiError(400, refused.message, code="bad_filter") from None
+    # each of them one of the list's own (an enum): the list's reading refuses none
+    wanted = queries.task_list_request({"show": query.show, "who": who, "sort": query.sort})
     listed = api_queries.narrowed_tasks(
         queries.task_list(wanted, current_user.id), query.deal_id, query.assignee_id
     )
@@ -251,11 +257,6 @@ def update_task(task_id: int, json: TaskPatch):
     task = record_or_404(Task, task_id, _("task"))
     sent = json.model_dump(exclude_unset=True)
     status = sent.pop("status", None)
-    cleared = [name for name in ("title", "assignee_id") if name in sent and sent[name] is None]
-    if cleared:
-        message = _("This field is required.")
-        fields = {name: message for name in cleared}
-        raise ApiError(400, message, code="validation_failed", fields=fields)
     if status is not None:
         authorize("complete_task", task)
     if sent:
