@@ -143,7 +143,7 @@ def test_money_as_a_json_number_is_refused(api_as):
     adapter = TypeAdapter(WanIn)
     assert str(adapter.validate_python("1200.5")) == "12005000.00"
     assert str(adapter.validate_python("0.000001")) == "0.01"
-    for bad in (1200.5, 1200, "1e3", "-5", "0.0000001", True):
+    for bad in (1200.5, 1200, "1e3", "-5", "0.0000001", True, "1,200.5", " 12 ", "", "１２"):
         with pytest.raises(ValidationError):
             adapter.validate_python(bad)
 

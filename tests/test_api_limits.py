@@ -64,6 +64,10 @@ def test_gunicorns_worker_count_is_read_from_its_command_line(monkeypatch):
     ):
         monkeypatch.setattr("sys.argv", argv)
         assert serving_workers() == workers, argv
+    monkeypatch.setattr("sys.argv", ["gunicorn", "x"])
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--bind 127.0.0.1:8000 --workers 5")
+    assert serving_workers() == 5
+    monkeypatch.delenv("GUNICORN_CMD_ARGS")
     monkeypatch.delenv("SERVER_SOFTWARE")
     monkeypatch.setattr("sys.argv", ["waitress-serve", "--workers", "4"])
     assert serving_workers() == 1
@@ -102,3 +106,45 @@ def test_counters_are_shared_through_redis_by_two_app_instances(app, tmp_path_fa
     assert companies(one, secret).status_code == 429
     refused = companies(two, secret)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+def test_one_token_is_one_counter_however_bearer_is_spelled(app, tmp_path_factory, make_user):
+    limited = limited_app(app, tmp_path_factory, "2/minute")
+    user_id, _ = make_user("manager")
+    secret = token_for(limited, user_id)
+    client = limited.test_client()
+    statuses = [
+        client.get("/api/v1/companies", headers={"Authorization": f"{scheme} {secret}"}).status_code
+        for scheme in ("Bearer", "bearer", "BEARER", "Bearer ", "BeArEr")
+    ]
+    assert statuses == [200, 200, 429, 429, 429]
+
+
+def test_refused_tokens_and_bodies_are_counted_too(app, tmp_path_factory, make_user):
+    limited = limited_app(app, tmp_path_factory, "2/minute")
+    client = limited.test_client()
+    unknown = [companies(client, "fcrm_not-a-token").status_code for _ in range(3)]
+    assert unknown == [401, 401, 429]
+    user_id, _ = make_user("manager")
+    secret = token_for(limited, user_id)
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    bodies = [client.post("/api/v1/companies", data=b"{", headers=headers) for _ in range(3)]
+    assert [b.status_code for b in bodies] == [400, 400, 429]
+
+
+def test_an_unreachable_counter_store_lets_requests_through_not_500(
+    app, tmp_path_factory, make_user
+):
+    nowhere = limited_app(app, tmp_path_factory, "600/minute", "redis://127.0.0.1:9/0")
+    user_id, _ = make_user("manager")
+    answer = companies(nowhere.test_client(), token_for(nowhere, user_id))
+    assert answer.status_code == 200 and answer.json["items"] == []
+
+
+def test_retry_after_is_only_on_a_429(app, tmp_path_factory, make_user):
+    limited = limited_app(app, tmp_path_factory, "1/minute")
+    user_id, _ = make_user("manager")
+    secret = token_for(limited, user_id)
+    client = limited.test_client()
+    assert "Retry-After" not in companies(client, secret).headers
+    assert "Retry-After" in companies(client, secret).headers

@@ -50,6 +50,9 @@ class Op:
     # roles holding the operation's ability whom the record's rule refuses (the message names
     # the rule, not the role)
     by_record: frozenset = field(default_factory=frozenset)
+    # roles told the record does not exist (404, as for an id no record has): an LP's
+    # representative learns nothing of the other LPs' holdings
+    hidden: frozenset = field(default_factory=frozenset)
 
     @property
     def id(self) -> str:
@@ -241,7 +244,7 @@ OPS = [
         "/tasks/{task_id}",
         EDITORS,
         200,
-        lambda w: {"status": "done"},
+        lambda w: {"version": w["task_version"], "status": "done"},
         _task_done,
         by_record=frozenset({"ic_member", "risk"}),
     ),
@@ -250,7 +253,7 @@ OPS = [
         "/tasks/{task_id}",
         EDITORS,
         200,
-        lambda w: {"title": "补充三年财务数据"},
+        lambda w: {"version": w["task_version"], "title": "补充三年财务数据"},
         _task_renamed,
     ),
     # -- the portfolio: the world's LP (the viewer's) commits to ANGEL, not INDUSTRY
@@ -258,7 +261,7 @@ OPS = [
     Op("GET", "/holdings?sub_fund=ANGEL", EVERYONE),
     Op("GET", "/holdings?sub_fund=INDUSTRY", STAFF, by_record=frozenset({"viewer"})),
     Op("GET", "/holdings/{holding_id}", EVERYONE),
-    Op("GET", "/holdings/{industry_holding_id}", STAFF, by_record=frozenset({"viewer"})),
+    Op("GET", "/holdings/{industry_holding_id}", STAFF, hidden=frozenset({"viewer"})),
     Op("GET", "/sub-funds", EVERYONE),
     Op("GET", "/sub-funds/ANGEL", EVERYONE),
     Op("GET", "/sub-funds/INDUSTRY", STAFF, by_record=frozenset({"viewer"})),
@@ -424,6 +427,9 @@ def test_each_role_reads_exactly_what_it_may(app, world, apis, role):
         if role in op.allowed:
             if response.status_code != op.status or not _shows(op, response, world):
                 wrong.append((op.id, response.status_code, response.get_data(as_text=True)[:200]))
+        elif role in op.hidden:
+            if response.status_code != 404 or response.json["error"]["code"] != "not_found":
+                wrong.append((op.id, response.status_code, "not hidden as missing"))
         elif (why := _refusal_wrong(response, op, role)) is not None:
             wrong.append((op.id, why))
     assert wrong == []

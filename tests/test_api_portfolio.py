@@ -84,8 +84,20 @@ def test_a_representative_sees_only_its_lps_sub_funds(app, dbs, fund, representa
         dbs.commit()
     listed = representative.get(f"/holdings?as_of={AS_OF}").json["items"]
     assert [h["sub_fund"] for h in listed] == ["ANGEL"]
-    assert representative.get(f"/holdings/{elsewhere.id}").status_code == 403
-    assert representative.get("/holdings?sub_fund=INDUSTRY").status_code == 403
+    # another LP's holding reads as an id no holding has, and a sub-fund code no sub-fund has
+    # as another LP's: the representative learns nothing of what exists beyond its LP
+    hidden, missing = (representative.get(f"/holdings/{i}") for i in (elsewhere.id, 999999))
+    assert (
+        hidden.status_code,
+        hidden.json["error"]["message"].replace(str(elsewhere.id), "N"),
+    ) == (
+        missing.status_code,
+        missing.json["error"]["message"].replace("999999", "N"),
+    )
+    assert hidden.status_code == 404
+    foreign, unknown = (representative.get(f"/holdings?sub_fund={c}") for c in ("INDUSTRY", "NOPE"))
+    assert foreign.status_code == unknown.status_code == 403
+    assert foreign.json == unknown.json
     funds = representative.get(f"/sub-funds?as_of={AS_OF}").json["items"]
     assert [f["code"] for f in funds] == ["ANGEL"]
     assert funds[0]["metrics"] is not None and funds[0]["compliance"] is None

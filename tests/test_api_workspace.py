@@ -123,25 +123,41 @@ def test_tasks_are_set_listed_and_ticked_off_by_their_assignee(app, dbs, staff, 
     ]  # fmt: skip
     # the assignee (an IC member) ticks it off, but may not rewrite it
     assignee = as_user(app, ic_member)
-    done = assignee.patch(f"/tasks/{task['id']}", json={"status": "done"})
+    done = assignee.patch(
+        f"/tasks/{task['id']}", json={"version": task["version"], "status": "done"}
+    )
     assert done.status_code == 200, done.json
     assert done.json["status"] == "done" and done.json["done_at"] is not None
-    assert assignee.patch(f"/tasks/{task['id']}", json={"title": "x"}).status_code == 403
+    assert done.json["version"] == task["version"] + 1
+    rewrite = {"version": done.json["version"], "title": "x"}
+    assert assignee.patch(f"/tasks/{task['id']}", json=rewrite).status_code == 403
     dbs.expire_all()
     assert dbs.get(Task, task["id"]).title == "补充财务尽调"
     # the team edits it and reopens it
-    edited = team.patch(f"/tasks/{task['id']}", json={"title": "补充法律尽调", "status": "open"})
+    change = {"version": done.json["version"], "title": "补充法律尽调", "status": "open"}
+    edited = team.patch(f"/tasks/{task['id']}", json=change)
     assert edited.status_code == 200, edited.json
     assert (edited.json["title"], edited.json["status"]) == ("补充法律尽调", "open")
     assert edited.json["due_on"] == "2026-02-01"  # not sent: kept
+    # an update from the version read before the team's edit: 409 with the task as it is now
+    stale_tick = {"version": done.json["version"], "status": "done"}
+    stale = assignee.patch(f"/tasks/{task['id']}", json=stale_tick)
+    assert stale.status_code == 409 and stale.json["error"]["code"] == "stale_version"
+    assert stale.json["error"]["current"]["title"] == "补充法律尽调"
+    assert stale.json["error"]["current"]["version"] == edited.json["version"]
+    dbs.expire_all()
+    assert dbs.get(Task, task["id"]).status == "open"
 
 
 def test_task_refusals_write_nothing(app, dbs, staff, team, api_as):
     task = team.post("/tasks", json={"title": "约访 CEO", "deal_id": staff["deal"].id}).json
     other, _id = api_as("risk")  # neither its assignee nor its team
-    assert other.patch(f"/tasks/{task['id']}", json={"status": "done"}).status_code == 403
+    version = {"version": task["version"]}
+    assert other.patch(f"/tasks/{task['id']}", json={**version, "status": "done"}).status_code \
+        == 403  # fmt: skip
     outsider, _id = api_as("manager")
-    assert outsider.patch(f"/tasks/{task['id']}", json={"title": "x"}).status_code == 403
+    assert outsider.patch(f"/tasks/{task['id']}", json={**version, "title": "x"}).status_code \
+        == 403  # fmt: skip
     assert outsider.post("/tasks", json={"title": "x", "deal_id": staff["deal"].id}).status_code \
         == 403  # fmt: skip
     viewer, _id = api_as("viewer")
@@ -161,15 +177,18 @@ def test_task_refusals_write_nothing(app, dbs, staff, team, api_as):
     for body, status in bad:
         answer = team.post("/tasks", json=body)
         assert answer.status_code == status, (body, answer.json)
-    for change in ({"title": None}, {"assignee_id": None}, {"status": None}):
-        refused = team.patch(f"/tasks/{task['id']}", json=change)
+    for change in ({"title": None}, {"assignee_id": None}, {"status": None}, {"version": None}):
+        refused = team.patch(f"/tasks/{task['id']}", json={**version, **change})
         assert refused.status_code == 400, change
         assert refused.json["error"]["fields"].keys() == change.keys()
-    assert team.patch(f"/tasks/{task['id']}", json={"status": "closed"}).status_code == 400
-    assert team.patch(f"/tasks/{task['id']}", json={"due_on": 0}).status_code == 400
+    without_version = team.patch(f"/tasks/{task['id']}", json={"status": "done"})
+    assert without_version.json["error"]["fields"].keys() == {"version"}
+    assert team.patch(f"/tasks/{task['id']}", json={**version, "status": "closed"}).status_code \
+        == 400  # fmt: skip
+    assert team.patch(f"/tasks/{task['id']}", json={**version, "due_on": 0}).status_code == 400
     no_body = team.patch(f"/tasks/{task['id']}", data="", content_type="application/json")
     assert no_body.status_code == 400 and no_body.json["error"]["code"] == "no_body"
-    assert team.patch("/tasks/999999", json={"status": "done"}).status_code == 404
+    assert team.patch("/tasks/999999", json={**version, "status": "done"}).status_code == 404
     dbs.expire_all()
     assert [(t.title, t.status) for t in dbs.exec(select(Task)).all()] == [("约访 CEO", "open")]
     assert dbs.get(Deal, staff["deal"].id).next_step is None

@@ -25,6 +25,7 @@ from fundcrm.models import (
     Job,
     Notification,
     PortfolioTransaction,
+    Task,
     User,
     ValuationMark,
 )
@@ -95,6 +96,7 @@ def build(app, make_user, dbs) -> dict:
         "company_uscc": records["company"].uscc,
         "company_version": dbs.get(Company, records["company"].id).version,
         "deal_version": dbs.get(Deal, records["deal"].id).version,
+        "task_version": dbs.get(Task, ids["task_id"]).version,
         "import_token": NO_IMPORT,
         "job_id": _finished_job(app, dbs, users["admin"]),
         **_memo(dbs, records["deal"], owner_id, users["ic_member"]),

@@ -21,19 +21,31 @@ def init_app(app: Flask) -> None:
     """The API's request hooks; call before permissions.init_app (its check needs the token's
     user). The routes are registered with the other blueprints (`bp`)."""
     refuse_shared_memory_counters(app)
-    app.before_request(_sign_in_by_token)
-    app.before_request(_no_such_path)
-    app.before_request(_read_json_body)
+    # after_request hooks run last-registered first: this one after the limiter writes headers
+    app.after_request(_retry_after_on_429_only)
+    # First the limit: every request is counted, also one refused below for its token or body.
     limiter = Limiter(
         key_func=_rate_key,
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         headers_enabled=True,
         key_prefix="fundcrm-api",
+        # Redis unreachable: the API goes on uncounted (and logs it) rather than answer 500
+        swallow_errors=True,
     )
     limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], per_method=False)(bp)
     app.extensions["fundcrm.api_limiter"] = limiter
+    app.before_request(_sign_in_by_token)
+    app.before_request(_no_such_path)
+    app.before_request(_read_json_body)
     app.register_error_handler(ApiError, _answer_refusal)
+
+
+def _retry_after_on_429_only(response):
+    """Flask-Limiter writes Retry-After on every answer; it means something only on a 429."""
+    if is_api_request() and response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def _answer_refusal(error: ApiError):
@@ -63,7 +75,8 @@ def _sign_in_by_token():
     try:
         user, token = signed_in_user(db.session(), secret)
     except TokenRefused as refused:
-        raise ApiError(401, refused.message, code="token_refused") from None
+        challenge = {"WWW-Authenticate": 'Bearer realm="fundcrm", error="invalid_token"'}
+        raise ApiError(401, refused.message, code="token_refused", headers=challenge) from None
     g._login_user = user
     g.api_token_id = token.id
 
@@ -74,16 +87,23 @@ def _bearer_token() -> str | None:
         return None
     scheme, _space, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, _("Send the token as “Authorization: Bearer <token>”."))
+        challenge = {"WWW-Authenticate": 'Bearer realm="fundcrm"'}
+        raise ApiError(
+            401, _("Send the token as “Authorization: Bearer <token>”."), headers=challenge
+        )
     return secret.strip()
 
 
 def _rate_key() -> str:
-    """Requests are counted per token presented (its hash), else per address."""
+    """Requests are counted per token presented (the hash of the secret itself, however the
+    header spells "Bearer"), else per address."""
     from fundcrm.auth.tokens import digest
 
-    header = request.headers.get("Authorization", "")
-    return "token:" + digest(header)[:32] if header else "address:" + (request.remote_addr or "")
+    try:
+        secret = _bearer_token()
+    except ApiError:  # a malformed header is refused after it is counted
+        secret = None
+    return "token:" + digest(secret)[:32] if secret else "address:" + (request.remote_addr or "")
 
 
 # -- the route ------------------------------------------------------------------------------
@@ -142,13 +162,14 @@ def _refuse_constant(name: str):
 
 
 def serving_workers() -> int:
-    """How many processes serve this app: FUNDCRM_WEB_WORKERS, else gunicorn's `--workers` (or
-    its WEB_CONCURRENCY) when gunicorn runs it, else 1."""
+    """How many processes serve this app: FUNDCRM_WEB_WORKERS, else gunicorn's `--workers` from
+    its command line or GUNICORN_CMD_ARGS (or its WEB_CONCURRENCY) when gunicorn runs it, else 1.
+    A count set only in a gunicorn config file is not seen: set FUNDCRM_WEB_WORKERS there."""
     if configured := os.environ.get("FUNDCRM_WEB_WORKERS"):
         return int(configured)
     if not os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
         return 1
-    words = sys.argv[1:]
+    words = [*shlex.split(os.environ.get("GUNICORN_CMD_ARGS", "")), *sys.argv[1:]]
     for index, word in enumerate(words):
         if word in ("-w", "--workers") and index + 1 < len(words):
             return int(words[index + 1])

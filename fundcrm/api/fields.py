@@ -22,6 +22,7 @@ from fundcrm.domain.money import MAX_WAN_DECIMALS, MoneyError, parse_wan, wan_te
 from fundcrm.domain.vocab import VOCABULARIES
 from fundcrm.views import MAX_ID
 
+WAN_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a sign or too many decimals is refused by name
 DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
@@ -53,8 +54,10 @@ def _wan_to_yuan(value: Any) -> Decimal:
         return value
     if not isinstance(value, str):
         raise ValueError(_('An amount is a decimal string such as "1200.5", not a number.'))
+    if not WAN_TEXT.fullmatch(value):  # as the description's pattern: no separator, no space
+        raise ValueError(_money_message("not_a_number"))
     try:
-        return parse_wan(value.strip())
+        return parse_wan(value)
     except MoneyError as error:
         raise ValueError(_money_message(error.code)) from None
 
@@ -93,10 +96,10 @@ def _iso_day(value: Any) -> date:
     """A date written YYYY-MM-DD (DOMAIN.md section 9): nothing else is read as one."""
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not DAY.fullmatch(value.strip()):
+    if not isinstance(value, str) or not DAY.fullmatch(value):
         raise ValueError(_("A date is written YYYY-MM-DD."))
     try:
-        return date.fromisoformat(value.strip())
+        return date.fromisoformat(value)
     except ValueError:
         raise ValueError(_("%(value)s is not a date.", value=value)) from None
 

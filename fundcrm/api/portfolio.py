@@ -121,11 +121,13 @@ def list_holdings(query: HoldingQuery):
     portfolio list shows them (an LP's representative: its LP's sub-funds' only)."""
     as_of, codes = as_of_of(query.as_of), lp_codes()
     if query.sub_fund is not None:
+        # an LP's representative is told the same for a code no sub-fund has and for another
+        # LP's sub-fund, so its answers say nothing of which sub-funds exist
+        if codes is not None and query.sub_fund not in codes:
+            raise ApiError(403, _("Your LP has no commitment to this sub-fund."))
         if sub_fund_by_code(db.session(), query.sub_fund) is None:
             message = _("Unknown sub-fund: %(code)s", code=query.sub_fund)
             raise ApiError(422, message, code="bad_filter", fields={"sub_fund": message})
-        if codes is not None and query.sub_fund not in codes:
-            raise ApiError(403, _("Your LP has no commitment to this sub-fund."))
         codes = {query.sub_fund}
     found = [] if codes == set() else listing.rows(db.session(), as_of, {"sub_fund": codes or []})
     found = listing.ordered(found, "company")
@@ -146,7 +148,8 @@ def get_holding(holding_id: int, query: AsOfQuery):
     as_of, codes = as_of_of(query.as_of), lp_codes()
     holding = record_or_404(Holding, holding_id, _("holding"))
     if codes is not None and holding.sub_fund.code not in codes:
-        raise ApiError(403, _("This holding is not in a sub-fund of your LP."))
+        # the same answer as an id no holding has: a representative learns nothing of others
+        raise ApiError(404, _("No %(name)s has the id %(id)s.", name=_("holding"), id=holding_id))
     marks = queries.marks_of(db.session(), [holding.id]).get(holding.id, [])
     figures = holdings.figures(holding, marks, as_of)
     described = (holding.id, holding.company_id, holding.company.name, holding.sub_fund.code,

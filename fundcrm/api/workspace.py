@@ -21,6 +21,7 @@ from fundcrm.api.fields import (
     Patch,
     RecordId,
     code_of,
+    integer,
     long_text,
     page_info,
     text,
@@ -28,6 +29,7 @@ from fundcrm.api.fields import (
 from fundcrm.api.spec import operation
 from fundcrm.models import Activity, Company, Deal, Task
 from fundcrm.permissions import authorize, requires
+from fundcrm.versioning import check_version, unless_changed_meanwhile
 from fundcrm.workspace import queries, services
 
 ACTIVITIES, TASKS = "activities", "tasks"
@@ -156,6 +158,7 @@ def create_activity(json: ActivityIn):
 
 class TaskOut(BaseModel):
     id: int
+    version: int = Field(description="Send it back with an update: a stale one gets 409.")
     title: str
     due_on: date | None
     assignee_id: int
@@ -195,6 +198,7 @@ class TaskPatch(Patch):
     complete_task rule (the assignee may), any other field the edit_task rule. The title,
     the assignee and the status cannot be emptied (no null)."""
 
+    version: integer(1) = Field(description="The version the change is based on.")
     title: text(300, min_length=1) = None
     due_on: Day | None = None
     assignee_id: RecordId = None
@@ -249,13 +253,13 @@ def create_task(json: TaskIn):
 
 @bp.patch("/tasks/<int:task_id>")
 @requires("complete_task")
-@operation(TASKS, {200: TaskOut}, json=TaskPatch, errors=(422,))
+@operation(TASKS, {200: TaskOut}, json=TaskPatch, errors=(409, 422))
 def update_task(task_id: int, json: TaskPatch):
-    """Change a task, or tick it off (`status`: done) or reopen it (open). Tasks carry no
-    version: the change is applied to the task as it is."""
+    """Change a task, or tick it off (`status`: done) or reopen it (open), from the version
+    sent: a task changed since is 409 with the task as it is now."""
     session = db.session()
     task = record_or_404(Task, task_id, _("task"))
-    sent = json.model_dump(exclude_unset=True)
+    sent = json.model_dump(exclude_unset=True, exclude={"version"})
     status = sent.pop("status", None)
     if status is not None:
         authorize("complete_task", task)
@@ -267,10 +271,16 @@ def update_task(task_id: int, json: TaskPatch):
             chosen = session.get(Deal, values["deal_id"])
             if chosen is not None:
                 authorize("work_on_deals", chosen)
-        with refusals_answered():
-            services.save_task(session, task, values, current_user)
-    if status is not None and status != task.status:
-        with refusals_answered():
-            services.set_task_done(session, task, status == "done")
+    with refusals_answered(lambda: _task_now(task_id)):
+        check_version(session, task, "tasks", json.version)
+        with unless_changed_meanwhile(session, task, "tasks"):
+            if sent:
+                services.save_task(session, task, values, current_user)
+            if status is not None and status != task.status:
+                services.set_task_done(session, task, status == "done")
     commit()
     return task_out(task)
+
+
+def _task_now(task_id: int) -> dict:
+    return task_out(db.session().get(Task, task_id)).model_dump(mode="json")

@@ -66,8 +66,14 @@ class ActivityContact(SQLModel, table=True):
     contact: Contact | None = Relationship(sa_relationship_kwargs={"lazy": "selectin"})
 
 
+# A task's optimistic lock (an API update carries the version it read); the server default
+# numbers the tasks that existed before it.
+_TASK_VERSION = sa.Column("version", sa.Integer, nullable=False, server_default="1")
+
+
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
+    __mapper_args__ = {"version_id_col": _TASK_VERSION}
     # One index per sort of the tasks list, for one assignee's tasks and for everyone's open
     # ones (deal and company sorts join through ix_tasks_deal_id to the deals' reference and
     # the companies' name indexes).
@@ -92,6 +98,7 @@ class Task(SQLModel, table=True):
     assignee_id: int = Field(foreign_key="users.id")
     deal_id: int | None = Field(default=None, sa_column=_cascade_fk("deals.id", index=True))
     status: str = Field(default="open", max_length=10)  # open / done
+    version: int = Field(default=1, sa_column=_TASK_VERSION)
     is_next_step: bool = Field(default=False)  # mirrors the deal's next step
     done_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
