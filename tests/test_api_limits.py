@@ -14,6 +14,17 @@ from tests.conftest import settings_for_tests
 REDIS_URL = os.environ.get("FUNDCRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+MADE: list = []  # the apps a test made, whose connections are closed after it
+
+
+@pytest.fixture(autouse=True)
+def _close_their_connections():
+    """A made app's pool would keep the suite's database open: a later restore refuses that."""
+    yield
+    while MADE:
+        MADE.pop().extensions["fundcrm.engine"].dispose()
+
+
 def limited_app(app, tmp_path_factory, limit: str, storage: str = "memory://"):
     """An app on the suite's database with its own limit and counters' storage."""
     settings = settings_for_tests(
@@ -22,7 +33,9 @@ def limited_app(app, tmp_path_factory, limit: str, storage: str = "memory://"):
         API_RATE_LIMIT=limit,
         RATELIMIT_STORAGE_URI=storage,
     )
-    return create_app(settings)
+    made = create_app(settings)
+    MADE.append(made)
+    return made
 
 
 def companies(client, secret: str):

@@ -6,6 +6,7 @@ A test walks every audited model and finds each column here, in Chinese and in E
 from flask_babel import lazy_gettext as _l
 
 from fundcrm.deals.refusals import CONDITION_LABELS, FIELD_LABELS
+from fundcrm.history.account_labels import ACCOUNT_LABELS
 from fundcrm.history.columns import (
     ACCOUNT,
     BYTES,
@@ -316,6 +317,7 @@ LABELS: dict[str, Table] = {
             "done_at": Column(_l("Done at"), INSTANT),
             "created_by_id": CREATED_BY,
             "created_at": CREATED,
+            "version": VERSION,
         },
         title="title",
     ),
@@ -388,4 +390,5 @@ LABELS: dict[str, Table] = {
     **IC_LABELS,
     **OVERRIDE_PERIOD_LABELS,
     **KPI_LABELS,
+    **ACCOUNT_LABELS,
 }

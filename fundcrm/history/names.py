@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from fundcrm.i18n import current_locale, vocab_label
 from fundcrm.models import (
     Activity,
+    ApiToken,
     Commitment,
     CommitmentChange,
     Company,
@@ -177,6 +178,10 @@ NAMES: dict[str, tuple[Callable, Callable]] = {
         lambda r: format_date(r[1]),
     ),
     "users": (lambda ids: select(User.id, User.name).where(User.id.in_(ids)), lambda r: r[1]),
+    "api_tokens": (
+        lambda ids: select(ApiToken.id, ApiToken.name).where(ApiToken.id.in_(ids)),
+        lambda r: r[1],
+    ),
     "accounts": (
         lambda emails: select(User.email, User.name).where(User.email.in_(emails)),
         lambda r: r[1],
