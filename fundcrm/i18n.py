@@ -1,11 +1,13 @@
 """Language choice and per-language formatting of dates and numbers."""
 
+from datetime import datetime
 from functools import lru_cache
 
 from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 
 from fundcrm import clock
@@ -74,6 +76,22 @@ def format_number(value, format: str | None = None) -> str:
     return _number_pattern(str(locale), format).apply(value, locale, numbering_system="latn")
 
 
+def format_day(value, format: str = "medium") -> str:
+    """What flask_babel.format_date gives (a moment as the day it is in the user's time zone),
+    each language, day and format written once: a list or a board shows the same few days
+    over and over, and Babel reads the pattern on every call."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return _day_text(str(get_locale()), value, format)
+
+
+@lru_cache(maxsize=4096)
+def _day_text(locale: str, day, format: str) -> str:
+    return babel_format_date(day, format, locale=locale)
+
+
 def list_separator() -> str:
     return "、" if current_locale().startswith("zh") else ", "
 
@@ -93,7 +111,7 @@ def init_app(app: Flask) -> None:
         app, locale_selector=select_locale, default_translation_directories="translations"
     )
     app.jinja_env.filters.update(
-        date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
+        date=format_day,
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_number(value) if value is not None else "",
         vocab=lambda code, vocabulary: vocab_label(vocabulary, code),

@@ -71,6 +71,12 @@ class ListFilters:
         return current_app.config["SEARCH_COUNT_CAP"] if self.broad else None
 
     @property
+    def gathers(self) -> bool:
+        """A narrow search: its matches are gathered from the index and sorted for any page
+        (pagination.paginate's `gathered`)."""
+        return bool(self.get("q")) and not self.broad
+
+    @property
     def active(self) -> bool:
         return bool(self.values)
 

@@ -44,12 +44,22 @@ def paginate(
     per_page: int | None = None,
     counted=None,
     cap: int | None = None,
+    gathered: bool = False,
 ) -> Page:
     """One count and one page of rows, whatever the table's size. `counted`: the same rows
     without what only the order needs (a join for a sort by company), to count cheaply.
-    `cap`: count no further than this (a broad search), the page then says "cap+"."""
+    `cap`: count no further than this (a broad search), the page then says "cap+".
+    `gathered`: the database gathers and sorts every row to give any page (a narrow search's
+    matches from the index), so the count comes with the page in one statement instead of
+    gathering them twice."""
     number = number or requested_page()
     per_page = per_page or current_app.config["PER_PAGE"]
+    if gathered and cap is None:
+        windowed = query.add_columns(func.count().over())
+        rows = db.execute(windowed.limit(per_page).offset((number - 1) * per_page)).all()
+        if rows:  # else no rows, or a page past the end: counted below
+            total = rows[0][-1]
+            return Page([row[0] for row in rows], number, per_page, total)
     counting = (query if counted is None else counted).order_by(None)
     if cap is not None:
         counting = counting.limit(cap + 1)

@@ -390,3 +390,47 @@ def test_sqlite_keeps_statistics_of_the_lists_tables_for_its_planner(app, staff,
     counted = {(tbl, idx): int(stat.split()[0]) for tbl, idx, stat in rows}
     assert counted[("deals", "ix_deals_company_id_id")] == 31
     assert counted[("companies", "ix_companies_name_id")] >= 31
+
+
+def test_a_narrow_search_counts_with_its_page_in_one_statement(client, staff, dbs, count_queries):
+    """Its matches are gathered from the index and sorted for any page, so the count comes
+    with the page (count(*) OVER ()) instead of gathering them a second time."""
+    sign_in(client, staff["manager"].id)
+    _more_deals(dbs, staff, 0, 25)  # 排序企业0 … 排序企业24, 20 to a page in the tests
+    with count_queries() as counted:
+        first = client.get("/deals?q=排序企业").get_data(as_text=True)
+    assert "共 25 条记录" in first and "第 1 页，共 2 页" in first
+    on_deals = [s for s in counted.statements if "FROM deals" in s]
+    gathering = [s for s in on_deals if "deals_fts" in s or "to_tsvector" in s]
+    assert len(gathering) == 1 and "OVER ()" in gathering[0], gathering
+    second = listed(client, "/deals?q=排序企业&page=2")
+    assert len(second) == 5 and not set(second) & set(ROW_RE.findall(first))
+    past_the_end = client.get("/deals?q=排序企业&page=9").get_data(as_text=True)
+    assert "第 2 页，共 2 页" in past_the_end and ROW_RE.findall(past_the_end) == second
+    nothing = client.get("/deals?q=没有这家企业").get_data(as_text=True)
+    assert "共 0 条记录" in nothing and not ROW_RE.findall(nothing)
+
+
+def test_a_company_filter_joins_the_company_and_finds_what_the_in_form_finds(
+    client, staff, varied, dbs, count_queries
+):
+    """The list says a company filter of the joined company (so SQLite may walk a stage's
+    deals in the page's order); the rows and the count are those of `company_id IN (…)`."""
+    sign_in(client, staff["ic_member"].id)
+    other = dbs.scalars(sa.select(Deal).where(Deal.deal_ref == next(iter(varied)))).one()
+    other.company.focus_area = "large_model"
+    dbs.commit()
+    url = "/deals?focus_area=robot_body&focus_area=embodied_ai&sort=company"
+    focus = ["robot_body", "embodied_ai"]
+    filters = listing.ListFilters(values={"focus_area": focus}, sort="company")
+    in_form = sa.select(Deal.deal_ref).where(*queries.deal_conditions(filters))
+    expected_refs = set(dbs.scalars(in_form).all())
+    assert other.deal_ref not in expected_refs
+    with count_queries() as counted:
+        shown = listed(client, url)
+    assert set(shown) == expected_refs and expected_refs
+    page = client.get(url).get_data(as_text=True)
+    assert f"共 {len(expected_refs)} 条记录" in page
+    counts = [s for s in counted.statements if "count(" in s.lower() and "deals" in s]
+    assert len(counts) == 1 and "JOIN companies" in counts[0]
+    assert not any("company_id IN (SELECT" in s for s in counted.statements)

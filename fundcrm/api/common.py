@@ -22,10 +22,16 @@ def record_or_404(model, record_id: int, name: str):
     return record
 
 
-def page_of(query, paging: PageQuery, counted=None, cap=None):
+def page_of(query, paging: PageQuery, counted=None, cap=None, gathered=False):
     """One page of a list's query (its order must end on a unique column: stable pages)."""
     return paginate(
-        db.session(), query, number=paging.page, per_page=paging.per_page, counted=counted, cap=cap
+        db.session(),
+        query,
+        number=paging.page,
+        per_page=paging.per_page,
+        counted=counted,
+        cap=cap,
+        gathered=gathered,
     )
 
 

@@ -113,7 +113,9 @@ def company_out(company: Company) -> CompanyOut:
 def list_companies(query: CompanyQuery):
     """The companies matching the filters, in a stable order."""
     filters = parsed_filters(COMPANY_SORTS, DEFAULT_SORT)
-    page = page_of(queries.company_query(filters), query, cap=filters.count_cap)
+    page = page_of(
+        queries.company_query(filters), query, cap=filters.count_cap, gathered=filters.gathers
+    )
     return CompanyList(items=[company_out(c) for c in page.items], page=page_info(page))
 
 

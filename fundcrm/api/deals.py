@@ -179,7 +179,13 @@ def list_deals(query: DealQuery):
     session = db.session()
     filters = parsed_filters(queries.DEAL_SORTS, queries.DEFAULT_DEAL_SORT)
     counted = queries.filtered_deals(filters)
-    page = page_of(queries.ordered_deal_ids(filters), query, counted=counted, cap=filters.count_cap)
+    page = page_of(
+        queries.ordered_deal_ids(filters),
+        query,
+        counted=counted,
+        cap=filters.count_cap,
+        gathered=filters.gathers,
+    )
     deals = api_queries.deals_with_parts(session, list(page.items))
     return DealList(items=[deal_out(d) for d in deals], page=page_info(page))
 

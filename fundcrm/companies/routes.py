@@ -27,7 +27,9 @@ def index():
     if filters.errors:
         page = paginate(session, queries.no_companies(filters))
         return render_template("companies/index.html", page=page, filters=filters), 400
-    page = paginate(session, queries.company_query(filters), cap=filters.count_cap)
+    page = paginate(
+        session, queries.company_query(filters), cap=filters.count_cap, gathered=filters.gathers
+    )
     return render_template("companies/index.html", page=page, filters=filters)
 
 

@@ -54,13 +54,17 @@ DEAL_SORTS = {**dict.fromkeys(DEAL_ORDERS, False), **{f"-{k}": True for k in DEA
 DEFAULT_DEAL_SORT = "-updated"
 
 
-def deal_conditions(filters: ListFilters, gathered=None) -> list:
+def deal_conditions(filters: ListFilters, gathered=None, company_joined: bool = False) -> list:
     """WHERE clauses on `deals` alone; company filters become `company_id IN (…)`, so no join
-    is made unless the order needs the company's name. `gathered`: the search's matches
-    already gathered (a SELECT of ids), in place of search_matches."""
+    is made. `company_joined`: the query joins the deal's company, and the company filters
+    are said of it (the list, see deal_query). `gathered`: the search's matches already
+    gathered (a SELECT of ids), in place of search_matches."""
     conditions = []
     if company := company_conditions(filters):
-        conditions.append(Deal.company_id.in_(select(Company.id).where(*company)))
+        if company_joined:  # the caller joins the deal's company (deal_query)
+            conditions.extend(company)
+        else:
+            conditions.append(Deal.company_id.in_(select(Company.id).where(*company)))
     if codes := filters.get("stage"):
         conditions.append(Deal.stage.in_(codes))
     for name in ("round", "source"):
@@ -99,7 +103,11 @@ def _holds(q: str):
     the same rows as the index union above, found while walking the list in its order."""
     # the company's columns as a value read per deal through its key: as an EXISTS,
     # PostgreSQL would first check every company ("hashed SubPlan"), 80 ms at 80,000
-    company = select(sa.or_(*company_holds(q))).where(Company.id == Deal.company_id)
+    company = (
+        select(sa.or_(*company_holds(q)))
+        .where(Company.id == Deal.company_id)
+        .correlate_except(Company)  # its own company row, even when the page joins one
+    )
     return sa.or_(
         company.scalar_subquery(),
         company_logged(Deal.company_id, q),
@@ -110,7 +118,14 @@ def _holds(q: str):
 
 
 def deal_query(filters: ListFilters, *conditions):
-    return select(Deal).where(*deal_conditions(filters), *conditions)
+    """The filtered deals; a company filter joins the deal's company and is said of it. As
+    `company_id IN (…)` SQLite always began with the matching companies, then counted or
+    sorted all their deals; joined, its planner may instead walk the deals of a stage in the
+    page's order and check each one's company (a stage, focus and sub-fund filter at 100,000
+    deals: the page 50 → 1.4 ms, the count 50 → 20 ms; PostgreSQL plans both alike)."""
+    joined = bool(company_conditions(filters))
+    query = select(Deal).where(*deal_conditions(filters, company_joined=joined), *conditions)
+    return query.join(Company, Deal.company_id == Company.id) if joined else query
 
 
 def deal_rows(db: Session, shown) -> list[Row]:
@@ -179,7 +194,7 @@ def ordered_deals(filters: ListFilters, *conditions):
     """The filtered deals in the list's order (joining the company or the owner for theirs)."""
     query = filtered_deals(filters, *conditions)
     key = filters.sort.removeprefix("-")
-    if key == "company":
+    if key == "company" and not company_conditions(filters):  # else deal_query joined it
         query = query.join(Company, Deal.company_id == Company.id)
     elif key == "owner":
         query = query.join(User, Deal.owner_id == User.id)

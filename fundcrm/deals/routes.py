@@ -49,7 +49,9 @@ def _deal_list(endpoint: str, *conditions, counting=None, reasons=()):
     filters = filters_from_request()
     counted = queries.filtered_deals(filters, *(conditions if counting is None else counting))
     query = queries.ordered_deal_ids(filters, *conditions)
-    page = paginate(session, query, counted=counted, cap=filters.count_cap)
+    page = paginate(
+        session, query, counted=counted, cap=filters.count_cap, gathered=filters.gathers
+    )
     page.items = queries.deal_rows(session, page.items)
     return render_template(
         "deals/index.html",
