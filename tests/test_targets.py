@@ -1,7 +1,7 @@
 """The portfolio's contribution to the action plan's 2027 targets (DOMAIN.md section 7): only
 milestones dated after the fund's first investment in their company count, companies brought
-in or grown count once, and a year's cluster revenue is each company's annual KPI row, else the
-sum of its four quarters, else missing."""
+in or grown count once, and a year's cluster revenue is, for each company first invested in by
+the year's end, its annual KPI row, else the sum of its four quarters, else missing."""
 
 import html
 from datetime import date
@@ -75,23 +75,30 @@ def test_a_years_revenue_is_the_annual_row_else_the_four_quarters_else_missing()
     wan = Decimal(10000)
     c = PortfolioCompany(3, "丙科技", date(2024, 1, 1))
     d = PortfolioCompany(4, "丁装备", date(2024, 1, 1))
-    late = PortfolioCompany(5, "戊新投", date(2026, 2, 1))  # a portfolio company now
+    in_year = PortfolioCompany(5, "戊年末", date(2025, 12, 31))  # the whole year counts
+    late = PortfolioCompany(6, "己新投", date(2026, 1, 1))  # not in the portfolio in 2025
     revenue = {
         1: {"2025": 100 * wan, "2025Q1": 10 * wan, "2025Q2": 10 * wan},  # the annual row wins
         2: {f"2025Q{q}": 25 * wan for q in (1, 2, 3, 4)},  # the four quarters
         3: {"2025Q1": wan, "2025Q2": wan, "2025Q3": wan},  # three quarters: missing
         4: {"2025": None, **{f"2025Q{q}": wan for q in (1, 2, 3, 4)}},  # annual row, no figure
-        5: {"2025": 900 * wan},  # first invested after the year: its revenue counts too
+        5: {"2025": 50 * wan},
+        6: {"2025": 900 * wan},  # its revenue before the fund's money: not counted
     }
-    result = targets.contribution([A, B, c, d, late], [], revenue, 2025).revenue
+    result = targets.contribution([A, B, c, d, in_year, late], [], revenue, 2025).revenue
     lines = {line.company.id: (line.cq_revenue_yuan, line.source) for line in result.lines}
     assert lines == {
         1: (100 * wan, ANNUAL), 2: (100 * wan, QUARTERS), 4: (4 * wan, QUARTERS),
-        5: (900 * wan, ANNUAL),
+        5: (50 * wan, ANNUAL),
     }  # fmt: skip
     assert [c.id for c in result.missing] == [3]
-    assert result.total_yuan == Decimal("11040000.00") and result.year == 2025
+    assert [c.id for c in result.later] == [6]
+    assert result.total_yuan == Decimal("2540000.00") and result.year == 2025
     assert result.share_pct == Decimal("0.0")
+    # a year later it counts, and a company without that year's figure is missing
+    after = targets.revenue_in([late, in_year], {6: {"2026": 900 * wan}}, 2026)
+    assert [(line.company.id, line.cq_revenue_yuan) for line in after.lines] == [(6, 900 * wan)]
+    assert [c.id for c in after.missing] == [5] and after.later == ()
 
 
 def _kpi(dbs, company, period: str, end: date, cq_wan: int | None) -> None:
@@ -158,6 +165,75 @@ def test_the_targets_page_counts_the_whole_fund_and_one_sub_fund(app, portfolio)
     assert "Scope: ANGEL 子基金 (ANGEL)." in page_text(angel)
 
 
+def _part(text: str, element_id: str, end: str) -> str:
+    start = text.index(">", text.index(f'id="{element_id}"')) + 1
+    return page_text(text[start : text.index(end, start)])
+
+
+@pytest.fixture
+def year_end_and_late(portfolio, dbs):
+    """年末 (INDUSTRY since 2025-12-31) and 新投 (ANGEL since 2026-01-01), each with an annual
+    row for 2025; 新投 also with its first quarter of 2026."""
+    year_end = factories.company(dbs, "重庆年末投资机器人有限公司", factories.make_uscc(7))
+    late = factories.company(dbs, "重庆新投具身智能有限公司", factories.make_uscc(8))
+    invest(dbs, portfolio["industry"], year_end, date(2025, 12, 31))
+    invest(dbs, portfolio["angel"], late, date(2026, 1, 1))
+    _kpi(dbs, year_end, "2025", date(2025, 12, 31), 1000)
+    _kpi(dbs, late, "2025", date(2025, 12, 31), 9000)
+    _kpi(dbs, late, "2026Q1", date(2026, 3, 31), 2500)
+    dbs.commit()
+    return portfolio
+
+
+@pytest.mark.parametrize("role", ["manager", "risk"])
+def test_a_years_revenue_counts_the_companies_first_invested_in_by_its_end(
+    app, year_end_and_late, role
+):
+    user = year_end_and_late[role]
+    text = page(app, user, "/funds/targets?year=2025")
+    # 擎天 3,000 + 双投 4 × 500 + 年末 1,000 (invested on 31 December: the year in full) = 0.6亿;
+    # 新投's 9,000 of 2025 came before the fund's first investment on 2026-01-01
+    assert "0.60 300.00+ 0.2%" in _row(text, "revenue")
+    assert "¥0.60亿 / ¥300.00亿+" in page_text(text, 'id="target-revenue"')
+    lines = _part(text, "revenue-lines", "</table>")
+    assert "擎天" in lines and "3,000.00 the annual row" in lines
+    assert "双投" in lines and "2,000.00 the sum of the four quarters" in lines
+    assert "重庆年末投资机器人有限公司 1,000.00 the annual row" in lines
+    assert "新投" not in lines and "9,000.00" not in lines
+    missing = _part(text, "revenue-missing", "</div>")
+    assert "未报" in missing and "新投" not in missing
+    later = _part(text, "revenue-later", "</p>")
+    assert later == "Companies first invested after 2025, so not counted for it: 1."
+    # in 2026 新投 is in the portfolio: missing its figure (one quarter), none set aside
+    text = page(app, user, "/funds/targets?year=2026")
+    assert "新投" in _part(text, "revenue-missing", "</div>")
+    assert 'id="revenue-later"' not in text
+    assert "0.00 300.00+" in _row(text, "revenue")
+
+
+def test_the_annual_reports_revenue_is_the_targets_pages(app, dbs, year_end_and_late):
+    from flask_babel import force_locale
+
+    from fundcrm.reports import annual
+    from fundcrm.reports.context import Ask
+
+    text = page(app, year_end_and_late["manager"], "/funds/targets?year=2025")
+    with frozen(), app.test_request_context(), force_locale("en"):
+        report = annual.build(dbs, Ask(2025, language="en"), app.config, "tester")
+    section = next(s for s in report.sections if s.key == "targets")
+    table = next(b for b in section.blocks if getattr(b, "key", None) == "targets_revenue")
+    assert [(row[0], row[1]) for row in table.rows] == [
+        ("重庆双投智能有限公司", Decimal("20000000.00")),
+        ("重庆年末投资机器人有限公司", Decimal("10000000.00")),
+        ("重庆擎天机器人科技有限公司", Decimal("30000000.00")),
+    ]
+    assert table.total[1] == Decimal("60000000.00")
+    lines = _part(text, "revenue-lines", "</table>")
+    assert all(f"{name} {value / 10000:,.2f}" in lines for name, value, _from in table.rows)
+    missing = [b.text for b in section.blocks if "Missing the figure" in getattr(b, "text", "")]
+    assert missing == ["Missing the figure for 2025: 重庆未报数据科技有限公司."]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
@@ -192,11 +268,14 @@ def test_the_demo_has_two_years_of_kpis_and_milestones_of_every_kind(app, dbs):
         first = kpi_queries.first_investments(db.session())
         rows = kpi_queries.kpis_of(db.session(), first)
         found = contribution.contribution_of(db.session())
+        before = contribution.contribution_of(db.session(), 2025)
         assert seed_kpis(db.session(), date(2026, 11, 30)) == 0  # seeded once
     annual = {(k.company_id, k.period) for k in rows}
     assert sum((c, "2024") in annual for c in first) == len(first)
     assert sum((c, "2025") in annual for c in first) == len(first) - 1  # one sums its quarters
     assert {k.period for k in rows} >= {"2025Q1", "2025Q2", "2025Q3", "2025Q4"}
+    this_year = {(c, f"2026Q{q}") for c in first for q in (1, 2, 3, 4)}
+    assert this_year <= {(k.company_id, k.period) for k in rows}  # its 4th quarter has begun
     assert all(k.cq_revenue_yuan <= k.revenue_yuan for k in rows)
     milestones = dbs.exec(select(Milestone)).all()
     assert {m.kind for m in milestones} == {"technology", "product", "scenario", "introduced",
@@ -205,4 +284,11 @@ def test_the_demo_has_two_years_of_kpis_and_milestones_of_every_kind(app, dbs):
     assert sum(t.count for t in found.milestone_targets if not t.counts_companies) == sum(
         m.kind in ("technology", "product", "scenario") for m in milestones
     )
-    assert found.revenue.year == 2025 and found.revenue.missing == ()
+    # the demo invested this year: the default year (the latest with KPIs) is this year, where
+    # every company counts with the sum of its four quarters; last year none was held yet
+    revenue = found.revenue
+    assert revenue.year == 2026 and revenue.missing == () and revenue.later == ()
+    assert {line.company.id for line in revenue.lines} == set(first)
+    assert {line.source for line in revenue.lines} == {QUARTERS} and revenue.total_yuan > 0
+    assert before.revenue.total_yuan == 0 and before.revenue.lines == ()
+    assert {c.id for c in before.revenue.later} == set(first) and before.revenue.missing == ()

@@ -2,9 +2,13 @@
 forms: an annual row for each of the last two full years (sized by the company's stage; a
 company registered outside Chongqing earns little of its revenue there), the four quarters of
 last year for two companies (one of them without the annual row, so the targets page sums its
-quarters), and milestones of every kind dated after the fund's first investment in each
-company. The `introduced` milestone normally comes with the demo's relocation; one is added
-here only when no relocation made one. Seeded once: a second run adds nothing."""
+quarters), this year's four quarters for every company once the fourth has begun (its figures
+to date), and milestones of every kind dated after the fund's first investment in each company.
+The demo's investments were made in the last few months, and the targets page counts a year's
+revenue only of companies first invested in by its end: this year's quarters give its default
+year (the latest with KPIs) a figure with the companies behind it. The `introduced` milestone
+normally comes with the demo's relocation; one is added here only when no relocation made one.
+Seeded once: a second run adds nothing."""
 
 import random
 from datetime import date, timedelta
@@ -120,15 +124,16 @@ def _kpis(db: Session, companies: list[Company], rng: random.Random, today: date
     if db.exec(select(CompanyKpi.id).limit(1)).first() is not None:
         return 0
     years = (today.year - 2, today.year - 1)
+    # this year's quarters only once they have all begun: before, they would not make a year
+    this_year = (today.year,) if today >= date(today.year, 10, 1) else ()
     moved = kpi_queries.moved_into_chongqing(db, [c.id for c in companies])
     added = 0
     for index, company in enumerate(companies):
-        figures = _years(company, years, moved.get(company.id), rng)
-        for year, values in zip(years, figures, strict=True):
-            quarters_only = index == 0 and year == years[1]
-            if not quarters_only:
+        figures = _years(company, years + this_year, moved.get(company.id), rng)
+        for year, values in zip(years + this_year, figures, strict=True):
+            if year != today.year and not (index == 0 and year == years[1]):
                 added += _record(db, company.id, str(year), values, today)
-            if year == years[1] and index in (0, 1):
+            if year == today.year or (year == years[1] and index in (0, 1)):
                 for q, part in enumerate(_quarters(values), start=1):
                     added += _record(db, company.id, f"{year}Q{q}", part, today)
     return added

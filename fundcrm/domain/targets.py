@@ -7,9 +7,12 @@ What counts: a milestone dated strictly after the fund's first investment in its
 reached before the fund's money could contribute to it). Key core technologies, high-tech
 products and application scenarios count milestones; well-known companies brought in or grown
 count companies (an `introduced` or `recognised` milestone, a company once however many it
-has). Cluster revenue is the Chongqing revenue in a year of the companies in the portfolio (in
-scope), whenever first invested in: a company's figure is its annual KPI row's, else the sum of
-its four quarters', else it is missing and listed so."""
+has). Cluster revenue of year Y is the Chongqing revenue in Y of the companies the fund had first
+invested in (any sub-fund in scope) on or before 31 December of Y: the year of the first
+investment counts in full, since the figure is yearly and not split by date. A company's figure
+is its annual KPI row's, else the sum of its four quarters', else it is missing and listed so; a
+company first invested after Y was not in the portfolio in Y, so it is neither counted nor
+missing (only set aside, to say how many)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -83,6 +86,7 @@ class RevenueTarget:
     target_yuan: Decimal
     lines: tuple[RevenueLine, ...]  # companies with a figure
     missing: tuple[PortfolioCompany, ...]
+    later: tuple[PortfolioCompany, ...] = ()  # first invested after the year: not counted
 
     @property
     def share_pct(self) -> Decimal:
@@ -122,22 +126,33 @@ def _milestone_target(
     return MilestoneTarget(code, kinds, by_company, count, MILESTONE_TARGET, behind)
 
 
+def held_in(company: PortfolioCompany, year: int) -> bool:
+    """Whether the fund's first investment in the company is dated on or before 31 December of
+    the year: its revenue of that year counts, in full."""
+    return company.first_invested_on <= date(year, 12, 31)
+
+
 def revenue_in(
     companies: Iterable[PortfolioCompany],
     cq_revenue: Mapping[int, Mapping[str, Decimal | None]],
     year: int,
 ) -> RevenueTarget:
-    """The year's Chongqing revenue of the portfolio's companies; `cq_revenue` gives each
-    company's Chongqing revenue by period code."""
-    lines, missing = [], []
+    """The year's Chongqing revenue of the companies the fund had first invested in by 31
+    December of the year; `cq_revenue` gives each company's Chongqing revenue by period code."""
+    lines, missing, later = [], [], []
     for company in companies:
+        if not held_in(company, year):
+            later.append(company)
+            continue
         value, source = year_figure(cq_revenue.get(company.id, {}), year)
         if source is None:
             missing.append(company)
         else:
             lines.append(RevenueLine(company, value, source))
     total = sum((line.cq_revenue_yuan for line in lines), Decimal(0))
-    return RevenueTarget(year, total, CLUSTER_REVENUE_TARGET_YUAN, tuple(lines), tuple(missing))
+    return RevenueTarget(
+        year, total, CLUSTER_REVENUE_TARGET_YUAN, tuple(lines), tuple(missing), tuple(later)
+    )
 
 
 def contribution(

@@ -1,6 +1,7 @@
 """Sections 8 and 9 of the annual report (DOMAIN.md sections 7 and 8): the portfolio's
 contribution to the action plan's 2027 targets, counted by fundcrm.domain.targets.contribution
-(the targets page's function) as of 31 December, and the portfolio companies' latest KPIs and
+(the targets page's function, so the year's cluster revenue is the page's: the companies first
+invested in by 31 December) as of 31 December, and the portfolio companies' latest KPIs and
 their milestones of the year."""
 
 from decimal import Decimal
@@ -128,6 +129,15 @@ def targets_section(ctx: Context) -> Section:
                     total=f"{revenue.total_yuan / 10000:,.2f}",
                     share=revenue.share_pct,
                 )
+            ),
+            Text(
+                _(
+                    "Counted: the companies the fund had first invested in by %(date)s (the year "
+                    "of the first investment counts in full); a company's figure is its annual "
+                    "row, else the sum of its four quarters.",
+                    date=ctx.as_of.isoformat(),
+                ),
+                "muted",
             ),
             lines_table,
             *(
