@@ -49,7 +49,7 @@ FILTER_LABELS = {
     "created_from": _l("Created from"),
     "created_to": _l("Created to"),
 }
-MAX_SEARCH = 100  # characters of `q`
+MAX_SEARCH = 500  # characters of `q` (its index tokens are bounded: search.MAX_QUERY_TOKENS)
 MAX_CITY = 50  # characters of a company's city
 
 

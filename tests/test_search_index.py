@@ -13,6 +13,7 @@ from sqlmodel import select
 from fundcrm import db, demo
 from fundcrm.companies import queries as company_queries
 from fundcrm.deals import queries as deal_queries
+from fundcrm.domain import search
 from fundcrm.domain.search import company_tokens, text_tokens
 from fundcrm.listing import ListFilters, uscc_part
 from fundcrm.models import Activity, Company, Deal
@@ -225,8 +226,32 @@ def test_query_syntax_is_literal_text(client, staff, dbs):
         response = client.get("/companies", query_string={"q": q})
         assert response.status_code == 200, q
         assert staff["company"].name not in html.unescape(response.get_data(as_text=True)), q
-    response = client.get("/deals", query_string={"q": "擎天" * 250})
+
+
+def test_a_500_character_query_is_literal_text_and_a_longer_one_is_refused(client, staff, dbs):
+    """The index is asked for a few of its character pairs (search.MAX_QUERY_TOKENS); the
+    substring check then tells apart a description that differs in the last character."""
+    rng = random.Random(500)
+    text = "".join(rng.choice(ALPHABET) for _ in range(500))
+    near = factories.company(dbs, "重庆相近科技有限公司", factories.make_uscc(651))
+    near.description = f"前言{text[:-1]}{'甲' if text[-1] != '甲' else '乙'}结语"
+    held = factories.company(dbs, "重庆长文科技有限公司", factories.make_uscc(652))
+    held.description = f"前言{text}结语"
+    deal = factories.deal(dbs, held, staff["manager"], [(staff["angel"], "1")])
+    factories.deal(dbs, near, staff["manager"], [(staff["angel"], "1")])
+    dbs.commit()
+    assert len(search.query_tokens(text)) == search.MAX_QUERY_TOKENS
+    sign_in(client, staff["ic_member"].id)
+    response = client.get("/companies", query_string={"q": text})
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert held.name in page and near.name not in page
+    assert listed(client, f"/deals?q={quote(text)}") == [deal.deal_ref]
+    response = client.get(
+        "/deals", query_string={"q": text + "擎"}, headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 400
+    assert "Search for at most 500 characters (501 given)." in response.get_data(as_text=True)
 
 
 def test_the_search_asks_the_index(app, dbs):

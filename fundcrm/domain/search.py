@@ -34,13 +34,24 @@ def text_tokens(*texts: str | None) -> str:
     return " ".join(sorted(found))
 
 
+# A query's bigrams the index is asked for, at most: every match holds all of them, so any
+# few narrow as well as all, and the substring condition decides (a 500-character query asks
+# the index for 8 tokens, not 499).
+MAX_QUERY_TOKENS = 8
+
+
 def query_tokens(q: str) -> list[str]:
-    """The tokens every match of `q` holds: its bigrams, or its one character; none when `q`
-    has no letter or digit (then only the substring condition can answer)."""
+    """Tokens every match of `q` holds: its bigrams (at most MAX_QUERY_TOKENS of them, spread
+    over the query), or its one character; none when `q` has no letter or digit (then only
+    the substring condition can answer)."""
     chars = normalise(q)
     if len(chars) == 1:
         return [chars]
-    return sorted({chars[i : i + 2] for i in range(len(chars) - 1)})
+    bigrams = list(dict.fromkeys(chars[i : i + 2] for i in range(len(chars) - 1)))
+    if len(bigrams) > MAX_QUERY_TOKENS:
+        step = (len(bigrams) - 1) / (MAX_QUERY_TOKENS - 1)
+        bigrams = [bigrams[round(k * step)] for k in range(MAX_QUERY_TOKENS)]
+    return sorted(bigrams)
 
 
 def company_tokens(name: str | None, uscc: str | None, description: str | None) -> str:
