@@ -2,16 +2,19 @@
 a fixed number of statements on the home page, the board and the deal page, and the cached
 formatters and labels give exactly what Babel and the vocabularies give."""
 
-from datetime import date
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import format_decimal
+from flask_babel import force_locale, format_date, format_decimal
 
 from fundcrm.auth import load_user
 from fundcrm.domain.vocab import VOCABULARIES
-from fundcrm.i18n import format_number
+from fundcrm.i18n import format_day, format_number
 from fundcrm.models import User
 from tests import factories
 from tests.conftest import sign_in
@@ -160,3 +163,36 @@ def test_pages_run_a_fixed_number_of_statements(client, staff, dbs, make_user, c
             assert client.get(url).status_code == 200
         counted.append((first.n, repeat.n))
     assert counted[0] == counted[1]
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_a_days_text_is_babels_and_a_moment_is_its_day_in_beijing(app, locale):
+    """format_day keeps each day's text once per language; it gives what Babel gives, and a
+    moment is the day it is in the fund's time zone (16:30 UTC is the next day in Beijing)."""
+    moment = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+    with app.test_request_context(), force_locale(locale):
+        for day in (date(2026, 1, 5), date(2026, 12, 1), date(1999, 7, 31)):
+            for fmt in ("medium", "short", "long"):
+                assert format_day(day, fmt) == format_date(day, fmt)
+                assert format_day(day, fmt) == format_day(day, fmt)  # the kept text again
+        assert format_day(moment) == format_date(date(2026, 12, 1))
+        assert format_day(None) == "" and format_day(date(2026, 12, 1)) != ""
+
+
+def test_the_app_starts_without_the_pdf_machinery(tmp_path):
+    """reportlab and the CJK font (about 40 MB and half a second in every worker and command)
+    load with the first paper a process makes, not with the app."""
+    probe = (
+        "import sys, fundcrm; fundcrm.create_app(); "
+        "print(sorted(m for m in ('reportlab', 'fundcrm.pdf', 'pandas') if m in sys.modules))"
+    )
+    env = {
+        **os.environ,
+        "FUNDCRM_INSTANCE_PATH": str(tmp_path),
+        "FUNDCRM_DATABASE_URL": f"sqlite:///{tmp_path / 'probe.db'}",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout

@@ -11,7 +11,7 @@ from flask_login import current_user
 from fundcrm import clock, db
 from fundcrm.domain.capital import bears_fees
 from fundcrm.errors import ExplainedBadRequest, ExplainedNotFound
-from fundcrm.funds import capital, statement_pdf
+from fundcrm.funds import capital, statement_notes
 from fundcrm.funds.routes import bp
 from fundcrm.models import LimitedPartner
 from fundcrm.pagination import Page, requested_page
@@ -56,7 +56,7 @@ def lp_account(lp_id: int):
         lp=lp,
         statement=found,
         bears_fees=bears_fees(lp.bears_fees, lp.lp_type),
-        notes=statement_pdf.NOTES,
+        notes=statement_notes.NOTES,
     )
 
 
@@ -67,6 +67,8 @@ def lp_statement_pdf(lp_id: int):
     lp = _readable(lp_id)
     as_of, start = _period()
     session = db.session()
+    from fundcrm.funds import statement_pdf  # reportlab and the CJK font: only for a PDF
+
     content = statement_pdf.build_statement(session, lp, capital.statement(session, lp.id, as_of,
                                                                            start))  # fmt: skip
     return pdf_response(content, f"capital-account-{lp.id}-{as_of.isoformat()}.pdf")

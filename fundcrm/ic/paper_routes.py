@@ -13,11 +13,10 @@ from fundcrm.domain.textdiff import side_by_side
 from fundcrm.domain.vocab import MEMO_SECTIONS
 from fundcrm.errors import ExplainedBadRequest, ExplainedNotFound
 from fundcrm.i18n import current_locale
-from fundcrm.ic import papers, queries, questions
+from fundcrm.ic import queries, questions
 from fundcrm.ic.blueprint import bp
 from fundcrm.ic.forms import AnswerForm, QuestionForm
 from fundcrm.models import IcMeeting, IcMemo, IcMemoVersion, IcQuestion
-from fundcrm.pdf import PaperTooLong
 from fundcrm.permissions import authorize, requires
 from fundcrm.views import flash_form_errors, get_or_404, pdf_response, record_id
 
@@ -34,9 +33,13 @@ def _language() -> str:
 
 @contextmanager
 def _printable():
-    """A paper reportlab cannot lay out is a clear 400, never a 500."""
+    """The papers (fundcrm.ic.papers: reportlab and the CJK font load with the first paper a
+    process makes, not with the app); one reportlab cannot lay out is a clear 400, never a 500."""
+    from fundcrm.ic import papers
+    from fundcrm.pdf import PaperTooLong
+
     try:
-        yield
+        yield papers
     except PaperTooLong:
         raise ExplainedBadRequest(
             _("A block of this paper is taller than a page and cannot be printed: shorten it.")
@@ -52,7 +55,7 @@ def memo_pdf(memo_id: int):
     if number is not None and version is None:
         raise ExplainedNotFound(_("This memo has no such version."))
     version = version or memo.versions[-1]
-    with force_locale(_language()), _printable():
+    with force_locale(_language()), _printable() as papers:
         content = papers.memo_pdf(db.session(), memo, version)
     return pdf_response(content, f"{memo.deal.deal_ref}-memo-v{version.number}.pdf")
 
@@ -62,7 +65,7 @@ def memo_pdf(memo_id: int):
 def minutes_pdf(meeting_id: int):
     meeting = get_or_404(IcMeeting, meeting_id)
     authorize("read_meetings", queries.meeting_seat(meeting))
-    with force_locale(_language()), _printable():
+    with force_locale(_language()), _printable() as papers:
         content = papers.minutes_pdf(db.session(), meeting, current_user)
     return pdf_response(content, f"ic-minutes-{meeting.held_on.isoformat()}.pdf")
 

@@ -4,7 +4,7 @@ report shows them, a total row that is the exact sum of its rows."""
 from datetime import date
 from decimal import Decimal
 
-from fundcrm.funds.statement_pdf import NOT_MEANINGFUL_DAYS  # one GIPS rule for every paper
+from fundcrm.funds.statement_notes import NOT_MEANINGFUL_DAYS  # one GIPS rule for every paper
 from fundcrm.reports.model import Column, Rate, Table, money_total
 
 

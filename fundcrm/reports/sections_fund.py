@@ -13,7 +13,7 @@ from fundcrm.domain.metrics import merge
 from fundcrm.funds import capital as ledger
 from fundcrm.funds.positions import positions
 from fundcrm.funds.queries import commitment_schedules, lps
-from fundcrm.funds.statement_pdf import NOTES
+from fundcrm.funds.statement_notes import NOTES
 from fundcrm.i18n import vocab_label
 from fundcrm.portfolio.queries import expenses
 from fundcrm.reports.cells import money, rate, total_row
