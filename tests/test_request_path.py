@@ -14,7 +14,7 @@ from flask_babel import force_locale, format_date, format_decimal
 
 from fundcrm.auth import load_user
 from fundcrm.domain.vocab import VOCABULARIES
-from fundcrm.i18n import format_day, format_number
+from fundcrm.i18n import format_day, format_number, url_pattern, vocab_label, vocab_labeller
 from fundcrm.models import User
 from tests import factories
 from tests.conftest import sign_in
@@ -196,3 +196,22 @@ def test_the_app_starts_without_the_pdf_machinery(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_a_rows_links_and_labels_are_those_of_url_for_and_the_vocab_filter(app, locale):
+    """The list and the board build a link and look up a label once for all their rows."""
+    from flask import url_for
+
+    with app.test_request_context(), force_locale(locale):
+        for endpoint in ("deals.show", "deals.edit", "deals.move"):
+            link = url_pattern(endpoint, "deal_id")
+            for deal_id in (1, 42, 98765):
+                assert link(deal_id) == url_for(endpoint, deal_id=deal_id)
+        for vocabulary in ("stage", "round", "focus_area"):
+            label = vocab_labeller(vocabulary)
+            for code in [*VOCABULARIES[vocabulary].codes, "no_such_code", "", None]:
+                assert label(code) == vocab_label(vocabulary, code), code
+        assert vocab_labeller("stage")("due_diligence") == (
+            "尽职调查" if locale == "zh_CN" else "Due diligence"
+        )
