@@ -84,7 +84,7 @@ def format_day(value, format: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
-    return _day_text(str(get_locale()), value, format)
+    return _day_text(current_locale(), value, format)
 
 
 @lru_cache(maxsize=4096)

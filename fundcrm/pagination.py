@@ -57,9 +57,11 @@ def paginate(
     if gathered and cap is None:
         windowed = query.add_columns(func.count().over())
         rows = db.execute(windowed.limit(per_page).offset((number - 1) * per_page)).all()
-        if rows:  # else no rows, or a page past the end: counted below
-            total = rows[0][-1]
-            return Page([row[0] for row in rows], number, per_page, total)
+        if rows:
+            return Page([row[0] for row in rows], number, per_page, rows[0][-1])
+        if number == 1:  # nothing matches
+            return Page([], 1, per_page, 0)
+        # a page past the end: counted below, and the last page shown
     counting = (query if counted is None else counted).order_by(None)
     if cap is not None:
         counting = counting.limit(cap + 1)

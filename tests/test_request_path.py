@@ -180,7 +180,7 @@ def test_a_days_text_is_babels_and_a_moment_is_its_day_in_beijing(app, locale):
 
 
 def test_the_app_starts_without_the_pdf_machinery(tmp_path):
-    """reportlab and the CJK font (about 40 MB and half a second in every worker and command)
+    """reportlab and the CJK font (about 50 MB and half a second in every worker and command)
     load with the first paper a process makes, not with the app."""
     probe = (
         "import sys, fundcrm; fundcrm.create_app(); "
