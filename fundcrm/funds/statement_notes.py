@@ -18,6 +18,7 @@ def irr_text(rate: float | None, first_flow: date | None, as_of: date) -> str:
     return f"{rate * 100:.1f}%"
 
 
+# what the account page and the statement say under the figures
 NOTES = (
     _l("Balance = calls − distributions + paid-in share × (NAV + the sub-fund's distributions − "
        "its calls + its fees and expenses) − commitment share × its fees and expenses. The "

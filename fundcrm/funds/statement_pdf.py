@@ -89,9 +89,6 @@ def _performance_tables(found: Statement) -> list:
     return tables
 
 
-# what the account page and the statement say under the figures
-
-
 def build_statement(db: Session, lp: LimitedPartner, found: Statement) -> bytes:
     """The statement's PDF bytes."""
     title = _("Capital account statement") + f" · {lp.name}"

@@ -131,11 +131,12 @@ def targets_section(ctx: Context) -> Section:
                 )
             ),
             Text(
-                _(
-                    "Counted: the companies the fund had first invested in by %(date)s (the year "
-                    "of the first investment counts in full); a company's figure is its annual "
-                    "row, else the sum of its four quarters.",
-                    date=ctx.as_of.isoformat(),
+                _(  # the targets page's words: the report's year ends on its as-of date
+                    "Counted: the companies the fund had first invested in by 31 December of "
+                    "%(year)s (the year of the first investment counts in full). A company's "
+                    "figure is its annual KPI row's revenue in Chongqing, else the sum of its four "
+                    "quarters'; the companies without either are listed as missing.",
+                    year=ctx.as_of.year,
                 ),
                 "muted",
             ),
